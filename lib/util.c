@@ -1,0 +1,128 @@
+/* util.c: file reading under a root prefix. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int path_join(char *out, size_t outlen, const char *root, const char *rel)
+{
+	int n;
+
+	while (*rel == '/')
+		rel++;
+	if (!root || !*root || strcmp(root, "/") == 0)
+		n = snprintf(out, outlen, "/%s", rel);
+	else
+		n = snprintf(out, outlen, "%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int buf_reserve(struct buf *b, size_t need)
+{
+	char *p;
+	size_t cap;
+
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
+{
+	char path[4096];
+	int fd, saved;
+
+	b->len = 0;
+	if (buf_reserve(b, 4096) < 0)
+		return -1;
+	b->data[0] = '\0';
+	if (path_join(path, sizeof(path), root, rel) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n;
+
+		if (b->len + 1 >= b->cap) {
+			if (b->cap >= max + 1)
+				break;
+			if (buf_reserve(b, b->cap * 2) < 0)
+				goto fail;
+		}
+		n = read(fd, b->data + b->len, (b->cap - 1 < max ? b->cap - 1 : max) - b->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		if (b->len >= max)
+			break;
+	}
+	close(fd);
+	b->data[b->len] = '\0';
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	b->data[b->len] = '\0';
+	errno = saved;
+	return -1;
+}
+
+int parse_u64(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s)) {
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+		s++;
+	}
+	*p = s;
+	*out = v;
+	return 0;
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,35 @@
+/* util.h: file reading under a root prefix, and small parsing helpers. */
+#ifndef NUMAD_UTIL_H
+#define NUMAD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A growable buffer that file reads reuse, so the sampling path allocates rarely. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Release a buffer's memory. */
+void buf_free(struct buf *b);
+
+/*
+ * Read the whole file root/rel into b (NUL-terminated, b->len bytes). Reads at most
+ * max bytes; a larger file is cut there. Returns 0, or -1 with errno set (ENOENT or
+ * ESRCH when a process vanished; EIO on a short or failed read).
+ */
+int read_file_at(const char *root, const char *rel, struct buf *b, size_t max);
+
+/* Join root and rel into out ("/" root gives "/rel"). Returns -1 when it does not fit. */
+int path_join(char *out, size_t outlen, const char *root, const char *rel);
+
+/* Parse an unsigned decimal at *p, skipping leading blanks; advances *p. Returns -1 when none. */
+int parse_u64(const char **p, uint64_t *out);
+
+/* Current monotonic time in milliseconds. */
+int64_t now_ms(void);
+
+#endif
