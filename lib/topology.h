@@ -1,0 +1,76 @@
+/* topology.h: the host's NUMA layout and per-node memory, read from sysfs under a root prefix. */
+#ifndef NUMAD_TOPOLOGY_H
+#define NUMAD_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nodeset.h"
+
+/* Highest CPU id accepted from cpulist files. */
+#define NUMAD_MAX_CPUS 16384
+
+/* Per-node memory, from nodeN/meminfo (all in KiB). */
+struct node_mem {
+	uint64_t total_kb;
+	uint64_t free_kb;
+	uint64_t inactive_file_kb;
+	uint64_t file_kb;
+	uint64_t huge_total;    /* huge pages of the default size */
+	uint64_t huge_free;
+	uint64_t huge_page_kb;  /* size of one huge page, 0 when unknown */
+	bool valid;             /* false when meminfo could not be read this time */
+};
+
+struct node_info {
+	int id;          /* kernel node id; may be sparse */
+	int ncpus;
+	int *cpus;       /* sorted CPU ids */
+	int ncores;      /* CPUs that are the first thread of their core (all of them when unknown) */
+	bool has_memory;
+	struct node_mem mem;  /* as read by topology_read(); refreshed by topology_sample_mem() */
+};
+
+struct topology {
+	int nnodes;                 /* online nodes, dense index 0..nnodes-1 sorted by id */
+	struct node_info *nodes;
+	int *dist;                  /* nnodes*nnodes SLIT, dist[i*nnodes+j] from node i to node j */
+	bool slit_fallback;         /* true when distances are the 10/20 placeholder we made up */
+	int max_cpu;                /* highest CPU id seen, -1 when none */
+	uint64_t huge_page_kb;      /* default huge page size (Hugepagesize in /proc/meminfo) */
+	struct nodeset online;
+	int idx_of[NUMAD_MAX_NODES];  /* node id -> dense index, -1 when not online */
+};
+
+/*
+ * Read the topology under root ("/" for the live host): online nodes, CPUs, SLIT rows
+ * and a first memory sample. A missing or malformed SLIT falls back to 10 local / 20
+ * remote with a warning. Returns 0, or -1 with a message in err.
+ */
+int topology_read(const char *root, struct topology *t, char *err, size_t errlen);
+/* Free what topology_read() allocated. */
+void topology_free(struct topology *t);
+/* SLIT distance between dense indexes i and j. */
+int topology_distance(const struct topology *t, int i, int j);
+/* Dense index of node id, or -1. */
+int topology_index(const struct topology *t, int node_id);
+
+/*
+ * Drop the CPUs in list (kernel list syntax) from every node: numad -R reserves them for
+ * other uses. Returns how many were removed, or -1 with a message in err.
+ */
+int topology_reserve_cpus(struct topology *t, const char *list, char *err, size_t errlen);
+
+/* Parse one nodeN/meminfo text into m. Returns 0, or -1 when MemTotal/MemFree are missing. */
+int node_meminfo_parse(const char *text, struct node_mem *m);
+/* Refresh every node's memory from sysfs. Returns how many nodes could not be read. */
+int topology_sample_mem(const char *root, struct topology *t);
+
+/*
+ * Free memory of a node in KiB as numad counts it: MemFree, plus Inactive(file) when
+ * count_inactive_file is set (numad's -C 1, the default).
+ */
+uint64_t node_free_kb(const struct node_mem *m, bool count_inactive_file);
+
+#endif
