@@ -1,0 +1,94 @@
+/*
+ * engine.h: the placement engine. A pure function of a host snapshot, a policy and a
+ * request: no I/O, no globals, no clock. It scores node sets and returns the best with
+ * the breakdown of every score, so the choice can be explained.
+ *
+ * The cost model (lower is better), for a node set S:
+ *   avail_j  = memory node j offers the guest: free memory above (100-u)% of the node's
+ *              size, plus what the guest already holds on j;
+ *   distance = sum over i,j in S of cpu_share_i * mem_share_j * SLIT(i,j) / 10, where the
+ *              guest's vCPUs spread over S's CPUs and its memory over S in proportion to
+ *              avail_j; 1.0 means every access is local;
+ *   mem      = need / sum(avail): how full the set would be;
+ *   cpu      = the share of the requested vCPUs that S's idle CPUs (below u% busy) can't cover;
+ *   move     = the share of the guest's resident memory outside S, which would migrate;
+ *   total    = distance + w_mem*mem + w_cpu*cpu + w_move*move.
+ * A set fits when sum(avail) covers the need; a set that fits always beats one that
+ * doesn't. Nodes that offer no memory are never candidates unless nothing fits.
+ */
+#ifndef NUMAD_ENGINE_H
+#define NUMAD_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nodeset.h"
+#include "topology.h"
+
+struct engine_policy {
+	int target_util;          /* -u: fill nodes up to this % of memory and CPU (default 85) */
+	int locality_target;      /* -m: a guest this % local on a set that fits stays (default 90) */
+	bool count_inactive_file; /* -C: Inactive(file) counts as free (default true) */
+	int exact_max_nodes;      /* search every subset up to this many candidates (default 16) */
+	double w_mem, w_cpu, w_move;
+	double hysteresis;        /* keep the current set unless the best is this much better (0.05) */
+	int ht_percent;           /* -t: an SMT sibling counts as this % of a core (default 20) */
+};
+
+struct engine_request {
+	double ncpus;                  /* vCPUs (may be fractional, as numad -w allows) */
+	uint64_t mem_mb;               /* memory the guest needs in total */
+	bool hugepages;                /* backed by huge pages: only free huge pages count */
+	const uint64_t *resident_kb;   /* per node index: memory the guest holds now, or NULL */
+	const struct nodeset *current; /* its nodeset now, or NULL for a new guest */
+	const struct nodeset *must;    /* every advised set must hold these nodes (extension), or NULL */
+};
+
+struct engine_host {
+	const struct topology *topo;  /* with a current memory sample */
+	const double *cpu_busy;       /* busy CPUs per node index, or NULL for idle */
+};
+
+struct engine_score {
+	struct nodeset set;
+	bool fits;
+	double total, distance, mem, cpu, move;
+	uint64_t avail_mb;    /* memory the set offers the guest */
+	double idle_cpus;     /* CPUs the set offers below the target utilisation */
+};
+
+enum engine_status {
+	ENGINE_OK,      /* best is the advised set */
+	ENGINE_KEEP,    /* the current set is good enough: best == current */
+	ENGINE_NOFIT,   /* nothing fits; best is every node with memory to offer */
+	ENGINE_ERROR,   /* bad request or empty host */
+};
+
+#define ENGINE_TOP 8
+
+struct engine_result {
+	enum engine_status status;
+	struct nodeset best;
+	struct engine_score best_score;
+	struct engine_score top[ENGINE_TOP];  /* best first, ntop entries */
+	int ntop;
+	unsigned long evaluated;  /* node sets scored */
+	bool exhaustive;          /* every subset of the candidates was scored */
+	int ncandidates;
+	const char *why;          /* one-line reason for the status */
+};
+
+/* Fill p with numad's defaults. */
+void engine_policy_default(struct engine_policy *p);
+/* Choose a node set for a request. Returns 0, or -1 (status ENGINE_ERROR) on a bad request. */
+int engine_place(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
+		 struct engine_result *out);
+/* Score one given set (node ids) under the same model. Returns 0, or -1 when it names no online node. */
+int engine_score_set(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
+		     const struct nodeset *set, struct engine_score *out);
+/* True when a ranks before b (fits first, then lower total, then more memory, then lower ids). */
+bool engine_better(const struct engine_score *a, const struct engine_score *b);
+/* Name of a status, for messages. */
+const char *engine_status_name(enum engine_status s);
+
+#endif

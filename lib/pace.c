@@ -1,0 +1,78 @@
+/* pace.c: growth estimation and token buckets, with time passed in. */
+#include "pace.h"
+
+#include <math.h>
+#include <string.h>
+
+void growth_init(struct growth *g, double tau_s)
+{
+	memset(g, 0, sizeof(*g));
+	g->tau_s = tau_s > 0 ? tau_s : 1.0;
+}
+
+void growth_update(struct growth *g, int64_t now_ms, double value_kb)
+{
+	double dt, inst, alpha;
+
+	if (!g->primed) {
+		g->primed = true;
+		g->last_ms = now_ms;
+		g->last_kb = value_kb;
+		return;
+	}
+	if (now_ms <= g->last_ms)
+		return;
+	dt = (double)(now_ms - g->last_ms) / 1000.0;
+	inst = (value_kb - g->last_kb) / dt;
+	/* Weight by elapsed time, so irregular sampling gives the same estimate. */
+	alpha = g->has_rate ? 1.0 - exp(-dt / g->tau_s) : 1.0;
+	g->rate += alpha * (inst - g->rate);
+	g->has_rate = true;
+	g->last_ms = now_ms;
+	g->last_kb = value_kb;
+}
+
+double time_to_exhaust(double headroom_kb, double rate_kbps)
+{
+	if (rate_kbps <= 0)
+		return INFINITY;
+	if (headroom_kb <= 0)
+		return 0;
+	return headroom_kb / rate_kbps;
+}
+
+void tb_init(struct token_bucket *b, double rate_per_s, double burst, int64_t now_ms)
+{
+	b->rate = rate_per_s;
+	b->burst = burst;
+	b->tokens = burst;
+	b->last_ms = now_ms;
+}
+
+static void tb_refill(struct token_bucket *b, int64_t now_ms)
+{
+	if (now_ms > b->last_ms) {
+		b->tokens += b->rate * (double)(now_ms - b->last_ms) / 1000.0;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last_ms = now_ms;
+	}
+}
+
+bool tb_take(struct token_bucket *b, double amount, int64_t now_ms)
+{
+	double need = amount < b->burst ? amount : b->burst;
+
+	tb_refill(b, now_ms);
+	/* An amount above the burst passes on a full bucket and leaves it in debt. */
+	if (b->tokens + 1e-9 < need)
+		return false;
+	b->tokens -= amount;
+	return true;
+}
+
+double tb_available(struct token_bucket *b, int64_t now_ms)
+{
+	tb_refill(b, now_ms);
+	return b->tokens;
+}
