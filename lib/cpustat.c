@@ -103,8 +103,9 @@ void cpustat_node_busy(const struct topology *t, const struct cpustat *prev, con
 				continue;
 			a = &prev->cpu[c];
 			b = &cur->cpu[c];
-			/* Counters that went backwards (CPU hot-plug) count as idle. */
-			if (!a->present || !b->present || b->total <= a->total || b->busy < a->busy)
+			/* Counters that went backwards (hot-plug, iowait accounting) make the CPU count as idle. */
+			if (!a->present || !b->present || b->total <= a->total || b->busy < a->busy ||
+			    b->total - b->busy < a->total - a->busy)
 				continue;
 			sum += (double)(b->busy - a->busy) / (double)(b->total - a->total);
 		}

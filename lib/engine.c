@@ -270,13 +270,15 @@ done:
 static void nofit(const struct ctx *c, struct engine_result *out)
 {
 	struct engine_score s;
-	int idx[NUMAD_MAX_NODES], k = 0;
+	int idx[NUMAD_MAX_NODES], k = 0, cpus = 0;
 
 	for (int i = 0; i < c->t->nnodes; i++)
 		if (c->t->nodes[i].has_memory || c->avail[i] > 0)
 			idx[k++] = i;
-	if (k == 0)
-		for (int i = 0; i < c->t->nnodes; i++)
+	for (int a = 0; a < k; a++)
+		cpus += c->t->nodes[idx[a]].ncpus;
+	if (k == 0 || cpus == 0) /* vCPUs need somewhere to run */
+		for (int i = k = 0; i < c->t->nnodes; i++)
 			idx[k++] = i;
 	score(c, idx, k, &s);
 	out->top[0] = s;
@@ -355,10 +357,17 @@ int engine_place(const struct engine_host *h, const struct engine_policy *p, con
 		search_exact(&c, out);
 	else
 		search_greedy(&c, out);
+	if (!out->top[0].fits) {
+		/* the memory is there, but only on nodes without CPUs: advise every node with memory */
+		nofit(&c, out);
+		out->why = "no node set with CPUs has enough memory; advising every node with memory";
+		ctx_free(&c);
+		return 0;
+	}
 	out->best = out->top[0].set;
 	out->best_score = out->top[0];
-	out->status = out->best_score.fits ? ENGINE_OK : ENGINE_NOFIT;
-	out->why = out->best_score.fits ? "best scoring node set that fits" : "no node set with CPUs has enough memory";
+	out->status = ENGINE_OK;
+	out->why = "best scoring node set that fits";
 	if (r->current && !nodeset_empty(r->current) && keep_current(&c, out, &cur)) {
 		out->status = ENGINE_KEEP;
 		out->best = cur.set;

@@ -14,7 +14,10 @@
  *   move     = the share of the guest's resident memory outside S, which would migrate;
  *   total    = distance + w_mem*mem + w_cpu*cpu + w_move*move.
  * A set fits when sum(avail) covers the need; a set that fits always beats one that
- * doesn't. Nodes that offer no memory are never candidates unless nothing fits.
+ * doesn't, and a set without CPUs never fits. Nodes that offer no memory are never
+ * candidates. When nothing fits, the advice is every node with memory (every online node
+ * when none of those has CPUs), so the guest can start and spread.
+ * An extension (must) keeps the guest's current nodes in every candidate set.
  */
 #ifndef NUMAD_ENGINE_H
 #define NUMAD_ENGINE_H
@@ -60,7 +63,7 @@ struct engine_score {
 enum engine_status {
 	ENGINE_OK,      /* best is the advised set */
 	ENGINE_KEEP,    /* the current set is good enough: best == current */
-	ENGINE_NOFIT,   /* nothing fits; best is every node with memory to offer */
+	ENGINE_NOFIT,   /* nothing fits; best is every node with memory (every node, when none of those has CPUs) */
 	ENGINE_ERROR,   /* bad request or empty host */
 };
 

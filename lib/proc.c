@@ -135,16 +135,31 @@ static int numa_maps_line(const char *p, const char *end, const struct topology 
 			bind = true;
 		}
 	}
-	for (tok = p; tok < end; tok += strcspn(tok, " \n"), tok += (*tok == ' ')) {
-		const char *v = tok + 1;
+	/*
+	 * The kernel prints the N<id>=<pages> counts last, just before kernelpagesize_kB, and a
+	 * file path earlier on the line may hold blanks and anything else: read the counts
+	 * backwards from the end and stop at the first other token.
+	 */
+	for (const char *stop = end; stop > p;) {
+		const char *w = stop, *v;
 		uint64_t id, pages;
 
-		if (*tok != 'N' || !isdigit((unsigned char)tok[1]))
+		while (w > p && w[-1] != ' ')
+			w--;
+		v = w + 1;
+		if (w == stop) { /* an empty token: two blanks, or a trailing blank */
+			stop = w - 1;
 			continue;
+		}
+		stop = w > p ? w - 1 : p;
+		if (strncmp(w, "kernelpagesize_kB=", 18) == 0)
+			continue;
+		if (*w != 'N' || !isdigit((unsigned char)w[1]))
+			break;
 		if (parse_u64(&v, &id) < 0 || *v != '=')
 			return -1;
 		v++;
-		if (parse_u64(&v, &pages) < 0)
+		if (parse_u64(&v, &pages) < 0 || (v != end && *v != ' '))
 			return -1;
 		if (id < NUMAD_MAX_NODES && t->idx_of[id] >= 0)
 			kb[t->idx_of[id]] += pages * pagekb;

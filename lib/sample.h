@@ -18,7 +18,7 @@ struct cpu_times {
 };
 
 struct cpustat {
-	int ncpu;               /* entries in cpu[], highest CPU id + 1 */
+	int ncpu;               /* entries in cpu[] (allocated; ids without a line are not present) */
 	struct cpu_times *cpu;  /* indexed by CPU id */
 };
 

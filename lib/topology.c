@@ -349,8 +349,9 @@ int topology_read(const char *root, struct topology *t, char *err, size_t errlen
 		if (read_node_mem(root, n, &ni->mem, &b) < 0)
 			log_warnx("%s: cannot read node %d meminfo; its memory counts as zero", __func__, n);
 		ni->mem.huge_page_kb = t->huge_page_kb;
+		/* An unreadable meminfo says nothing about the node: has_memory decides. */
 		ni->has_memory = know_mem ? nodeset_has(&has_mem, n) : ni->mem.total_kb > 0;
-		if (ni->mem.total_kb == 0)
+		if (ni->mem.valid && ni->mem.total_kb == 0)
 			ni->has_memory = false;
 	}
 	read_slit(root, t, &b);

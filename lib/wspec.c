@@ -30,6 +30,10 @@ int wspec_parse(const char *arg, double *ncpus, uint64_t *mb, char *err, size_t 
 		}
 	}
 	*ncpus = (double)whole + (double)frac / (fdigits == 2 ? 100.0 : 10.0);
+	if (*ncpus > WSPEC_MAX_CPUS) {
+		snprintf(err, errlen, "bad NCPUS in '%s': at most %d CPUs", arg, WSPEC_MAX_CPUS);
+		return -1;
+	}
 	*mb = 0;
 	if (*p == ':') {
 		p++;
