@@ -1,0 +1,147 @@
+/* advise.c: numad -w, the pre-placement query libvirt runs for placement='auto'. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "engine.h"
+#include "log.h"
+#include "numad.h"
+#include "topology.h"
+#include "wspec.h"
+
+static void explain_nodes(const struct topology *t, const struct engine_policy *p)
+{
+	printf("\n%-6s %6s %10s %10s %10s  %s\n", "node", "cpus", "total_MB", "free_MB", "huge_free", "distances");
+	for (int i = 0; i < t->nnodes; i++) {
+		const struct node_info *ni = &t->nodes[i];
+
+		printf("%-6d %6d %10llu %10llu %10llu ", ni->id, ni->ncpus, (unsigned long long)(ni->mem.total_kb / 1024),
+		       (unsigned long long)(node_free_kb(&ni->mem, p->count_inactive_file) / 1024),
+		       (unsigned long long)ni->mem.huge_free);
+		for (int j = 0; j < t->nnodes; j++)
+			printf(" %d", topology_distance(t, i, j));
+		printf("%s\n", ni->has_memory ? "" : "  (no memory)");
+	}
+	if (t->slit_fallback)
+		printf("distances are 10/20 placeholders: this host reports no usable SLIT\n");
+}
+
+static void explain_scores(const struct engine_result *res)
+{
+	char set[1024];
+
+	printf("\n%-4s %-16s %-4s %8s %8s %6s %6s %6s %10s %9s\n", "rank", "nodes", "fits", "score", "distance",
+	       "mem", "cpu", "move", "offers_MB", "idle_cpus");
+	for (int k = 0; k < res->ntop; k++) {
+		const struct engine_score *s = &res->top[k];
+
+		nodeset_format(&s->set, set, sizeof(set));
+		printf("%-4d %-16s %-4s %8.4f %8.4f %6.3f %6.3f %6.3f %10llu %9.2f\n", k + 1, set, s->fits ? "yes" : "no",
+		       s->total, s->distance, s->mem, s->cpu, s->move, (unsigned long long)s->avail_mb, s->idle_cpus);
+	}
+}
+
+static void explain(const struct options *o, const struct topology *t, double ncpus, uint64_t mb,
+		    const struct engine_result *res, const char *list)
+{
+	printf("\nrequest: %.2f CPUs, %llu MB; host %s: %d nodes, %d candidates, %lu node sets scored (%s search)\n",
+	       ncpus, (unsigned long long)mb, o->root, t->nnodes, res->ncandidates, res->evaluated,
+	       res->exhaustive ? "exhaustive" : res->ntop > 1 ? "greedy" : "no");
+	printf("policy: target utilisation %d%%, inactive file cache %s free\n", o->policy.target_util,
+	       o->policy.count_inactive_file ? "counts as" : "does not count as");
+	explain_nodes(t, &o->policy);
+	explain_scores(res);
+	printf("\nscore = distance + %.2f*mem + %.2f*cpu + %.2f*move; lower is better, sets that fit rank first\n",
+	       o->policy.w_mem, o->policy.w_cpu, o->policy.w_move);
+	printf("advice: %s (%s: %s)\n", list, engine_status_name(res->status), res->why);
+}
+
+int advise_compute(const struct topology *t, const double *busy, const struct engine_policy *p, double ncpus,
+		   uint64_t mb, struct engine_result *res)
+{
+	struct engine_host host = { t, busy };
+	struct engine_request req = { 0 };
+
+	req.ncpus = ncpus;
+	req.mem_mb = mb;
+	if (engine_place(&host, p, &req, res) < 0 || res->status == ENGINE_ERROR || nodeset_empty(&res->best))
+		return -1;
+	return 0;
+}
+
+/* Ask a running daemon, which knows CPU use and pending moves. Returns 0 with list filled, or -1. */
+static int ask_daemon(const struct options *o, double ncpus, uint64_t mb, char *list, size_t len)
+{
+	struct json_object *args, *ret, *nodes;
+	char err[256];
+	int r = -1;
+
+	if (!o->socket_path || !*o->socket_path || strcmp(o->root, "/") != 0)
+		return -1;
+	args = json_object_new_object();
+	json_object_object_add(args, "cpus", json_object_new_double(ncpus));
+	json_object_object_add(args, "mb", json_object_new_int64((int64_t)mb));
+	/* libvirt waits for -w with no timeout: never wait long on a daemon. */
+	ret = ctl_call(o->socket_path, "advise", args, 1000, err, sizeof(err));
+	json_object_put(args);
+	if (ret && json_object_object_get_ex(ret, "nodes", &nodes) && json_object_is_type(nodes, json_type_string)) {
+		struct nodeset ns;
+		char perr[256];
+		if (nodeset_parse(&ns, json_object_get_string(nodes), perr, sizeof(perr)) == 0 && !nodeset_empty(&ns) &&
+		    nodeset_format(&ns, list, len) > 0)
+			r = 0;
+	}
+	json_object_put(ret);
+	return r;
+}
+
+int advise_run(const struct options *o)
+{
+	struct engine_result res;
+	struct topology t;
+	char err[512], list[4096];
+	uint64_t mb;
+	double ncpus;
+
+	if (wspec_parse(o->wspec, &ncpus, &mb, err, sizeof(err)) < 0) {
+		fprintf(stderr, "numad: -w: %s\n", err);
+		return 2;
+	}
+	if (o->log_path && *o->log_path && log_open(o->log_path) < 0)
+		fprintf(stderr, "numad: cannot open log %s (%m): the advice is not logged\n", o->log_path);
+	if (!o->explain && ask_daemon(o, ncpus, mb, list, sizeof(list)) == 0) {
+		printf("%s\n", list);
+		fflush(stdout);
+		log_advice(-1, NULL, "", list);
+		return 0;
+	}
+	if (topology_read(o->root, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "numad: %s\n", err);
+		log_msg(LOG_ERR, "cannot read the NUMA topology: %s", err);
+		return 1;
+	}
+	if (o->reserved_cpus && topology_reserve_cpus(&t, o->reserved_cpus, err, sizeof(err)) < 0) {
+		fprintf(stderr, "numad: -R: %s\n", err);
+		topology_free(&t);
+		return 2;
+	}
+	/* A single sample has no delta: every CPU counts as idle. */
+	if (advise_compute(&t, NULL, &o->policy, ncpus, mb, &res) < 0 ||
+	    nodeset_format(&res.best, list, sizeof(list)) <= 0) {
+		fprintf(stderr, "numad: no advice: %s\n", res.why ? res.why : "empty result");
+		topology_free(&t);
+		return 1;
+	}
+	printf("%s\n", list);
+	fflush(stdout);
+	log_advice(-1, NULL, "", list);
+	if (res.status == ENGINE_NOFIT)
+		log_warnx("-w %s: %s", o->wspec, res.why);
+	if (o->explain)
+		explain(o, &t, ncpus, mb, &res, list);
+	fflush(stdout);
+	topology_free(&t);
+	return 0;
+}

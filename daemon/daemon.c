@@ -1,0 +1,362 @@
+/*
+ * daemon.c: the event loop. One libevent base owns the fast timer (node free memory and
+ * guest residency, urgent extensions), the adaptive full scan (CPU use, watermarks,
+ * domains, consolidation), signals, libvirt's events and the control socket.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "numad.h"
+
+int64_t daemon_now(const struct daemon *d)
+{
+	return d->sim ? sim_now(d->sim) : now_ms();
+}
+
+/* A period in daemon time as a real-time timeval (the simulator may run faster). */
+static struct timeval real_tv(const struct daemon *d, double ms)
+{
+	struct timeval tv;
+	double real = ms / (d->sim && d->o->speed > 0 ? d->o->speed : 1.0);
+
+	if (real < 1)
+		real = 1;
+	tv.tv_sec = (time_t)(real / 1000);
+	tv.tv_usec = (suseconds_t)fmod(real, 1000.0) * 1000;
+	return tv;
+}
+
+static void notify_status(struct daemon *d)
+{
+	int managed = 0, risk = 0;
+
+	for (int i = 0; i < d->nguests; i++) {
+		managed += d->guests[i].managed && !d->guests[i].permanent_failure;
+		risk += d->guests[i].at_risk;
+	}
+	sd_notifyf(0, "STATUS=%d nodes, %d guests (%d managed, %d at risk), %lu advices%s", d->topo.nnodes,
+		   d->nguests, managed, risk, d->advices, d->paused ? ", paused" : "");
+}
+
+static void fast_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	int64_t t0 = now_ms(), now = daemon_now(d);
+
+	(void)fd;
+	(void)what;
+	d->fast_ticks++;
+	if (topology_sample_mem(d->o->root, &d->topo) > 0)
+		log_debug("%s: some node meminfo could not be read this tick", __func__);
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (d->topo.nodes[i].mem.valid)
+			growth_update(&d->node_free[i], now,
+				      (double)node_free_kb(&d->topo.nodes[i].mem, d->o->policy.count_inactive_file));
+	for (int i = 0; i < d->nguests; i++) {
+		guest_sample(d, &d->guests[i], now);
+		if (!d->o->numad05_timing) /* numad 0.5 has no urgent path */
+			guest_check_urgent(d, &d->guests[i], now);
+	}
+	d->last_fast_ms = (double)(now_ms() - t0);
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void schedule_full(struct daemon *d)
+{
+	struct timeval tv = real_tv(d, d->full_interval_s * 1000.0);
+
+	evtimer_add(d->full_ev, &tv);
+}
+
+static void read_watermarks(struct daemon *d)
+{
+	if (read_file_at(d->o->root, "proc/zoneinfo", &d->buf, 1 << 22) < 0 ||
+	    zoneinfo_parse(d->buf.data, &d->topo, d->wm) < 0)
+		log_debug("%s: no usable proc/zoneinfo; watermarks count as zero", __func__);
+}
+
+static void full_scan(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct cpustat *prev = &d->cs[d->cs_cur], *cur = &d->cs[!d->cs_cur];
+	int64_t t0 = now_ms(), now = daemon_now(d);
+	bool moved = false, growing = false;
+
+	(void)fd;
+	(void)what;
+	d->full_scans++;
+	if (cpustat_read(d->o->root, cur) == 0) {
+		cpustat_node_busy(&d->topo, prev->ncpu ? prev : NULL, cur, d->busy);
+		d->cs_cur = !d->cs_cur;
+	}
+	read_watermarks(d);
+	if (d->virt)
+		virt_refresh(d->virt);
+	if (d->o->numad05_timing)
+		fast_tick(-1, 0, d); /* numad 0.5 has no fast tier: sample only when it scans */
+	for (int i = 0; i < d->nguests; i++) {
+		struct guest *g = &d->guests[i];
+
+		growing |= g->growth.has_rate && g->growth.rate > 1024.0;
+		if (guest_consolidate(d, g, now)) {
+			moved = true;
+			if (d->o->numad05_timing)
+				break; /* numad 0.5 moves at most one process per scan */
+		}
+	}
+	/* Adaptive: scan often while things change, back off to the maximum when calm. */
+	if (d->o->numad05_timing)
+		d->full_interval_s = d->o->interval_max;
+	else if (moved || growing)
+		d->full_interval_s = d->o->interval_min;
+	else if (d->full_interval_s < d->o->interval_max)
+		d->full_interval_s = d->full_interval_s * 2 > d->o->interval_max ? d->o->interval_max
+										  : d->full_interval_s * 2;
+	d->last_full_ms = now;
+	d->last_full_ms_cost = (double)(now_ms() - t0);
+	notify_status(d);
+	schedule_full(d);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		if (log_reopen() < 0)
+			log_warn("%s: cannot reopen the log", __func__);
+		log_msg(LOG_NOTICE, "SIGHUP: log reopened");
+		return;
+	}
+	log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sd_notify(0, "STOPPING=1");
+	d->stopping = true;
+	event_base_loopexit(d->base, NULL);
+}
+
+static void on_run_for(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	bool over = d->o->run_for_s > 0 && daemon_now(d) - d->start_ms >= (int64_t)(d->o->run_for_s * 1000);
+
+	if (!over && !(d->sim && sim_done(d->sim))) {
+		struct timeval tv = real_tv(d, 100);
+		evtimer_add(d->stop_ev, &tv);
+		return;
+	}
+	log_msg(LOG_NOTICE, "%s: stopping", over ? "run time over" : "scenario ended");
+	d->stopping = true;
+	event_base_loopexit(d->base, NULL);
+}
+
+/* Take the pid file with a lock; a second daemon finds it locked and refuses to start. */
+static int pidfile_take(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0) {
+		log_warn("cannot open pid file %s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_msg(LOG_ERR, "another numad is running (pid %s, pid file %s)", n > 0 ? buf : "?", path);
+		close(fd);
+		return -2;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		if (write(fd, buf, (size_t)n) != n)
+			log_warn("cannot write pid file %s", path);
+	}
+	return fd;
+}
+
+static int setup_host(struct daemon *d)
+{
+	char err[512];
+	int n;
+
+	if (topology_read(d->o->root, &d->topo, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return -1;
+	}
+	if (d->o->reserved_cpus && topology_reserve_cpus(&d->topo, d->o->reserved_cpus, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "-R: %s", err);
+		return -1;
+	}
+	n = d->topo.nnodes;
+	d->busy = calloc((size_t)n, sizeof(*d->busy));
+	d->wm = calloc((size_t)n, sizeof(*d->wm));
+	d->node_free = calloc((size_t)n, sizeof(*d->node_free));
+	if (!d->busy || !d->wm || !d->node_free)
+		return -1;
+	for (int i = 0; i < n; i++)
+		growth_init(&d->node_free[i], 1.0);
+	read_watermarks(d);
+	cpustat_read(d->o->root, &d->cs[d->cs_cur]);
+	if (d->topo.nnodes < 2)
+		log_msg(LOG_NOTICE, "this host has one NUMA node: numad watches but has nothing to place");
+	if (d->topo.slit_fallback)
+		log_msg(LOG_WARNING, "no usable SLIT: node distances are 10/20 placeholders");
+	return 0;
+}
+
+static int setup_events(struct daemon *d)
+{
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	struct timeval tv;
+
+	d->fast_ev = event_new(d->base, -1, EV_PERSIST, fast_tick, d);
+	d->full_ev = evtimer_new(d->base, full_scan, d);
+	if (!d->fast_ev || !d->full_ev)
+		return -1;
+	if (!d->o->numad05_timing && d->o->fast_ms > 0) {
+		tv = real_tv(d, d->o->fast_ms);
+		event_add(d->fast_ev, &tv);
+	}
+	for (int i = 0; i < 3; i++) {
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		if (!d->sig_ev[i] || event_add(d->sig_ev[i], NULL) < 0)
+			return -1;
+	}
+	if (d->o->run_for_s > 0 || d->sim) {
+		d->stop_ev = evtimer_new(d->base, on_run_for, d);
+		tv = real_tv(d, 100);
+		evtimer_add(d->stop_ev, &tv);
+	}
+	d->full_interval_s = d->o->numad05_timing ? d->o->interval_max : d->o->interval_min;
+	tv = real_tv(d, 0);
+	evtimer_add(d->full_ev, &tv); /* the first full scan right away */
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	if (d->ctl)
+		ctl_close(d->ctl);
+	if (d->virt)
+		virt_close(d->virt);
+	if (d->sim)
+		sim_destroy(d->sim);
+	for (int i = 0; i < d->nguests; i++)
+		free(d->guests[i].res_kb);
+	free(d->guests);
+	if (d->fast_ev)
+		event_free(d->fast_ev);
+	if (d->full_ev)
+		event_free(d->full_ev);
+	if (d->stop_ev)
+		event_free(d->stop_ev);
+	for (int i = 0; i < 3; i++)
+		if (d->sig_ev[i])
+			event_free(d->sig_ev[i]);
+	evbridge_shutdown();
+	event_base_free(d->base);
+	topology_free(&d->topo);
+	cpustat_free(&d->cs[0]);
+	cpustat_free(&d->cs[1]);
+	free(d->busy);
+	free(d->wm);
+	free(d->node_free);
+	buf_free(&d->buf);
+}
+
+static int go_background(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") < 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int daemon_run(struct options *o)
+{
+	struct daemon d;
+	int pidfd = -1;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.exit_code = 0;
+	evthread_use_pthreads();
+	d.base = event_base_new();
+	if (!d.base) {
+		log_msg(LOG_ERR, "cannot create the event loop");
+		return 1;
+	}
+	evbridge_register(d.base); /* before any libvirt connection, the simulator's included */
+	if (o->simulate && !(d.sim = sim_create(&d))) {
+		teardown(&d);
+		return 1;
+	}
+	d.start_ms = daemon_now(&d);
+	tb_init(&d.migrate_bucket, o->migrate_mb_s, o->migrate_mb_s * 10.0, d.start_ms);
+	tb_init(&d.urgent_bucket, 1.0 / 10.0, o->urgent_burst, d.start_ms);
+	if (setup_host(&d) < 0)
+		goto fail;
+	if (!o->foreground && !o->simulate && go_background() < 0)
+		goto fail;
+	if (o->pidfile && *o->pidfile) {
+		pidfd = pidfile_take(o->pidfile);
+		if (pidfd == -2)
+			goto fail;
+	}
+	d.ctl = ctl_open(&d, o->socket_path);
+	if (o->socket_path && *o->socket_path && !d.ctl)
+		goto fail;
+	d.virt = virt_open(&d, o->uri);
+	if (setup_events(&d) < 0)
+		goto fail;
+	log_msg(LOG_NOTICE, "numad %s started: %d nodes, libvirt %s%s%s", NUMAD_VERSION, d.topo.nnodes, o->uri,
+		o->advise_only ? ", advise only" : "", o->numad05_timing ? ", numad 0.5 timing" : "");
+	sd_notify(0, "READY=1");
+	notify_status(&d);
+	event_base_dispatch(d.base);
+	if (pidfd >= 0) {
+		unlink(o->pidfile);
+		close(pidfd);
+	}
+	teardown(&d);
+	return d.exit_code;
+fail:
+	if (pidfd >= 0) {
+		unlink(o->pidfile);
+		close(pidfd);
+	}
+	teardown(&d);
+	return 1;
+}

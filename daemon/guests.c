@@ -1,0 +1,335 @@
+/*
+ * guests.c: the guest table and the two decisions: urgent extension (fast tier) and
+ * consolidation (full scan). Decisions use the pure engine and pacing from lib/.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+#include "numad.h"
+
+#define STRICT_WARN_EVERY_MS 30000
+#define FLAP_WINDOW_MS 300000
+#define RETRY_MAX_MS 60000
+
+const char *mode_name(enum guest_mode m)
+{
+	switch (m) {
+	case MODE_STRICT: return "strict";
+	case MODE_PREFERRED: return "preferred";
+	case MODE_INTERLEAVE: return "interleave";
+	case MODE_RESTRICTIVE: return "restrictive";
+	default: return "unknown";
+	}
+}
+
+const char *outcome_name(enum outcome o)
+{
+	static const char *names[] = { "none", "applied", "pinned", "advice-only", "transient-failure",
+				       "permanent-failure", "refused" };
+	return o <= OUT_REFUSED ? names[o] : "?";
+}
+
+static const char *reason_name(enum reason r)
+{
+	return r == REASON_URGENT ? "urgent" : r == REASON_START ? "start" : "consolidate";
+}
+
+struct guest *guest_find(struct daemon *d, const char *uuid)
+{
+	for (int i = 0; i < d->nguests; i++)
+		if (strcmp(d->guests[i].uuid, uuid) == 0)
+			return &d->guests[i];
+	return NULL;
+}
+
+struct guest *guest_add(struct daemon *d, const char *uuid)
+{
+	struct guest *g = guest_find(d, uuid);
+
+	if (g)
+		return g;
+	if (d->nguests == d->capguests) {
+		int cap = d->capguests ? d->capguests * 2 : 16;
+		struct guest *p = realloc(d->guests, (size_t)cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		d->guests = p;
+		d->capguests = cap;
+	}
+	g = &d->guests[d->nguests];
+	memset(g, 0, sizeof(*g));
+	g->res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->res_kb));
+	if (!g->res_kb)
+		return NULL;
+	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
+	g->mode = MODE_UNKNOWN;
+	g->tte_s = INFINITY;
+	growth_init(&g->growth, 1.0);
+	d->nguests++;
+	return g;
+}
+
+void guest_remove(struct daemon *d, struct guest *g)
+{
+	int i = (int)(g - d->guests);
+
+	free(g->res_kb);
+	memmove(&d->guests[i], &d->guests[i + 1], (size_t)(d->nguests - i - 1) * sizeof(*g));
+	d->nguests--;
+}
+
+void guest_sample(struct daemon *d, struct guest *g, int64_t now)
+{
+	char rel[640];
+	int version;
+
+	if (!g->cgroup[0])
+		return;
+	snprintf(rel, sizeof(rel), "%s/memory.numa_stat", g->cgroup);
+	if (read_file_at(d->o->root, rel, &d->buf, 1 << 20) < 0 ||
+	    cgroup_numa_stat_parse(d->buf.data, &d->topo, g->res_kb, &version) < 0) {
+		g->res_valid = false; /* gone or garbled: the next refresh sorts it out */
+		return;
+	}
+	g->cgroup_version = version;
+	g->res_total_kb = 0;
+	for (int i = 0; i < d->topo.nnodes; i++)
+		g->res_total_kb += g->res_kb[i];
+	g->res_valid = true;
+	growth_update(&g->growth, now, (double)g->res_total_kb);
+}
+
+/* Free memory above the low watermark on the given nodes, in KiB. */
+static double headroom_kb(const struct daemon *d, const struct nodeset *nodes)
+{
+	double sum = 0;
+
+	for (int n = nodeset_next(nodes, 0); n >= 0; n = nodeset_next(nodes, n + 1)) {
+		int i = topology_index(&d->topo, n);
+		double f, low;
+
+		if (i < 0)
+			continue;
+		f = (double)node_free_kb(&d->topo.nodes[i].mem, d->o->policy.count_inactive_file);
+		low = (double)d->wm[i].low_pages * 4.0;
+		if (f > low)
+			sum += f - low;
+	}
+	return sum;
+}
+
+/* How fast the given nodes lose free memory (KiB/s), whoever takes it. */
+static double decline_kbps(const struct daemon *d, const struct nodeset *nodes)
+{
+	double sum = 0;
+
+	for (int n = nodeset_next(nodes, 0); n >= 0; n = nodeset_next(nodes, n + 1)) {
+		int i = topology_index(&d->topo, n);
+		if (i >= 0 && d->node_free[i].has_rate && d->node_free[i].rate < 0)
+			sum += -d->node_free[i].rate;
+	}
+	return sum;
+}
+
+void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
+		      enum reason why, enum outcome out, const char *detail)
+{
+	char f[1024], t[1024];
+	const char *what;
+
+	nodeset_format(from, f, sizeof(f));
+	nodeset_format(to, t, sizeof(t));
+	log_advice(g->pid, g->comm[0] ? g->comm : NULL, f, t);
+	switch (out) {
+	case OUT_APPLIED: what = "Applied through libvirt"; break;
+	case OUT_PINNED: what = "vCPUs re-pinned through libvirt, nodeset unchanged"; break;
+	case OUT_ADVICE_ONLY: what = "Advice only, not applied"; break;
+	case OUT_TRANSIENT: what = "Failed, will retry"; break;
+	case OUT_PERMANENT: what = "Failed permanently, no longer managed"; break;
+	default: what = "Refused"; break;
+	}
+	log_msg(LOG_NOTICE, "%s: domain %s, %s move: %s", what, g->name, reason_name(why), detail);
+	snprintf(g->last_advice, sizeof(g->last_advice), "%.60s -> %.60s (%s)", f, t, reason_name(why));
+	g->last_outcome = out;
+	d->advices++;
+	if (getenv("JOURNAL_STREAM"))
+		sd_journal_send("MESSAGE=Advising pid %d (%s) move from nodes (%s) to nodes (%s): %s", g->pid, g->comm,
+				f, t, outcome_name(out), "PRIORITY=5", "NUMAD_DOMAIN=%s", g->name, "NUMAD_UUID=%s",
+				g->uuid, "NUMAD_PID=%d", g->pid, "NUMAD_FROM=%s", f, "NUMAD_TO=%s", t,
+				"NUMAD_REASON=%s", reason_name(why), "NUMAD_OUTCOME=%s", outcome_name(out), NULL);
+}
+
+/* Apply a new nodeset (or only advise it) and record the outcome. */
+static enum outcome actuate(struct daemon *d, struct guest *g, const struct nodeset *to, enum reason why,
+			    const char *because, int64_t now)
+{
+	struct nodeset from = g->nodes;
+	char why_fail[256] = "", detail[512];
+	enum outcome out;
+
+	if (d->o->advise_only || d->paused)
+		out = OUT_ADVICE_ONLY;
+	else if (!d->virt)
+		out = OUT_REFUSED;
+	else
+		out = virt_apply(d->virt, g, to, why_fail, sizeof(why_fail));
+	switch (out) {
+	case OUT_APPLIED:
+		g->prev_nodes = from;
+		g->nodes = *to;
+		g->last_move_ms = now;
+		g->failures = 0;
+		d->applied++;
+		if (why == REASON_URGENT)
+			d->urgent++;
+		snprintf(detail, sizeof(detail), "%s; %s", because, why_fail);
+		break;
+	case OUT_TRANSIENT: {
+		int64_t backoff = 1000LL << (g->failures < 6 ? g->failures : 6);
+		g->failures++;
+		g->retry_at_ms = now + (backoff < RETRY_MAX_MS ? backoff : RETRY_MAX_MS);
+		d->failed++;
+		snprintf(detail, sizeof(detail), "%s; retry in %.1f s", why_fail, (double)(g->retry_at_ms - now) / 1000.0);
+		break;
+	}
+	case OUT_PERMANENT:
+		g->permanent_failure = true;
+		snprintf(g->failure, sizeof(g->failure), "%s", why_fail);
+		d->failed++;
+		snprintf(detail, sizeof(detail), "%s", why_fail);
+		break;
+	case OUT_ADVICE_ONLY:
+		g->last_move_ms = now; /* pace advice as if applied */
+		snprintf(detail, sizeof(detail), "%s (%s)", because, d->paused ? "paused" : "--advise-only");
+		break;
+	default:
+		d->refused++;
+		snprintf(detail, sizeof(detail), "%s", why_fail[0] ? why_fail : "no libvirt connection");
+		break;
+	}
+	guest_log_advice(d, g, &from, to, why, out, detail);
+	return out;
+}
+
+static void warn_strict(struct guest *g, int64_t now, double headroom, double remaining)
+{
+	char nodes[1024];
+
+	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
+		return;
+	g->last_warn_ms = now;
+	nodeset_format(&g->nodes, nodes, sizeof(nodes));
+	log_msg(LOG_WARNING,
+		"domain %s (pid %d) is in strict mode and its nodes (%s) run out %s (%.0f MB free above the "
+		"watermarks, %.0f MB still to come): libvirt cannot widen a strict domain live, so numad cannot "
+		"save it from the OOM killer; use <memory mode='restrictive' placement='auto'/>",
+		g->name, g->pid, nodes, isfinite(g->tte_s) ? "soon" : "when it grows", headroom / 1024, remaining / 1024);
+	if (isfinite(g->tte_s))
+		log_msg(LOG_WARNING, "domain %s: time to exhaustion %.1f s", g->name, g->tte_s);
+}
+
+/* Managed, healthy and in a mode whose memory is bound to its nodes. */
+static bool bound_and_managed(const struct guest *g)
+{
+	return g->managed && !g->permanent_failure && g->res_valid &&
+	       (g->mode == MODE_STRICT || g->mode == MODE_RESTRICTIVE) && !nodeset_empty(&g->nodes);
+}
+
+void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
+{
+	double headroom, rate, remaining, need_kb, margin = d->o->margin_mb * 1024.0;
+	struct engine_host host = { &d->topo, d->busy };
+	struct engine_request req = { 0 };
+	struct engine_result res;
+	char because[256];
+
+	if (!bound_and_managed(g))
+		return;
+	headroom = headroom_kb(d, &g->nodes);
+	rate = g->growth.has_rate ? g->growth.rate : 0;
+	if (decline_kbps(d, &g->nodes) > rate)
+		rate = decline_kbps(d, &g->nodes);
+	g->tte_s = time_to_exhaust(headroom, rate);
+	remaining = g->mem_kb > g->res_total_kb ? (double)(g->mem_kb - g->res_total_kb) : 0;
+	g->at_risk = g->tte_s < d->o->horizon_s || headroom < remaining + margin;
+	if (!g->at_risk)
+		return;
+	if (g->mode == MODE_STRICT) {
+		warn_strict(g, now, headroom, remaining);
+		return;
+	}
+	if (now < g->retry_at_ms)
+		return;
+	if (!tb_take(&d->urgent_bucket, 1, now)) {
+		log_debug("urgent extension of %s held back by the burst cap", g->name);
+		return;
+	}
+	need_kb = (double)g->res_total_kb + (remaining > rate * d->o->horizon_s ? remaining : rate * d->o->horizon_s);
+	req.ncpus = g->nvcpus;
+	req.mem_mb = (uint64_t)((need_kb + margin) / 1024.0);
+	req.resident_kb = g->res_kb;
+	req.must = &g->nodes;
+	engine_place(&host, &d->o->policy, &req, &res);
+	if (nodeset_equal(&res.best, &g->nodes)) {
+		if (!g->last_warn_ms || now - g->last_warn_ms >= STRICT_WARN_EVERY_MS) {
+			g->last_warn_ms = now;
+			log_msg(LOG_WARNING, "domain %s runs out of memory on its nodes and no other node has room", g->name);
+		}
+		return;
+	}
+	if (isfinite(g->tte_s) && g->tte_s < d->o->horizon_s)
+		snprintf(because, sizeof(because), "its nodes run out in %.1f s at %.0f MB/s", g->tte_s, rate / 1024);
+	else
+		snprintf(because, sizeof(because), "%.0f MB still to come, %.0f MB free on its nodes", remaining / 1024,
+			 headroom / 1024);
+	actuate(d, g, &res.best, REASON_URGENT, because, now);
+}
+
+bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
+{
+	struct engine_host host = { &d->topo, d->busy };
+	struct engine_request req = { 0 };
+	struct engine_result res;
+	struct engine_score cur;
+	double moving_kb = 0;
+	int64_t interval = (int64_t)d->o->guest_interval_s * 1000;
+	char because[256];
+
+	if (!bound_and_managed(g) || g->mode != MODE_RESTRICTIVE || now < g->retry_at_ms)
+		return false;
+	if (g->last_move_ms && now - g->last_move_ms < interval)
+		return false;
+	req.ncpus = g->nvcpus;
+	/* numad 0.5 knows only what a process holds; numad also knows what the guest was given. */
+	if (d->o->numad05_timing || g->mem_kb < g->res_total_kb)
+		req.mem_mb = g->res_total_kb / 1024;
+	else
+		req.mem_mb = g->mem_kb / 1024;
+	req.mem_mb += (uint64_t)d->o->margin_mb;
+	req.resident_kb = g->res_kb;
+	req.current = &g->nodes;
+	engine_place(&host, &d->o->policy, &req, &res);
+	if (res.status != ENGINE_OK || nodeset_equal(&res.best, &g->nodes))
+		return false;
+	if (nodeset_equal(&res.best, &g->prev_nodes) && now - g->last_move_ms < FLAP_WINDOW_MS) {
+		log_debug("not moving %s back to where it was within %d s", g->name, FLAP_WINDOW_MS / 1000);
+		return false;
+	}
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (!nodeset_has(&res.best, d->topo.nodes[i].id))
+			moving_kb += (double)g->res_kb[i];
+	if (!tb_take(&d->migrate_bucket, moving_kb / 1024.0, now)) {
+		log_debug("consolidation of %s waits for the migration budget", g->name);
+		return false;
+	}
+	if (engine_score_set(&host, &d->o->policy, &req, &g->nodes, &cur) == 0 && !cur.fits)
+		snprintf(because, sizeof(because), "its nodes no longer hold %llu MB within %d%% use; %.0f MB to migrate",
+			 (unsigned long long)req.mem_mb, d->o->policy.target_util, moving_kb / 1024);
+	else
+		snprintf(because, sizeof(because), "score %.3f -> %.3f, %.0f MB to migrate", cur.total,
+			 res.best_score.total, moving_kb / 1024);
+	return actuate(d, g, &res.best, REASON_CONSOLIDATE, because, now) == OUT_APPLIED;
+}

@@ -1,0 +1,219 @@
+/* numad.h: the daemon's private declarations, one section per file. */
+#ifndef NUMAD_NUMAD_H
+#define NUMAD_NUMAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "nodeset.h"
+#include "pace.h"
+#include "sample.h"
+#include "topology.h"
+
+#define NUMAD_PIDFILE_DEFAULT "/var/run/numad.pid"
+#define NUMAD_SOCKET_DEFAULT "/run/numad/numad.sock"
+#define NUMAD_URI_DEFAULT "qemu:///system"
+#define NUMAD_MAX_PID_LIST 256
+
+struct options {
+	const char *root;          /* --root: read sysfs/proc under this directory */
+	const char *log_path;      /* --log: the advice log */
+	const char *pidfile;       /* --pidfile */
+	const char *socket_path;   /* --socket */
+	const char *uri;           /* --connect */
+	const char *simulate;      /* --simulate TOPOLOGY.txt */
+	const char *scenario;      /* --scenario FILE */
+	bool explain;              /* --explain: show the scores behind -w */
+	bool foreground;           /* -F */
+	bool advise_only;          /* --advise-only: log plans, change nothing */
+	bool numad05_timing;       /* --numad05-timing: react like numad 0.5 (for comparisons) */
+	double speed;              /* --speed: simulated seconds per real second */
+	double run_for_s;          /* --run-for: exit after this many (simulated) seconds, 0 = forever */
+	int log_level;             /* -l/-d/-v */
+	struct engine_policy policy;  /* -u -m -C -t */
+	const char *wspec;         /* -w NCPUS[:MB], NULL when not asked */
+	int interval_min, interval_max;  /* -i [min:]max, seconds; max 0 stops a running daemon */
+	bool interval_set;
+	int fast_ms;               /* --fast-interval: fast tier period in ms */
+	double horizon_s;          /* --horizon: act when a guest's nodes run out within this */
+	int margin_mb;             /* --margin: headroom kept above a guest's remaining need */
+	int guest_interval_s;      /* --guest-interval: least time between two consolidations of a guest */
+	int migrate_mb_s;          /* --migrate-rate: MB/s of consolidating migration, all guests */
+	int urgent_burst;          /* --urgent-burst: urgent extensions allowed back to back */
+	int keep_interleave;       /* -K 0|1 */
+	int thp_scan_ms;           /* -H, -1 when not given */
+	int scan_all;              /* -S 0|1, -1 when not given */
+	const char *reserved_cpus; /* -R CPU list */
+	int include[NUMAD_MAX_PID_LIST], ninclude;  /* -p */
+	int exclude[NUMAD_MAX_PID_LIST], nexclude;  /* -x */
+	int remove[NUMAD_MAX_PID_LIST], nremove;    /* -r */
+};
+
+/* options.c */
+/* Parse the command line into o. Returns 0, 1 when it printed help or version (exit 0), or -1 (exit 2). */
+int options_parse(int argc, char **argv, struct options *o);
+/* Print the usage text to f. */
+void options_usage(FILE *f);
+
+/* advise.c */
+/* Answer -w: from a running daemon when one answers, else from the host. Returns the exit code. */
+int advise_run(const struct options *o);
+/* Compute -w advice from a topology (shared by -w, the daemon and the simulator). Returns 0 or -1. */
+int advise_compute(const struct topology *t, const double *busy, const struct engine_policy *p, double ncpus,
+		   uint64_t mb, struct engine_result *res);
+
+/* ---- the daemon ---- */
+
+enum guest_mode {
+	MODE_UNKNOWN = -1,
+	MODE_STRICT = 0,       /* values of virDomainNumatuneMemMode */
+	MODE_PREFERRED = 1,
+	MODE_INTERLEAVE = 2,
+	MODE_RESTRICTIVE = 3,
+};
+
+enum outcome {
+	OUT_NONE,
+	OUT_APPLIED,      /* libvirt took the new nodeset (and pins) */
+	OUT_PINNED,       /* strict: vCPUs re-pinned, nodeset unchanged */
+	OUT_ADVICE_ONLY,  /* --advise-only or paused */
+	OUT_TRANSIENT,    /* failed, will retry */
+	OUT_PERMANENT,    /* failed for good: the guest is no longer managed */
+	OUT_REFUSED,      /* numad would not: strict mode, no room, rate limit */
+};
+
+enum reason {
+	REASON_START,
+	REASON_URGENT,
+	REASON_CONSOLIDATE,
+};
+
+struct guest {
+	char name[256];
+	char uuid[40];
+	int dom_id;
+	int pid;
+	uint64_t pid_start;       /* starttime of pid, to notice pid reuse */
+	char comm[PROC_COMM_MAX];
+	char cgroup[512];         /* path under the cgroup mount holding memory.numa_stat */
+	int cgroup_version;
+	bool managed;             /* persistent definition has placement='auto' */
+	bool persistent;
+	enum guest_mode mode;
+	struct nodeset nodes;     /* live nodeset */
+	int nvcpus;
+	uint64_t mem_kb;          /* configured memory */
+	uint64_t *res_kb;         /* per node index */
+	uint64_t res_total_kb;
+	bool res_valid;
+	struct growth growth;
+	double tte_s;             /* time until its nodes run out, INFINITY when not growing */
+	bool at_risk;
+	int64_t last_move_ms;
+	struct nodeset prev_nodes;  /* nodeset before the last move, against flapping */
+	int64_t last_warn_ms;
+	int failures;             /* consecutive transient failures */
+	int64_t retry_at_ms;
+	bool permanent_failure;
+	char failure[256];
+	char last_advice[160];
+	enum outcome last_outcome;
+	bool seen;                /* mark for the refresh sweep */
+};
+
+struct sim;
+struct virt;
+struct ctl;
+
+struct daemon {
+	struct options *o;
+	struct event_base *base;
+	struct event *fast_ev, *full_ev, *stop_ev, *sig_ev[3];
+	struct topology topo;
+	double *busy;               /* busy CPUs per node index, from the last two /proc/stat samples */
+	struct cpustat cs[2];
+	int cs_cur;
+	struct zone_wm *wm;         /* per node index, watermarks read on the full scan */
+	struct growth *node_free;   /* per node index: free memory trend */
+	struct guest *guests;
+	int nguests, capguests;
+	struct virt *virt;
+	struct sim *sim;
+	struct ctl *ctl;
+	struct token_bucket migrate_bucket;  /* MB of consolidating migration */
+	struct token_bucket urgent_bucket;   /* urgent extensions */
+	int full_interval_s;        /* current adaptive full-scan interval */
+	int64_t start_ms;
+	int64_t last_full_ms;
+	bool paused;
+	bool stopping;
+	int exit_code;
+	struct buf buf;             /* reused by sampling reads */
+	/* counters for status and metrics */
+	unsigned long fast_ticks, full_scans, advices, applied, urgent, refused, failed;
+	unsigned long ooms;         /* OOM kills seen (simulated host) */
+	double last_fast_ms, last_full_ms_cost;
+};
+
+/* daemon.c */
+/* Run the daemon until SIGTERM/SIGINT (or --run-for). Returns the exit code. */
+int daemon_run(struct options *o);
+/* The daemon's clock in ms: monotonic, or simulated time when simulating. */
+int64_t daemon_now(const struct daemon *d);
+
+/* virt.c: libvirt connection, domain discovery and the actuator */
+/* Connect (and keep reconnecting with back-off). Returns the handle; never fails on a dead libvirtd. */
+struct virt *virt_open(struct daemon *d, const char *uri);
+/* Close the connection and free the handle. */
+void virt_close(struct virt *v);
+/* True when connected. */
+bool virt_connected(const struct virt *v);
+/* Re-read the domain list into the guest table. */
+void virt_refresh(struct virt *v);
+/* Apply a nodeset to a guest. Returns the outcome; fills why on failure. */
+enum outcome virt_apply(struct virt *v, struct guest *g, const struct nodeset *to, char *why, size_t whylen);
+
+/* guests.c: the guest table and decisions */
+/* Find a guest by uuid, or NULL. */
+struct guest *guest_find(struct daemon *d, const char *uuid);
+/* Add (or return the existing) guest with this uuid. */
+struct guest *guest_add(struct daemon *d, const char *uuid);
+/* Remove a guest. */
+void guest_remove(struct daemon *d, struct guest *g);
+/* Read a guest's residency from its cgroup (fast tier) and update its growth estimate. */
+void guest_sample(struct daemon *d, struct guest *g, int64_t now);
+/* Urgent check for one guest, from the fast tier. */
+void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now);
+/* Consolidation decision for one guest, from the full scan. Returns true when it moved. */
+bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now);
+/* Name of a mode. */
+const char *mode_name(enum guest_mode m);
+/* Name of an outcome. */
+const char *outcome_name(enum outcome o);
+
+/* Write the advice line and the outcome line for one decision. */
+void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
+		      enum reason why, enum outcome out, const char *detail);
+
+/* sim.c: the simulated host */
+/* Build the simulated host from o->simulate (and o->scenario) under a new root; sets o->root. Returns NULL on error. */
+struct sim *sim_create(struct daemon *d);
+/* Advance the simulated host to now (ms) and rewrite its files. */
+void sim_step(struct sim *s, int64_t now);
+/* Simulated clock in ms. */
+int64_t sim_now(const struct sim *s);
+/* Print the end-of-run summary and free the simulator. */
+void sim_destroy(struct sim *s);
+/* True when the scenario has run to its end. */
+bool sim_done(const struct sim *s);
+
+/* evbridge.c */
+struct event_base;
+/* Back libvirt's event loop with base; call before opening a connection. */
+int evbridge_register(struct event_base *base);
+/* Release the bridge's own records at exit. */
+void evbridge_shutdown(void);
+
+#endif

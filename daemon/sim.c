@@ -1,0 +1,760 @@
+/*
+ * sim.c: the simulated host. From a numactl -H text it builds a sysfs/proc tree (with the
+ * fixture generator) and evolves it: guests are domains of libvirt's test driver, in this
+ * process, whose memory grows, shrinks and moves as a scenario says and as their live
+ * nodesets allow, and "hog" processes crowd nodes. Memory is bound as the kernel binds it:
+ * a guest that needs more than its nodes can give is OOM-killed. The daemon reads the tree
+ * through its normal sampling code and acts through its normal libvirt code.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "log.h"
+#include "numad.h"
+
+#define SIM_TICK_MS 100
+#define SIM_MAX_GUESTS 256
+#define SIM_MAX_EVENTS 1024
+#define SIM_MIGRATE_KBPS (2.0 * 1024 * 1024)  /* page migration speed: 2 GB/s */
+#define SIM_QEMU_OVERHEAD_KB (64.0 * 1024)
+
+enum ev_kind { EV_START, EV_GROW, EV_STOP, EV_HOG, EV_FREE, EV_END };
+
+struct sim_event {
+	double at_s;
+	enum ev_kind kind;
+	char name[64];
+	int vcpus;
+	double mem_kb, touch_kb, rate_kbps, until_kb, size_kb;
+	enum guest_mode mode;
+	char nodes[256];
+	int node;
+	int line;
+};
+
+struct sim_guest {
+	char name[64];
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	int pid, dom_id, vcpus;
+	enum guest_mode mode;
+	double cap_kb;        /* configured memory */
+	double want_kb;       /* what the guest has touched and wants resident */
+	double rate_kbps, until_kb;
+	double *held_kb;      /* per node index */
+	double peak_kb;
+	bool alive, oom;
+	char cgroup[256];
+	struct nodeset final_nodes;
+};
+
+struct sim {
+	struct daemon *d;
+	char root[128];
+	char *topo_text;
+	struct topology topo;
+	virConnectPtr conn;
+	double *total_kb, *base_kb, *hog_kb, *hog_target_kb, *hog_rate, *min_kb;
+	struct sim_guest guests[SIM_MAX_GUESTS];
+	int nguests;
+	struct sim_event ev[SIM_MAX_EVENTS];
+	int nev, next_ev;
+	struct event *tick_ev;
+	int64_t real_start;
+	double speed;
+	int64_t now;          /* simulated ms */
+	int64_t end_ms;       /* -1 until an end event */
+	bool done;
+	int next_pid;
+	unsigned ooms;
+};
+
+/* The reference article's cases, run when no --scenario is given (tests/scenarios/article.scn). */
+static const char *default_scenario =
+	"0   start vm1 vcpus=4 mem=12G touch=6G mode=restrictive nodes=3\n"
+	"0   start vm2 vcpus=2 mem=4G touch=1G mode=restrictive\n"
+	"0   start vm3 vcpus=4 mem=8G touch=6G mode=interleave nodes=0-2\n"
+	"0   start vm4 vcpus=4 mem=14G touch=2G mode=restrictive nodes=5\n"
+	"4   hog node=3 size=4G rate=1G\n"
+	"8   grow vm1 rate=1G until=12G\n"
+	"10  hog node=5 size=2G rate=512M\n"
+	"12  grow vm4 rate=1G until=14G\n"
+	"30  free node=3 size=4G\n"
+	"45  stop vm2\n"
+	"50  end\n";
+
+int64_t sim_now(const struct sim *s)
+{
+	return s->now;
+}
+
+bool sim_done(const struct sim *s)
+{
+	return s->done;
+}
+
+/* "12G", "512M", "2048" (MB) -> KiB. */
+static int parse_size(const char *v, double *kb)
+{
+	char *end;
+	double x = strtod(v, &end);
+
+	if (end == v || x < 0 || !isfinite(x))
+		return -1;
+	if (*end == 'G' || *end == 'g')
+		x *= 1024 * 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		x *= 1024, end++;
+	else if (*end == '\0')
+		x *= 1024;
+	else
+		return -1;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -1;
+	*kb = x;
+	return 0;
+}
+
+static int parse_mode(const char *v, enum guest_mode *m)
+{
+	static const char *names[] = { "strict", "preferred", "interleave", "restrictive" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*m = (enum guest_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* One key=value of a scenario line. */
+static int scenario_kv(struct sim_event *e, const char *k, const char *v)
+{
+	if (!strcmp(k, "vcpus"))
+		return (e->vcpus = atoi(v)) > 0 ? 0 : -1;
+	if (!strcmp(k, "mem"))
+		return parse_size(v, &e->mem_kb);
+	if (!strcmp(k, "touch"))
+		return parse_size(v, &e->touch_kb);
+	if (!strcmp(k, "rate"))
+		return parse_size(v, &e->rate_kbps);
+	if (!strcmp(k, "until"))
+		return parse_size(v, &e->until_kb);
+	if (!strcmp(k, "size"))
+		return parse_size(v, &e->size_kb);
+	if (!strcmp(k, "mode"))
+		return parse_mode(v, &e->mode);
+	if (!strcmp(k, "node"))
+		return (e->node = atoi(v)) >= 0 && isdigit((unsigned char)*v) ? 0 : -1;
+	if (!strcmp(k, "nodes")) {
+		struct nodeset ns;
+		char err[128];
+		snprintf(e->nodes, sizeof(e->nodes), "%s", v);
+		return nodeset_parse(&ns, v, err, sizeof(err));
+	}
+	return -1;
+}
+
+static int scenario_line(struct sim *s, char *line, int lineno, char *err, size_t errlen)
+{
+	static const char *verbs[] = { "start", "grow", "stop", "hog", "free", "end" };
+	struct sim_event *e;
+	char *tok, *save = NULL;
+	int v;
+
+	line[strcspn(line, "#\n")] = '\0';
+	tok = strtok_r(line, " \t", &save);
+	if (!tok)
+		return 0;
+	if (s->nev >= SIM_MAX_EVENTS) {
+		snprintf(err, errlen, "line %d: more than %d events", lineno, SIM_MAX_EVENTS);
+		return -1;
+	}
+	e = &s->ev[s->nev];
+	memset(e, 0, sizeof(*e));
+	e->line = lineno;
+	e->mode = MODE_RESTRICTIVE;
+	e->vcpus = 1;
+	e->node = -1;
+	e->at_s = strtod(tok, &tok);
+	if (*tok || e->at_s < 0 || (s->nev && e->at_s < s->ev[s->nev - 1].at_s)) {
+		snprintf(err, errlen, "line %d: the time must be seconds, in order", lineno);
+		return -1;
+	}
+	tok = strtok_r(NULL, " \t", &save);
+	for (v = 0; tok && v < 6 && strcmp(tok, verbs[v]); v++)
+		;
+	if (!tok || v == 6) {
+		snprintf(err, errlen, "line %d: expected start, grow, stop, hog, free or end", lineno);
+		return -1;
+	}
+	e->kind = (enum ev_kind)v;
+	if (e->kind <= EV_STOP) {
+		tok = strtok_r(NULL, " \t", &save);
+		if (!tok || strchr(tok, '=') || strlen(tok) >= sizeof(e->name)) {
+			snprintf(err, errlen, "line %d: %s needs a guest name", lineno, verbs[v]);
+			return -1;
+		}
+		snprintf(e->name, sizeof(e->name), "%s", tok);
+	}
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		char *eq = strchr(tok, '=');
+		if (!eq || (*eq = '\0', scenario_kv(e, tok, eq + 1) < 0)) {
+			snprintf(err, errlen, "line %d: bad argument '%s'", lineno, tok);
+			return -1;
+		}
+	}
+	if (e->kind == EV_START && e->mem_kb <= 0) {
+		snprintf(err, errlen, "line %d: start needs mem=SIZE", lineno);
+		return -1;
+	}
+	if ((e->kind == EV_HOG || e->kind == EV_FREE) && (e->node < 0 || e->size_kb <= 0)) {
+		snprintf(err, errlen, "line %d: %s needs node=N and size=SIZE", lineno, verbs[v]);
+		return -1;
+	}
+	s->nev++;
+	return 0;
+}
+
+static int load_scenario(struct sim *s, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL, *line, *save = NULL;
+	int lineno = 0, r = 0;
+
+	if (path) {
+		char ferr[256];
+		text = fixture_read_file(path, ferr, sizeof(ferr));
+		if (!text) {
+			snprintf(err, errlen, "%s", ferr);
+			return -1;
+		}
+	} else {
+		text = strdup(default_scenario);
+	}
+	/* strtok_r on lines keeps empty lines out of the count; count them by hand */
+	for (line = text; line && *line && r == 0;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		r = scenario_line(s, line, lineno, err, errlen);
+		line = nl ? nl + 1 : NULL;
+	}
+	(void)save;
+	free(text);
+	return r;
+}
+
+/* ---- the host's files ---- */
+
+static double node_free(const struct sim *s, int i)
+{
+	double used = s->base_kb[i] + s->hog_kb[i];
+
+	for (int k = 0; k < s->nguests; k++)
+		if (s->guests[k].alive)
+			used += s->guests[k].held_kb[i];
+	return s->total_kb[i] > used ? s->total_kb[i] - used : 0;
+}
+
+static void write_meminfo(struct sim *s)
+{
+	char rel[128], text[1024];
+
+	for (int i = 0; i < s->topo.nnodes; i++) {
+		int id = s->topo.nodes[i].id;
+		unsigned long long tot = (unsigned long long)s->total_kb[i], fr = (unsigned long long)node_free(s, i);
+
+		snprintf(text, sizeof(text),
+			 "Node %d MemTotal:       %8llu kB\nNode %d MemFree:        %8llu kB\n"
+			 "Node %d MemUsed:        %8llu kB\nNode %d Inactive(file):        0 kB\n"
+			 "Node %d FilePages:             0 kB\nNode %d HugePages_Total:     0\n"
+			 "Node %d HugePages_Free:      0\nNode %d HugePages_Surp:      0\n",
+			 id, tot, id, fr, id, tot - fr, id, id, id, id, id);
+		snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/meminfo", id);
+		if (fixture_write(s->root, rel, text) < 0)
+			log_warn("simulator: cannot write %s", rel);
+	}
+}
+
+static void write_guest(struct sim *s, struct sim_guest *g)
+{
+	char rel[512], text[8192];
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "anon");
+	for (int i = 0; i < s->topo.nnodes && n < sizeof(text) - 64; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " N%d=%llu", s->topo.nodes[i].id,
+				      (unsigned long long)(g->held_kb[i] * 1024));
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "\nfile");
+	for (int i = 0; i < s->topo.nnodes && n < sizeof(text) - 64; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " N%d=0", s->topo.nodes[i].id);
+	snprintf(text + n, sizeof(text) - n, "\n");
+	snprintf(rel, sizeof(rel), "sys/fs/cgroup/%s/memory.numa_stat", g->cgroup);
+	if (fixture_write(s->root, rel, text) < 0)
+		log_warn("simulator: cannot write %s", rel);
+}
+
+/* ---- guests ---- */
+
+static struct sim_guest *find_guest(struct sim *s, const char *name)
+{
+	for (int i = 0; i < s->nguests; i++)
+		if (s->guests[i].alive && strcmp(s->guests[i].name, name) == 0)
+			return &s->guests[i];
+	return NULL;
+}
+
+static void live_nodes(struct sim *s, struct sim_guest *g, struct nodeset *ns)
+{
+	virTypedParameterPtr p = NULL;
+	virDomainPtr dom = virDomainLookupByUUIDString(s->conn, g->uuid);
+	int n = 0;
+
+	nodeset_clear(ns);
+	if (!dom)
+		return;
+	if (virDomainGetNumaParameters(dom, NULL, &n, VIR_DOMAIN_AFFECT_LIVE) == 0 && n > 0 &&
+	    (p = calloc((size_t)n, sizeof(*p))) && virDomainGetNumaParameters(dom, p, &n, VIR_DOMAIN_AFFECT_LIVE) == 0) {
+		const char *set = NULL;
+		char err[128];
+		if (virTypedParamsGetString(p, n, VIR_DOMAIN_NUMA_NODESET, &set) == 1 && set)
+			nodeset_parse(ns, set, err, sizeof(err));
+		virTypedParamsClear(p, n);
+	}
+	free(p);
+	virDomainFree(dom);
+}
+
+static const char *mode_xml(enum guest_mode m)
+{
+	return m == MODE_STRICT ? "strict" : m == MODE_PREFERRED ? "preferred" : m == MODE_INTERLEAVE ? "interleave"
+												 : "restrictive";
+}
+
+/* Pre-placement, as libvirt does it: ask numad's -w engine, which logs its advice. */
+static void preplace(struct sim *s, const struct sim_event *e, char *nodes, size_t len)
+{
+	struct engine_result res;
+
+	write_meminfo(s);
+	topology_sample_mem(s->root, &s->topo);
+	if (advise_compute(&s->topo, NULL, &s->d->o->policy, e->vcpus, (uint64_t)(e->mem_kb / 1024), &res) < 0 ||
+	    nodeset_format(&res.best, nodes, len) <= 0)
+		snprintf(nodes, len, "0");
+	log_advice(-1, NULL, "", nodes);
+}
+
+static int set_live_nodes(virDomainPtr dom, const char *nodes)
+{
+	virTypedParameterPtr p = NULL;
+	int np = 0, maxp = 0, r;
+
+	if (virTypedParamsAddString(&p, &np, &maxp, VIR_DOMAIN_NUMA_NODESET, nodes) < 0)
+		return -1;
+	r = virDomainSetNumaParameters(dom, p, np, VIR_DOMAIN_AFFECT_LIVE);
+	virTypedParamsFree(p, np);
+	return r;
+}
+
+static void start_guest(struct sim *s, const struct sim_event *e)
+{
+	struct sim_guest *g;
+	char xml[2048], mem[512], nodes[256], desc[1024], err[512];
+	virDomainPtr dom;
+
+	if (s->nguests >= SIM_MAX_GUESTS || find_guest(s, e->name)) {
+		log_warnx("simulator: cannot start %s (exists or too many guests)", e->name);
+		return;
+	}
+	if (e->nodes[0])
+		snprintf(nodes, sizeof(nodes), "%s", e->nodes);
+	else
+		preplace(s, e, nodes, sizeof(nodes));
+	/* An interleaved guest with a fixed nodeset is observed; every other guest asks for auto placement. */
+	if (e->mode == MODE_INTERLEAVE && e->nodes[0])
+		snprintf(mem, sizeof(mem), "<memory mode='interleave' nodeset='%s'/>", nodes);
+	else
+		snprintf(mem, sizeof(mem), "<memory mode='%s' placement='auto'/>", mode_xml(e->mode));
+	snprintf(xml, sizeof(xml),
+		 "<domain type='test'><name>%s</name><memory unit='KiB'>%.0f</memory>"
+		 "<vcpu placement='%s'>%d</vcpu><numatune>%s</numatune><os><type>hvm</type></os></domain>",
+		 e->name, e->mem_kb, strstr(mem, "auto") ? "auto" : "static", e->vcpus, mem);
+	dom = virDomainDefineXML(s->conn, xml);
+	if (!dom || virDomainCreate(dom) < 0) {
+		log_warnx("simulator: cannot start %s: %s", e->name, virGetLastErrorMessage());
+		if (dom)
+			virDomainFree(dom);
+		return;
+	}
+	if (set_live_nodes(dom, nodes) < 0)
+		log_warnx("simulator: cannot set the nodeset of %s: %s", e->name, virGetLastErrorMessage());
+	g = &s->guests[s->nguests++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", e->name);
+	virDomainGetUUIDString(dom, g->uuid);
+	g->dom_id = (int)virDomainGetID(dom);
+	virDomainFree(dom);
+	g->pid = s->next_pid;
+	s->next_pid += 64;
+	g->vcpus = e->vcpus;
+	g->mode = e->mode;
+	g->cap_kb = e->mem_kb + SIM_QEMU_OVERHEAD_KB;
+	g->want_kb = (e->touch_kb > 0 ? e->touch_kb : e->mem_kb) + SIM_QEMU_OVERHEAD_KB;
+	g->held_kb = calloc((size_t)s->topo.nnodes, sizeof(double));
+	g->alive = true;
+	snprintf(g->cgroup, sizeof(g->cgroup), "machine.slice/machine-qemu\\x2d%d\\x2d%s.scope", g->dom_id, e->name);
+	snprintf(desc, sizeof(desc), "proc pid=%d comm=qemu-system-x86 threads=%d vcpus=%d mem=%d:0 cgroup=%s\n",
+		 g->pid, g->vcpus + 3, g->vcpus, s->topo.nodes[0].id, g->cgroup);
+	if (fixture_build(s->root, s->topo_text, desc, err, sizeof(err)) < 0)
+		log_warnx("simulator: cannot write %s's process: %s", g->name, err);
+	write_guest(s, g);
+	log_msg(LOG_INFO, "simulator: started %s (pid %d, %d vCPUs, %.0f MB, %s, nodes %s)", g->name, g->pid, g->vcpus,
+		e->mem_kb / 1024, mode_xml(g->mode), nodes);
+}
+
+static void kill_guest(struct sim *s, struct sim_guest *g, bool oom)
+{
+	virDomainPtr dom = virDomainLookupByUUIDString(s->conn, g->uuid);
+	char rel[512];
+
+	live_nodes(s, g, &g->final_nodes);
+	if (dom) {
+		virDomainDestroy(dom);
+		virDomainUndefine(dom);
+		virDomainFree(dom);
+	}
+	g->alive = false;
+	g->oom = oom;
+	memset(g->held_kb, 0, (size_t)s->topo.nnodes * sizeof(double));
+	snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
+	fixture_write(s->root, rel, "");
+	if (oom) {
+		char nodes[256];
+		s->ooms++;
+		s->d->ooms++;
+		nodeset_format(&g->final_nodes, nodes, sizeof(nodes));
+		log_msg(LOG_WARNING, "simulator: Out of memory: Killed process %d (qemu-system-x86) of domain %s: "
+				     "it needed more than nodes (%s) could give", g->pid, g->name, nodes);
+	}
+}
+
+/* Allocate want more KiB on the allowed nodes as the kernel would; false when it cannot (OOM). */
+static bool allocate(struct sim *s, struct sim_guest *g, const struct nodeset *allowed, double want)
+{
+	int idx[NUMAD_MAX_NODES], k = 0;
+
+	for (int n = nodeset_next(allowed, 0); n >= 0; n = nodeset_next(allowed, n + 1))
+		if (topology_index(&s->topo, n) >= 0)
+			idx[k++] = topology_index(&s->topo, n);
+	if (k == 0)
+		for (int i = 0; i < s->topo.nnodes; i++)
+			idx[k++] = i;
+	if (g->mode == MODE_INTERLEAVE) {
+		for (int pass = 0; pass < 2 && want > 1; pass++) {
+			double share = want / k;
+			for (int a = 0; a < k; a++) {
+				double room = node_free(s, idx[a]) - s->min_kb[idx[a]], take = share < room ? share : room;
+				if (take > 0) {
+					g->held_kb[idx[a]] += take;
+					want -= take;
+				}
+			}
+		}
+	}
+	for (int a = 0; a < k && want > 0; a++) {
+		double room = node_free(s, idx[a]) - s->min_kb[idx[a]], take = want < room ? want : room;
+		if (take > 0) {
+			g->held_kb[idx[a]] += take;
+			want -= take;
+		}
+	}
+	if (want > 1 && g->mode == MODE_PREFERRED)
+		for (int i = 0; i < s->topo.nnodes && want > 0; i++) {
+			double room = node_free(s, i) - s->min_kb[i], take = want < room ? want : room;
+			if (take > 0) {
+				g->held_kb[i] += take;
+				want -= take;
+			}
+		}
+	return want <= 1;
+}
+
+/* Memory on nodes a restrictive guest no longer may use migrates to the nodes it may. */
+static void migrate(struct sim *s, struct sim_guest *g, const struct nodeset *allowed, double dt_s)
+{
+	double budget = SIM_MIGRATE_KBPS * dt_s;
+
+	if (g->mode != MODE_RESTRICTIVE || nodeset_empty(allowed))
+		return;
+	for (int i = 0; i < s->topo.nnodes && budget > 0; i++) {
+		double amount;
+		if (nodeset_has(allowed, s->topo.nodes[i].id) || g->held_kb[i] <= 0)
+			continue;
+		amount = g->held_kb[i] < budget ? g->held_kb[i] : budget;
+		g->held_kb[i] -= amount;
+		budget -= amount;
+		if (!allocate(s, g, allowed, amount))
+			g->held_kb[i] += amount; /* no room there yet: the pages stay */
+	}
+}
+
+static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
+{
+	struct nodeset allowed;
+	double held = 0, want;
+
+	live_nodes(s, g, &allowed);
+	migrate(s, g, &allowed, dt_s);
+	if (g->rate_kbps > 0) {
+		g->want_kb += g->rate_kbps * dt_s;
+		if (g->want_kb >= g->until_kb) {
+			g->want_kb = g->until_kb;
+			g->rate_kbps = 0;
+		}
+	}
+	if (g->want_kb > g->cap_kb)
+		g->want_kb = g->cap_kb;
+	for (int i = 0; i < s->topo.nnodes; i++)
+		held += g->held_kb[i];
+	want = g->want_kb - held;
+	if (want > 0 && !allocate(s, g, &allowed, want)) {
+		kill_guest(s, g, true);
+		return;
+	}
+	held = 0;
+	for (int i = 0; i < s->topo.nnodes; i++)
+		held += g->held_kb[i];
+	if (held > g->peak_kb)
+		g->peak_kb = held;
+	write_guest(s, g);
+}
+
+static void run_event(struct sim *s, const struct sim_event *e)
+{
+	struct sim_guest *g;
+	int i;
+
+	switch (e->kind) {
+	case EV_START:
+		start_guest(s, e);
+		break;
+	case EV_GROW:
+		if ((g = find_guest(s, e->name))) {
+			g->rate_kbps = e->rate_kbps > 0 ? e->rate_kbps : 1024.0 * 1024;
+			g->until_kb = (e->until_kb > 0 ? e->until_kb : g->cap_kb) + SIM_QEMU_OVERHEAD_KB;
+		}
+		break;
+	case EV_STOP:
+		if ((g = find_guest(s, e->name)))
+			kill_guest(s, g, false);
+		break;
+	case EV_HOG:
+	case EV_FREE:
+		i = topology_index(&s->topo, e->node);
+		if (i < 0) {
+			log_warnx("simulator: line %d: node %d is not online", e->line, e->node);
+			break;
+		}
+		s->hog_target_kb[i] += e->kind == EV_HOG ? e->size_kb : -e->size_kb;
+		if (s->hog_target_kb[i] < 0)
+			s->hog_target_kb[i] = 0;
+		s->hog_rate[i] = e->rate_kbps > 0 ? e->rate_kbps : 1e12;
+		log_msg(LOG_INFO, "simulator: %s %.0f MB on node %d", e->kind == EV_HOG ? "a process takes" : "freed",
+			e->size_kb / 1024, e->node);
+		break;
+	case EV_END:
+		s->end_ms = (int64_t)(e->at_s * 1000);
+		break;
+	}
+}
+
+/* Hogs allocate toward their target (as far as free memory lets them) or release at once. */
+static void step_hogs(struct sim *s, double dt_s)
+{
+	for (int i = 0; i < s->topo.nnodes; i++) {
+		double diff = s->hog_target_kb[i] - s->hog_kb[i], step = s->hog_rate[i] * dt_s;
+
+		if (diff < 0) {
+			s->hog_kb[i] = s->hog_target_kb[i];
+		} else if (diff > 0) {
+			double room = node_free(s, i) - s->min_kb[i];
+			double take = diff < step ? diff : step;
+			if (take > room)
+				take = room > 0 ? room : 0;
+			s->hog_kb[i] += take;
+		}
+	}
+}
+
+void sim_step(struct sim *s, int64_t now)
+{
+	double dt_s = (double)(now - s->now) / 1000.0;
+
+	if (dt_s <= 0)
+		return;
+	s->now = now;
+	while (s->next_ev < s->nev && s->ev[s->next_ev].at_s * 1000 <= (double)now)
+		run_event(s, &s->ev[s->next_ev++]);
+	step_hogs(s, dt_s);
+	for (int i = 0; i < s->nguests; i++)
+		if (s->guests[i].alive)
+			step_guest(s, &s->guests[i], dt_s);
+	write_meminfo(s);
+	if (s->end_ms >= 0 && now >= s->end_ms)
+		s->done = true;
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim *s = arg;
+	int64_t target = (int64_t)((double)(now_ms() - s->real_start) * s->speed);
+
+	(void)fd;
+	(void)what;
+	sim_step(s, target);
+}
+
+static int build_host(struct sim *s, const char *topo_path, char *err, size_t errlen)
+{
+	char ferr[256];
+
+	s->topo_text = fixture_read_file(topo_path, ferr, sizeof(ferr));
+	if (!s->topo_text) {
+		snprintf(err, errlen, "%s", ferr);
+		return -1;
+	}
+	/* tmpfs keeps the many small rewrites cheap; /tmp when there is no /dev/shm. */
+	snprintf(s->root, sizeof(s->root), "%s/numad-sim.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(s->root)) {
+		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+		return -1;
+	}
+	if (fixture_build(s->root, s->topo_text, NULL, err, errlen) < 0 ||
+	    topology_read(s->root, &s->topo, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int init_nodes(struct sim *s)
+{
+	struct zone_wm *wm;
+	struct buf b = { 0 };
+	int n = s->topo.nnodes;
+
+	s->total_kb = calloc((size_t)n * 6, sizeof(double));
+	wm = calloc((size_t)n, sizeof(*wm));
+	if (!s->total_kb || !wm) {
+		free(wm);
+		return -1;
+	}
+	s->base_kb = s->total_kb + n;
+	s->hog_kb = s->base_kb + n;
+	s->hog_target_kb = s->hog_kb + n;
+	s->hog_rate = s->hog_target_kb + n;
+	s->min_kb = s->hog_rate + n;
+	if (read_file_at(s->root, "proc/zoneinfo", &b, 1 << 22) == 0)
+		zoneinfo_parse(b.data, &s->topo, wm);
+	for (int i = 0; i < n; i++) {
+		s->total_kb[i] = (double)s->topo.nodes[i].mem.total_kb;
+		s->base_kb[i] = s->total_kb[i] - (double)s->topo.nodes[i].mem.free_kb;
+		s->min_kb[i] = (double)wm[i].min_pages * 4.0;
+	}
+	free(wm);
+	buf_free(&b);
+	return 0;
+}
+
+struct sim *sim_create(struct daemon *d)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	char err[512];
+	struct timeval tv;
+
+	if (!s)
+		return NULL;
+	s->d = d;
+	s->end_ms = -1;
+	s->next_pid = 4000;
+	s->speed = d->o->speed > 0 ? d->o->speed : 1.0;
+	s->d->sim = s;
+	if (build_host(s, d->o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
+	    load_scenario(s, d->o->scenario, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "simulator: %s%s%s", d->o->scenario && strstr(err, "line ") == err ? d->o->scenario : "",
+			d->o->scenario && strstr(err, "line ") == err ? ": " : "", err);
+		sim_destroy(s);
+		d->sim = NULL;
+		return NULL;
+	}
+	s->conn = virConnectOpen("test:///default");
+	if (!s->conn) {
+		log_msg(LOG_ERR, "simulator: cannot open libvirt's test driver: %s", virGetLastErrorMessage());
+		sim_destroy(s);
+		d->sim = NULL;
+		return NULL;
+	}
+	d->o->root = s->root;
+	d->o->uri = "test:///default";
+	log_msg(LOG_NOTICE, "simulator: %d-node host from %s under %s, scenario %s, %.0fx time", s->topo.nnodes,
+		d->o->simulate, s->root, d->o->scenario ? d->o->scenario : "(built in)", s->speed);
+	s->real_start = now_ms();
+	sim_step(s, 1); /* events at time 0 */
+	s->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, s);
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)(SIM_TICK_MS * 1000 / s->speed);
+	if (tv.tv_usec < 1000)
+		tv.tv_usec = 1000;
+	event_add(s->tick_ev, &tv);
+	return s;
+}
+
+static void summary(struct sim *s)
+{
+	printf("\nsimulation summary after %.1f s (simulated):\n", (double)s->now / 1000);
+	printf("%-12s %-12s %-10s %10s  %s\n", "guest", "mode", "nodes", "peak_MB", "fate");
+	for (int i = 0; i < s->nguests; i++) {
+		struct sim_guest *g = &s->guests[i];
+		char nodes[256];
+
+		if (g->alive)
+			live_nodes(s, g, &g->final_nodes);
+		nodeset_format(&g->final_nodes, nodes, sizeof(nodes));
+		printf("%-12s %-12s %-10s %10.0f  %s\n", g->name, mode_xml(g->mode), nodes, g->peak_kb / 1024,
+		       g->oom ? "OOM-killed" : g->alive ? "running" : "stopped");
+	}
+	printf("OOM kills: %u\n", s->ooms);
+	fflush(stdout);
+}
+
+void sim_destroy(struct sim *s)
+{
+	if (!s)
+		return;
+	if (s->conn)
+		summary(s);
+	for (int i = 0; i < s->nguests; i++) {
+		if (s->guests[i].alive)
+			kill_guest(s, &s->guests[i], false);
+		free(s->guests[i].held_kb);
+	}
+	if (s->tick_ev)
+		event_free(s->tick_ev);
+	if (s->conn)
+		virConnectClose(s->conn);
+	topology_free(&s->topo);
+	free(s->total_kb);
+	free(s->topo_text);
+	if (s->root[0] && strstr(s->root, "/numad-sim.") && !getenv("NUMAD_SIM_KEEP"))
+		fixture_remove(s->root);
+	free(s);
+}

@@ -1,0 +1,488 @@
+/*
+ * virt.c: the libvirt side. One connection (reopened with back-off when libvirtd goes
+ * away), domain discovery through lifecycle events and a periodic list, and the actuator
+ * that applies a nodeset and re-pins vCPUs, emulator and iothreads.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "numad.h"
+
+#define BACKOFF_MAX_S 30
+
+struct virt {
+	struct daemon *d;
+	char *uri;
+	virConnectPtr conn;
+	int cb_life, cb_tune;
+	struct event *retry_ev;
+	int backoff_s;
+	bool lost;           /* the close callback fired: reopen from the loop */
+	int inject_transient; /* NUMAD_INJECT_FAULT=transient:N (a named test fake) */
+	int inject_permanent; /* NUMAD_INJECT_FAULT=permanent:N */
+};
+
+static void connect_now(struct virt *v);
+
+bool virt_connected(const struct virt *v)
+{
+	return v && v->conn && !v->lost;
+}
+
+static void schedule_retry(struct virt *v)
+{
+	struct timeval tv = { v->backoff_s, 0 };
+
+	evtimer_add(v->retry_ev, &tv);
+	v->backoff_s = v->backoff_s ? v->backoff_s * 2 : 1;
+	if (v->backoff_s > BACKOFF_MAX_S)
+		v->backoff_s = BACKOFF_MAX_S;
+}
+
+static void drop_connection(struct virt *v)
+{
+	if (!v->conn)
+		return;
+	if (v->cb_life >= 0)
+		virConnectDomainEventDeregisterAny(v->conn, v->cb_life);
+	if (v->cb_tune >= 0)
+		virConnectDomainEventDeregisterAny(v->conn, v->cb_tune);
+	v->cb_life = v->cb_tune = -1;
+	virConnectClose(v->conn);
+	v->conn = NULL;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct virt *v = arg;
+
+	(void)fd;
+	(void)what;
+	if (v->lost) {
+		drop_connection(v);
+		v->lost = false;
+	}
+	connect_now(v);
+}
+
+static void on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	struct virt *v = opaque;
+	static const char *why[] = { "error", "end of file", "keepalive timeout", "client closed" };
+
+	(void)conn;
+	log_msg(LOG_WARNING, "libvirt connection to %s lost (%s): reconnecting", v->uri,
+		reason >= 0 && reason < 4 ? why[reason] : "unknown");
+	v->lost = true;
+	v->backoff_s = 0;
+	schedule_retry(v);
+}
+
+/* ---- reading a domain ---- */
+
+/* True when the XML asks for automatic placement in <numatune><memory> or <vcpu>. */
+static bool xml_placement_auto(const char *xml)
+{
+	const char *tags[] = { "<vcpu", "<memory" };
+
+	for (size_t t = 0; t < 2; t++) {
+		const char *p = xml;
+		while ((p = strstr(p, tags[t]))) {
+			const char *end = strchr(p, '>');
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			char tag[512];
+
+			if (len >= sizeof(tag))
+				len = sizeof(tag) - 1;
+			memcpy(tag, p, len);
+			tag[len] = '\0';
+			if (strstr(tag, "placement='auto'") || strstr(tag, "placement=\"auto\""))
+				return true;
+			p += len;
+		}
+	}
+	return false;
+}
+
+/* Find the domain's cgroup under root: machine.slice/machine-qemu\x2d<ID>\x2d<name>.scope. */
+static void find_cgroup(struct daemon *d, struct guest *g)
+{
+	static const char *bases[] = { "sys/fs/cgroup/machine.slice", "sys/fs/cgroup/memory/machine.slice" };
+	char prefix[64], path[4096], rel[1024];
+
+	snprintf(prefix, sizeof(prefix), "machine-qemu\\x2d%d\\x2d", g->dom_id);
+	g->cgroup[0] = '\0';
+	for (size_t b = 0; b < 2 && !g->cgroup[0]; b++) {
+		struct dirent *de;
+		DIR *dir;
+
+		if (path_join(path, sizeof(path), d->o->root, bases[b]) < 0 || !(dir = opendir(path)))
+			continue;
+		while ((de = readdir(dir)))
+			if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+				snprintf(g->cgroup, sizeof(g->cgroup), "%s/%.400s", bases[b], de->d_name);
+				break;
+			}
+		closedir(dir);
+	}
+	g->pid = 0;
+	if (g->cgroup[0]) {
+		static const char *procs[] = { "cgroup.procs", "libvirt/emulator/cgroup.procs" };
+		for (size_t k = 0; k < 2 && !g->pid; k++) {
+			snprintf(rel, sizeof(rel), "%s/%s", g->cgroup, procs[k]);
+			if (read_file_at(d->o->root, rel, &d->buf, 65536) == 0)
+				g->pid = atoi(d->buf.data);
+		}
+	}
+	if (!g->pid) {
+		snprintf(rel, sizeof(rel), "run/libvirt/qemu/%.200s.pid", g->name);
+		if (read_file_at(d->o->root, rel, &d->buf, 64) == 0)
+			g->pid = atoi(d->buf.data);
+	}
+	if (g->pid > 0) {
+		struct proc_stat ps;
+		snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
+		if (read_file_at(d->o->root, rel, &d->buf, 4096) == 0 && proc_stat_parse(d->buf.data, &ps) == 0) {
+			if (g->pid_start && g->pid_start != ps.starttime)
+				log_msg(LOG_INFO, "domain %s: pid %d was reused; residency restarts", g->name, g->pid);
+			g->pid_start = ps.starttime;
+			snprintf(g->comm, sizeof(g->comm), "%s", ps.comm);
+		}
+	}
+}
+
+static void read_numa_params(virDomainPtr dom, struct guest *g)
+{
+	virTypedParameterPtr params = NULL;
+	int n = 0;
+
+	g->mode = MODE_UNKNOWN;
+	if (virDomainGetNumaParameters(dom, NULL, &n, VIR_DOMAIN_AFFECT_LIVE) < 0 || n <= 0)
+		return;
+	params = calloc((size_t)n, sizeof(*params));
+	if (params && virDomainGetNumaParameters(dom, params, &n, VIR_DOMAIN_AFFECT_LIVE) == 0) {
+		int mode;
+		const char *set = NULL;
+		char err[256];
+
+		if (virTypedParamsGetInt(params, n, VIR_DOMAIN_NUMA_MODE, &mode) == 1)
+			g->mode = (enum guest_mode)mode;
+		if (virTypedParamsGetString(params, n, VIR_DOMAIN_NUMA_NODESET, &set) == 1 && set &&
+		    nodeset_parse(&g->nodes, set, err, sizeof(err)) < 0)
+			log_warnx("domain %s: libvirt nodeset '%s': %s", g->name, set, err);
+		virTypedParamsClear(params, n);
+	}
+	free(params);
+}
+
+/* Read everything numad needs of one running domain into the guest table. */
+static struct guest *update_domain(struct virt *v, virDomainPtr dom)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	struct daemon *d = v->d;
+	virDomainInfo info;
+	struct guest *g;
+	bool is_new;
+	char *xml;
+
+	if (virDomainGetUUIDString(dom, uuid) < 0 || virDomainGetInfo(dom, &info) < 0)
+		return NULL;
+	is_new = !guest_find(d, uuid);
+	g = guest_add(d, uuid);
+	if (!g)
+		return NULL;
+	g->seen = true;
+	snprintf(g->name, sizeof(g->name), "%s", virDomainGetName(dom));
+	g->dom_id = (int)virDomainGetID(dom);
+	g->mem_kb = info.maxMem;
+	g->nvcpus = info.nrVirtCpu;
+	g->persistent = virDomainIsPersistent(dom) == 1;
+	read_numa_params(dom, g);
+	/* Managed or not comes from the persistent definition: a live change rewrites placement. */
+	xml = virDomainGetXMLDesc(dom, g->persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
+	if (xml) {
+		g->managed = xml_placement_auto(xml);
+		free(xml);
+	}
+	if (is_new || !g->cgroup[0] || !g->pid)
+		find_cgroup(d, g);
+	for (int k = 0; k < d->o->nexclude; k++)
+		if (g->pid > 0 && d->o->exclude[k] == g->pid)
+			g->managed = false; /* -x */
+	if (is_new) {
+		char nodes[1024];
+		/* numad 0.5 leaves a process alone for 300 s after it first sees it. */
+		if (d->o->numad05_timing)
+			g->last_move_ms = daemon_now(d);
+		nodeset_format(&g->nodes, nodes, sizeof(nodes));
+		log_msg(LOG_NOTICE, "domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
+			g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",
+			g->managed ? "managed (placement='auto')" : "observed only (no placement='auto')");
+		if (g->managed && g->mode == MODE_STRICT)
+			log_msg(LOG_WARNING,
+				"domain %s is in strict mode: libvirt cannot change its nodeset live, so numad cannot "
+				"prevent an OOM kill; use <memory mode='restrictive' placement='auto'/>",
+				g->name);
+		if (!g->cgroup[0])
+			log_msg(LOG_INFO, "domain %s: no cgroup found under %s; residency unknown", g->name,
+				d->o->root);
+	}
+	return g;
+}
+
+void virt_refresh(struct virt *v)
+{
+	struct daemon *d = v->d;
+	virDomainPtr *doms = NULL;
+	int n;
+
+	if (!virt_connected(v))
+		return;
+	n = virConnectListAllDomains(v->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (n < 0) {
+		log_warnx("cannot list domains: %s", virGetLastErrorMessage());
+		return;
+	}
+	for (int i = 0; i < d->nguests; i++)
+		d->guests[i].seen = false;
+	for (int i = 0; i < n; i++) {
+		update_domain(v, doms[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	for (int i = d->nguests - 1; i >= 0; i--)
+		if (!d->guests[i].seen) {
+			log_msg(LOG_NOTICE, "domain %s is gone", d->guests[i].name);
+			guest_remove(d, &d->guests[i]);
+		}
+}
+
+static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	struct virt *v = opaque;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	struct guest *g;
+
+	(void)detail;
+	switch (event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+	case VIR_DOMAIN_EVENT_RESUMED:
+	case VIR_DOMAIN_EVENT_DEFINED: {
+		/* The event's domain object carries the id it had when the event was queued. */
+		virDomainPtr now = virDomainGetUUIDString(dom, uuid) == 0 ? virDomainLookupByUUIDString(conn, uuid) : NULL;
+		if (now && virDomainIsActive(now) == 1)
+			update_domain(v, now);
+		if (now)
+			virDomainFree(now);
+		break;
+	}
+	case VIR_DOMAIN_EVENT_STOPPED:
+	case VIR_DOMAIN_EVENT_SHUTDOWN:
+	case VIR_DOMAIN_EVENT_CRASHED:
+		if (virDomainGetUUIDString(dom, uuid) == 0 && (g = guest_find(v->d, uuid)) &&
+		    (event != VIR_DOMAIN_EVENT_SHUTDOWN || virDomainIsActive(dom) != 1)) {
+			log_msg(LOG_NOTICE, "domain %s stopped", g->name);
+			guest_remove(v->d, g);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params, int nparams,
+		       void *opaque)
+{
+	(void)conn;
+	(void)params;
+	(void)nparams;
+	update_domain(opaque, dom);
+}
+
+static void connect_now(struct virt *v)
+{
+	v->conn = virConnectOpen(v->uri);
+	if (!v->conn) {
+		log_msg(v->backoff_s <= 1 ? LOG_WARNING : LOG_DEBUG, "cannot connect to libvirt at %s: %s; retrying in %d s",
+			v->uri, virGetLastErrorMessage(), v->backoff_s ? v->backoff_s : 1);
+		schedule_retry(v);
+		return;
+	}
+	v->backoff_s = 0;
+	virConnectRegisterCloseCallback(v->conn, on_close, v, NULL);
+	if (virConnectSetKeepAlive(v->conn, 5, 3) < 0)
+		virResetLastError(); /* local drivers have no keepalive */
+	v->cb_life = virConnectDomainEventRegisterAny(v->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						      VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), v, NULL);
+	v->cb_tune = virConnectDomainEventRegisterAny(v->conn, NULL, VIR_DOMAIN_EVENT_ID_TUNABLE,
+						      VIR_DOMAIN_EVENT_CALLBACK(on_tunable), v, NULL);
+	log_msg(LOG_NOTICE, "connected to libvirt at %s", v->uri);
+	virt_refresh(v);
+}
+
+/* libvirt prints its errors to stderr by default; route them to our log at debug level. */
+static void on_virt_error(void *opaque, virErrorPtr err)
+{
+	(void)opaque;
+	log_debug("libvirt: %s", err && err->message ? err->message : "?");
+}
+
+static void parse_injection(struct virt *v)
+{
+	const char *f = getenv("NUMAD_INJECT_FAULT");
+
+	if (!f)
+		return;
+	if (strncmp(f, "transient:", 10) == 0)
+		v->inject_transient = atoi(f + 10);
+	else if (strncmp(f, "permanent:", 10) == 0)
+		v->inject_permanent = atoi(f + 10);
+	log_msg(LOG_WARNING, "fault injection for tests: NUMAD_INJECT_FAULT=%s", f);
+}
+
+struct virt *virt_open(struct daemon *d, const char *uri)
+{
+	struct virt *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->d = d;
+	v->uri = strdup(uri);
+	v->cb_life = v->cb_tune = -1;
+	v->retry_ev = evtimer_new(d->base, on_retry, v);
+	virSetErrorFunc(NULL, on_virt_error);
+	parse_injection(v);
+	connect_now(v);
+	return v;
+}
+
+void virt_close(struct virt *v)
+{
+	if (!v)
+		return;
+	drop_connection(v);
+	if (v->retry_ev)
+		event_free(v->retry_ev);
+	free(v->uri);
+	free(v);
+}
+
+/* ---- the actuator ---- */
+
+/* Permanent failures: retrying cannot help. Everything else is worth another try. */
+static bool error_is_permanent(int code)
+{
+	switch (code) {
+	case VIR_ERR_NO_DOMAIN:
+	case VIR_ERR_CONFIG_UNSUPPORTED:
+	case VIR_ERR_NO_SUPPORT:
+	case VIR_ERR_OPERATION_UNSUPPORTED:
+	case VIR_ERR_ARGUMENT_UNSUPPORTED:
+	case VIR_ERR_INVALID_ARG:
+	case VIR_ERR_OPERATION_DENIED:
+	case VIR_ERR_ACCESS_DENIED:
+	case VIR_ERR_OPERATION_INVALID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum outcome failure(const char *what, char *why, size_t whylen)
+{
+	virErrorPtr e = virGetLastError();
+	int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
+
+	snprintf(why, whylen, "%s: %s", what, e && e->message ? e->message : "unknown libvirt error");
+	return error_is_permanent(code) ? OUT_PERMANENT : OUT_TRANSIENT;
+}
+
+/* Pin vCPUs, the emulator and iothreads to the CPUs of the nodes in to. Returns failures. */
+static int repin(struct daemon *d, virDomainPtr dom, const struct guest *g, const struct nodeset *to)
+{
+	int ncpu = d->topo.max_cpu + 1, maplen, bad = 0, nio;
+	virDomainIOThreadInfoPtr *io = NULL;
+	unsigned char *map;
+
+	if (ncpu <= 0)
+		return 0;
+	maplen = VIR_CPU_MAPLEN(ncpu);
+	map = calloc((size_t)maplen, 1);
+	if (!map)
+		return 1;
+	for (int n = nodeset_next(to, 0); n >= 0; n = nodeset_next(to, n + 1)) {
+		const struct node_info *ni = &d->topo.nodes[topology_index(&d->topo, n)];
+		for (int k = 0; k < ni->ncpus; k++)
+			VIR_USE_CPU(map, ni->cpus[k]);
+	}
+	for (int i = 0; i < g->nvcpus; i++)
+		bad += virDomainPinVcpu(dom, (unsigned)i, map, maplen) < 0;
+	bad += virDomainPinEmulator(dom, map, maplen, VIR_DOMAIN_AFFECT_LIVE) < 0;
+	nio = virDomainGetIOThreadInfo(dom, &io, VIR_DOMAIN_AFFECT_LIVE);
+	for (int i = 0; i < nio; i++) {
+		bad += virDomainPinIOThread(dom, io[i]->iothread_id, map, maplen, VIR_DOMAIN_AFFECT_LIVE) < 0;
+		virDomainIOThreadInfoFree(io[i]);
+	}
+	free(io);
+	free(map);
+	if (nio < 0)
+		virResetLastError(); /* drivers without iothreads */
+	return bad;
+}
+
+enum outcome virt_apply(struct virt *v, struct guest *g, const struct nodeset *to, char *why, size_t whylen)
+{
+	virTypedParameterPtr params = NULL;
+	int np = 0, maxp = 0, bad;
+	char set[4096];
+	virDomainPtr dom;
+
+	if (g->mode != MODE_RESTRICTIVE) {
+		snprintf(why, whylen, "mode %s: libvirt changes a running domain's nodeset only in restrictive mode",
+			 mode_name(g->mode));
+		return OUT_REFUSED;
+	}
+	if (!virt_connected(v)) {
+		snprintf(why, whylen, "no libvirt connection");
+		return OUT_TRANSIENT;
+	}
+	if (v->inject_permanent > 0) {
+		v->inject_permanent--;
+		snprintf(why, whylen, "injected permanent failure (NUMAD_INJECT_FAULT)");
+		return OUT_PERMANENT;
+	}
+	if (v->inject_transient > 0) {
+		v->inject_transient--;
+		snprintf(why, whylen, "injected transient failure (NUMAD_INJECT_FAULT)");
+		return OUT_TRANSIENT;
+	}
+	dom = virDomainLookupByUUIDString(v->conn, g->uuid);
+	if (!dom)
+		return failure("domain lookup", why, whylen);
+	nodeset_format(to, set, sizeof(set));
+	if (virTypedParamsAddString(&params, &np, &maxp, VIR_DOMAIN_NUMA_NODESET, set) < 0 ||
+	    virDomainSetNumaParameters(dom, params, np, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+		enum outcome o = failure("set nodeset", why, whylen);
+		virTypedParamsFree(params, np);
+		virDomainFree(dom);
+		return o;
+	}
+	virTypedParamsFree(params, np);
+	bad = repin(v->d, dom, g, to);
+	if (bad) {
+		log_msg(LOG_WARNING, "domain %s: nodeset %s applied, but %d CPU pinning call(s) failed: %s", g->name, set,
+			bad, virGetLastErrorMessage());
+		virResetLastError();
+	}
+	virDomainFree(dom);
+	snprintf(why, whylen, "nodeset %s%s", set, bad ? ", some pins failed" : ", vCPUs re-pinned");
+	return OUT_APPLIED;
+}
