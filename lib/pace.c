@@ -14,6 +14,8 @@ void growth_update(struct growth *g, int64_t now_ms, double value_kb)
 {
 	double dt, inst, alpha;
 
+	if (!isfinite(value_kb))
+		return; /* a garbled sample must not poison the estimate for good */
 	if (!g->primed) {
 		g->primed = true;
 		g->last_ms = now_ms;
@@ -63,6 +65,8 @@ bool tb_take(struct token_bucket *b, double amount, int64_t now_ms)
 {
 	double need = amount < b->burst ? amount : b->burst;
 
+	if (!(amount >= 0))
+		return false; /* negative or NaN: never a way to add tokens */
 	tb_refill(b, now_ms);
 	/* An amount above the burst passes on a full bucket and leaves it in debt. */
 	if (b->tokens + 1e-9 < need)
