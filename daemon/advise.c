@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-journal.h>
+
 #include "ctl.h"
 #include "engine.h"
 #include "log.h"
@@ -97,6 +99,15 @@ static int ask_daemon(const struct options *o, double ncpus, uint64_t mb, char *
 	return r;
 }
 
+/* Log the answer: numad's line in the log file, and structured fields in the journal. */
+static void log_answer(const char *list)
+{
+	log_advice(-1, NULL, "", list);
+	if (getenv("JOURNAL_STREAM"))
+		sd_journal_send("MESSAGE=Advising pid -1 (unknown) move from nodes () to nodes (%s)", list, "PRIORITY=5",
+				"NUMAD_PID=-1", "NUMAD_FROM=", "NUMAD_TO=%s", list, "NUMAD_REASON=start", NULL);
+}
+
 int advise_run(const struct options *o)
 {
 	struct engine_result res;
@@ -114,7 +125,7 @@ int advise_run(const struct options *o)
 	if (!o->explain && ask_daemon(o, ncpus, mb, list, sizeof(list)) == 0) {
 		printf("%s\n", list);
 		fflush(stdout);
-		log_advice(-1, NULL, "", list);
+		log_answer(list);
 		return 0;
 	}
 	if (topology_read(o->root, &t, err, sizeof(err)) < 0) {
@@ -136,7 +147,7 @@ int advise_run(const struct options *o)
 	}
 	printf("%s\n", list);
 	fflush(stdout);
-	log_advice(-1, NULL, "", list);
+	log_answer(list);
 	if (res.status == ENGINE_NOFIT)
 		log_warnx("-w %s: %s", o->wspec, res.why);
 	if (o->explain)

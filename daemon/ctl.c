@@ -387,8 +387,10 @@ static int prepare_path(const char *path)
 			log_warn("cannot create %s", dir);
 			return -1;
 		}
-		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || (st.st_mode & S_IWOTH)) {
-			log_msg(LOG_ERR, "control socket directory %s is not a directory or is world-writable", dir);
+		/* Anyone could plant a file at our path in a world-writable directory without the sticky bit. */
+		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))) {
+			log_msg(LOG_ERR, "control socket directory %s is not a directory, or is world-writable without the sticky bit",
+				dir);
 			return -1;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <event2/thread.h>
 #include <fcntl.h>
 #include <math.h>
+#include <numa.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,49 @@ static int pidfile_take(const char *path)
 	return fd;
 }
 
+/*
+ * On the live host, libnuma reads the same kernel tables through its own code: a
+ * disagreement means sysfs changed under us (hot-plug) or one reader is wrong. Say so.
+ */
+static void crosscheck_libnuma(const struct topology *t)
+{
+	int bad = 0;
+
+	if (numa_available() < 0) {
+		log_msg(LOG_NOTICE, "libnuma reports no NUMA support on this kernel");
+		return;
+	}
+	for (int i = 0; i < t->nnodes; i++)
+		for (int j = 0; j < t->nnodes && !t->slit_fallback; j++) {
+			int lib = numa_distance(t->nodes[i].id, t->nodes[j].id);
+			if (lib && lib != topology_distance(t, i, j) && bad++ == 0)
+				log_msg(LOG_WARNING, "distance %d->%d is %d in sysfs but %d in libnuma", t->nodes[i].id,
+					t->nodes[j].id, topology_distance(t, i, j), lib);
+		}
+	if (numa_max_node() < t->nodes[t->nnodes - 1].id)
+		log_msg(LOG_WARNING, "libnuma's highest node %d is below sysfs's %d", numa_max_node(),
+			t->nodes[t->nnodes - 1].id);
+}
+
+/* numad 0.5's -H: make khugepaged scan more often, since memory moves between nodes. */
+static void set_thp_scan(const struct daemon *d)
+{
+	char path[4096], val[32];
+	int fd, n;
+
+	if (d->o->thp_scan_ms <= 0 ||
+	    path_join(path, sizeof(path), d->o->root, "sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs") < 0)
+		return;
+	n = snprintf(val, sizeof(val), "%d\n", d->o->thp_scan_ms);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || write(fd, val, (size_t)n) != n)
+		log_warn("-H: cannot set %s", path);
+	else
+		log_msg(LOG_INFO, "-H: khugepaged scans every %d ms", d->o->thp_scan_ms);
+	if (fd >= 0)
+		close(fd);
+}
+
 static int setup_host(struct daemon *d)
 {
 	char err[512];
@@ -204,6 +248,8 @@ static int setup_host(struct daemon *d)
 		log_msg(LOG_ERR, "-R: %s", err);
 		return -1;
 	}
+	if (strcmp(d->o->root, "/") == 0)
+		crosscheck_libnuma(&d->topo);
 	n = d->topo.nnodes;
 	d->busy = calloc((size_t)n, sizeof(*d->busy));
 	d->wm = calloc((size_t)n, sizeof(*d->wm));
@@ -214,6 +260,7 @@ static int setup_host(struct daemon *d)
 		growth_init(&d->node_free[i], 1.0);
 	read_watermarks(d);
 	cpustat_read(d->o->root, &d->cs[d->cs_cur]);
+	set_thp_scan(d);
 	if (d->topo.nnodes < 2)
 		log_msg(LOG_NOTICE, "this host has one NUMA node: numad watches but has nothing to place");
 	if (d->topo.slit_fallback)
@@ -252,15 +299,7 @@ static int setup_events(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
-	if (d->ctl)
-		ctl_close(d->ctl);
-	if (d->virt)
-		virt_close(d->virt);
-	if (d->sim)
-		sim_destroy(d->sim);
-	for (int i = 0; i < d->nguests; i++)
-		free(d->guests[i].res_kb);
-	free(d->guests);
+	/* Stop our own events first, so nothing fires into what is freed below. */
 	if (d->fast_ev)
 		event_free(d->fast_ev);
 	if (d->full_ev)
@@ -270,8 +309,22 @@ static void teardown(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);
+	if (d->ctl)
+		ctl_close(d->ctl);
+	d->ctl = NULL;
+	if (d->virt)
+		virt_close(d->virt);
+	d->virt = NULL;
+	if (d->sim)
+		sim_destroy(d->sim);
+	d->sim = NULL;
+	/* libvirt's free callbacks were deferred to the loop: run them now. */
+	event_base_loop(d->base, EVLOOP_NONBLOCK);
 	evbridge_shutdown();
 	event_base_free(d->base);
+	for (int i = 0; i < d->nguests; i++)
+		free(d->guests[i].res_kb);
+	free(d->guests);
 	topology_free(&d->topo);
 	cpustat_free(&d->cs[0]);
 	cpustat_free(&d->cs[1]);
