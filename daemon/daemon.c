@@ -74,6 +74,50 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 	sd_notify(0, "WATCHDOG=1");
 }
 
+/*
+ * PSI backstop: the kernel wakes us when tasks stall on memory for 150 ms within 1 s,
+ * even between two fast ticks. The trigger file always polls readable, and signals with
+ * a wake-up, so it is watched edge-triggered.
+ */
+static void on_pressure(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->psi_events++;
+	log_debug("memory pressure (PSI): sampling now");
+	fast_tick(-1, 0, d);
+}
+
+static void setup_psi(struct daemon *d)
+{
+	static const char trigger[] = "some 150000 1000000";
+	int fd;
+
+	if (strcmp(d->o->root, "/") != 0 || d->o->numad05_timing)
+		return; /* a simulated or fixture host has no kernel behind it */
+	if (!(event_base_get_features(d->base) & EV_FEATURE_ET)) {
+		log_msg(LOG_INFO, "PSI trigger not used: the event backend has no edge-triggered mode");
+		return;
+	}
+	fd = open("/proc/pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || write(fd, trigger, sizeof(trigger)) < 0) {
+		log_msg(LOG_INFO, "PSI trigger not available (%s): the fast tier alone watches memory",
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	d->psi_fd = fd;
+	d->psi_ev = event_new(d->base, fd, EV_READ | EV_ET | EV_PERSIST, on_pressure, d);
+	if (!d->psi_ev || event_add(d->psi_ev, NULL) < 0) {
+		log_msg(LOG_WARNING, "cannot watch the PSI trigger");
+		return;
+	}
+	log_msg(LOG_INFO, "PSI trigger armed: %s", trigger);
+}
+
 static void schedule_full(struct daemon *d)
 {
 	struct timeval tv = real_tv(d, d->full_interval_s * 1000.0);
@@ -291,6 +335,7 @@ static int setup_events(struct daemon *d)
 		tv = real_tv(d, 100);
 		evtimer_add(d->stop_ev, &tv);
 	}
+	setup_psi(d);
 	d->full_interval_s = d->o->numad05_timing ? d->o->interval_max : d->o->interval_min;
 	tv = real_tv(d, 0);
 	evtimer_add(d->full_ev, &tv); /* the first full scan right away */
@@ -309,6 +354,10 @@ static void teardown(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);
+	if (d->psi_ev)
+		event_free(d->psi_ev);
+	if (d->psi_fd > 0)
+		close(d->psi_fd);
 	if (d->ctl)
 		ctl_close(d->ctl);
 	d->ctl = NULL;

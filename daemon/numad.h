@@ -130,7 +130,8 @@ struct ctl;
 struct daemon {
 	struct options *o;
 	struct event_base *base;
-	struct event *fast_ev, *full_ev, *stop_ev, *sig_ev[3];
+	struct event *fast_ev, *full_ev, *stop_ev, *sig_ev[3], *psi_ev;
+	int psi_fd;
 	struct topology topo;
 	double *busy;               /* busy CPUs per node index, from the last two /proc/stat samples */
 	struct cpustat cs[2];
@@ -154,6 +155,7 @@ struct daemon {
 	/* counters for status and metrics */
 	unsigned long fast_ticks, full_scans, advices, applied, urgent, refused, failed;
 	unsigned long ooms;         /* OOM kills seen (simulated host) */
+	unsigned long psi_events;   /* PSI trigger wake-ups */
 	double last_fast_ms, last_full_ms_cost;
 };
 

@@ -1,0 +1,203 @@
+/*
+ * test_libvirtd.c: numad against a real libvirtd that goes away and comes back.
+ * A private libvirtd (its own socket directory, serving libvirt's test driver) runs
+ * beside numad. numad must notice the loss, reconnect with back-off, re-read the
+ * domains, and follow lifecycle events on the new connection. Skipped when no
+ * libvirtd binary is installed.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "fixture.h"
+
+#define LIBVIRTD "/usr/sbin/libvirtd"
+
+static char dir[64], uri[256], logp[128];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static pid_t spawn(const char *const *argv, const char *out)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *args[32];
+		int n = 0;
+		FILE *fp = fopen(out, "a");
+		int fd = fp ? fileno(fp) : -1;
+
+		for (; argv[n] && n < 31; n++)
+			args[n] = strdup(argv[n]);
+		args[n] = NULL;
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		setpgid(0, 0);
+		execv(args[0], args);
+		_exit(127);
+	}
+	return pid;
+}
+
+static pid_t start_libvirtd(void)
+{
+	char conf[128], pidf[128], sock[128], out[128];
+	const char *argv[] = { LIBVIRTD, "-f", conf, "--pid-file", pidf, NULL };
+	struct stat st;
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/libvirtd.conf", dir);
+	snprintf(pidf, sizeof(pidf), "%s/libvirtd.pid", dir);
+	snprintf(sock, sizeof(sock), "%s/libvirt-sock", dir);
+	snprintf(out, sizeof(out), "%s/libvirtd.out", dir);
+	pid = spawn(argv, out);
+	for (int i = 0; i < 200 && stat(sock, &st) < 0; i++)
+		sleep_ms(50);
+	if (stat(sock, &st) < 0)
+		fail_msg("libvirtd did not create %s", sock);
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* Wait until the log holds at least `count` lines containing needle. */
+static int wait_log(const char *needle, int count, int timeout_ms)
+{
+	for (int t = 0; t < timeout_ms; t += 100) {
+		char err[256], *text = fixture_read_file(logp, err, sizeof(err));
+		int n = 0;
+
+		for (const char *p = text; p && (p = strstr(p, needle)); p++)
+			n++;
+		free(text);
+		if (n >= count)
+			return n;
+		sleep_ms(100);
+	}
+	return -1;
+}
+
+static void start_domain(const char *name)
+{
+	virConnectPtr c = virConnectOpen(uri);
+	char xml[1024];
+	virDomainPtr dom;
+
+	assert_non_null(c);
+	snprintf(xml, sizeof(xml),
+		 "<domain type='test'><name>%s</name><memory unit='KiB'>1048576</memory>"
+		 "<vcpu placement='auto'>2</vcpu><numatune><memory mode='restrictive' placement='auto'/>"
+		 "</numatune><os><type>hvm</type></os></domain>",
+		 name);
+	dom = virDomainDefineXML(c, xml);
+	assert_non_null(dom);
+	assert_int_equal(virDomainCreate(dom), 0);
+	virDomainFree(dom);
+	virConnectClose(c);
+}
+
+static void test_libvirtd_restart(void **state)
+{
+	char line[128];
+	pid_t lvd, numad;
+	const char *argv[] = { NUMAD_BIN, "-F", "-v", "--log", logp, "--socket", "", "--pidfile", "", "--connect", uri,
+			       NULL };
+	(void)state;
+
+	if (access(LIBVIRTD, X_OK) != 0)
+		skip();
+	lvd = start_libvirtd();
+	numad = spawn(argv, "/dev/null");
+	assert_true(wait_log("connected to libvirt", 1, 15000) >= 1);
+
+	/* A managed domain started while numad watches is seen through its lifecycle event. */
+	start_domain("before");
+	assert_true(wait_log("domain before (", 1, 10000) >= 1);
+	assert_true(wait_log("managed (placement='auto')", 1, 1000) >= 1);
+
+	/* libvirtd goes away: numad says so and keeps running. */
+	stop(lvd);
+	assert_true(wait_log("lost", 1, 10000) >= 1);
+	assert_int_equal(waitpid(numad, NULL, WNOHANG), 0);
+
+	/* libvirtd comes back (its test driver starts empty): numad reconnects by itself. */
+	lvd = start_libvirtd();
+	assert_true(wait_log("connected to libvirt", 2, 40000) >= 2);
+
+	/* Events flow on the new connection. */
+	start_domain("after");
+	snprintf(line, sizeof(line), "domain after (");
+	assert_true(wait_log(line, 1, 10000) >= 1);
+	assert_int_equal(waitpid(numad, NULL, WNOHANG), 0);
+
+	stop(numad);
+	stop(lvd);
+}
+
+static int setup(void **state)
+{
+	FILE *f;
+	char conf[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/numad-lvd.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/libvirtd.conf", dir);
+	f = fopen(conf, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "unix_sock_dir = \"%s\"\nauth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n"
+		   "unix_sock_rw_perms = \"0700\"\n", dir);
+	fclose(f);
+	snprintf(uri, sizeof(uri), "test+unix:///default?socket=%s/libvirt-sock", dir);
+	snprintf(logp, sizeof(logp), "%s/numad.log", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (getenv("NUMAD_TEST_SHOW_LOG")) {
+		char err[256], *text = fixture_read_file(logp, err, sizeof(err));
+		fprintf(stderr, "%s", text ? text : err);
+		free(text);
+	}
+	fixture_remove(dir);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_libvirtd_restart),
+	};
+
+	virSetErrorFunc(NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
