@@ -175,15 +175,31 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	schedule_full(d);
 }
 
+int daemon_reload(struct daemon *d, char *err, size_t errlen)
+{
+	if (options_reload(d->o, err, errlen) < 0) {
+		log_msg(LOG_ERR, "configuration not reloaded, the running one stays: %s", err);
+		return -1;
+	}
+	log_set_level(d->o->log_level);
+	tb_init(&d->migrate_bucket, d->o->migrate_mb_s, d->o->migrate_mb_s * 10.0, daemon_now(d));
+	tb_init(&d->urgent_bucket, 1.0 / 10.0, d->o->urgent_burst, daemon_now(d));
+	log_msg(LOG_NOTICE, "configuration reloaded%s%s", d->o->config_path ? " from " : "",
+		d->o->config_path ? d->o->config_path : "");
+	return 0;
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
+	char err[512];
 
 	(void)what;
 	if (sig == SIGHUP) {
 		if (log_reopen() < 0)
 			log_warn("%s: cannot reopen the log", __func__);
 		log_msg(LOG_NOTICE, "SIGHUP: log reopened");
+		daemon_reload(d, err, sizeof(err));
 		return;
 	}
 	log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -32,7 +32,7 @@ const char *outcome_name(enum outcome o)
 	return o <= OUT_REFUSED ? names[o] : "?";
 }
 
-static const char *reason_name(enum reason r)
+const char *reason_name(enum reason r)
 {
 	return r == REASON_URGENT ? "urgent" : r == REASON_START ? "start" : "consolidate";
 }
@@ -134,6 +134,27 @@ static double decline_kbps(const struct daemon *d, const struct nodeset *nodes)
 	return sum;
 }
 
+static void record_history(struct daemon *d, const struct guest *g, const char *from, const char *to, enum reason why,
+			   enum outcome out, const char *detail)
+{
+	struct advice_record *r = &d->history[d->nhistory % HISTORY_LEN];
+
+	memset(r, 0, sizeof(*r));
+	r->when = time(NULL);
+	r->at_ms = daemon_now(d);
+	snprintf(r->domain, sizeof(r->domain), "%s", g->name);
+	snprintf(r->uuid, sizeof(r->uuid), "%s", g->uuid);
+	r->pid = g->pid;
+	snprintf(r->from, sizeof(r->from), "%.127s", from);
+	snprintf(r->to, sizeof(r->to), "%.127s", to);
+	r->reason = why;
+	r->outcome = out;
+	snprintf(r->detail, sizeof(r->detail), "%s", detail);
+	d->nhistory++;
+	if (why < REASON_COUNT && out < OUTCOME_COUNT)
+		d->by_outcome[why][out]++;
+}
+
 void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
 		      enum reason why, enum outcome out, const char *detail)
 {
@@ -155,6 +176,7 @@ void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *f
 	snprintf(g->last_advice, sizeof(g->last_advice), "%.60s -> %.60s (%s)", f, t, reason_name(why));
 	g->last_outcome = out;
 	d->advices++;
+	record_history(d, g, f, t, why, out, detail);
 	if (getenv("JOURNAL_STREAM"))
 		sd_journal_send("MESSAGE=Advising pid %d (%s) move from nodes (%s) to nodes (%s): %s", g->pid, g->comm,
 				f, t, outcome_name(out), "PRIORITY=5", "NUMAD_DOMAIN=%s", g->name, "NUMAD_UUID=%s",
@@ -288,10 +310,38 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 	actuate(d, g, &res.best, REASON_URGENT, because, now);
 }
 
+/* The request consolidation makes for a guest. */
+static void consolidation_request(const struct daemon *d, const struct guest *g, struct engine_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->ncpus = g->nvcpus;
+	/* numad 0.5 knows only what a process holds; numad also knows what the guest was given. */
+	if (d->o->numad05_timing || g->mem_kb < g->res_total_kb)
+		req->mem_mb = g->res_total_kb / 1024;
+	else
+		req->mem_mb = g->mem_kb / 1024;
+	req->mem_mb += (uint64_t)d->o->margin_mb;
+	req->resident_kb = g->res_valid ? g->res_kb : NULL;
+	req->current = nodeset_empty(&g->nodes) ? NULL : &g->nodes;
+}
+
+int guest_explain(struct daemon *d, const struct guest *g, struct engine_result *res, struct engine_score *current)
+{
+	struct engine_host host = { &d->topo, d->busy };
+	struct engine_request req;
+
+	consolidation_request(d, g, &req);
+	if (engine_place(&host, &d->o->policy, &req, res) < 0)
+		return -1;
+	if (nodeset_empty(&g->nodes) || engine_score_set(&host, &d->o->policy, &req, &g->nodes, current) < 0)
+		memset(current, 0, sizeof(*current));
+	return 0;
+}
+
 bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 {
 	struct engine_host host = { &d->topo, d->busy };
-	struct engine_request req = { 0 };
+	struct engine_request req;
 	struct engine_result res;
 	struct engine_score cur;
 	double moving_kb = 0;
@@ -302,15 +352,7 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 		return false;
 	if (g->last_move_ms && now - g->last_move_ms < interval)
 		return false;
-	req.ncpus = g->nvcpus;
-	/* numad 0.5 knows only what a process holds; numad also knows what the guest was given. */
-	if (d->o->numad05_timing || g->mem_kb < g->res_total_kb)
-		req.mem_mb = g->res_total_kb / 1024;
-	else
-		req.mem_mb = g->mem_kb / 1024;
-	req.mem_mb += (uint64_t)d->o->margin_mb;
-	req.resident_kb = g->res_kb;
-	req.current = &g->nodes;
+	consolidation_request(d, g, &req);
 	engine_place(&host, &d->o->policy, &req, &res);
 	if (res.status != ENGINE_OK || nodeset_equal(&res.best, &g->nodes))
 		return false;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "engine.h"
 #include "nodeset.h"
@@ -25,6 +26,9 @@ struct options {
 	const char *uri;           /* --connect */
 	const char *simulate;      /* --simulate TOPOLOGY.txt */
 	const char *scenario;      /* --scenario FILE */
+	const char *config_path;   /* --config, default /etc/numad.conf (a missing default file is fine) */
+	const char *metrics_listen; /* --metrics-listen ADDR:PORT, NULL when off */
+	int control_gid;           /* group allowed to change state over the socket, -1 for root only */
 	bool explain;              /* --explain: show the scores behind -w */
 	bool foreground;           /* -F */
 	bool advise_only;          /* --advise-only: log plans, change nothing */
@@ -52,6 +56,11 @@ struct options {
 };
 
 /* options.c */
+/*
+ * Re-read o->config_path and apply what can change while running (policy, pacing, log
+ * level). On any error o is left as it was and -1 returned with "FILE:LINE: reason" in err.
+ */
+int options_reload(struct options *o, char *err, size_t errlen);
 /* Parse the command line into o. Returns 0, 1 when it printed help or version (exit 0), or -1 (exit 2). */
 int options_parse(int argc, char **argv, struct options *o);
 /* Print the usage text to f. */
@@ -88,6 +97,23 @@ enum reason {
 	REASON_START,
 	REASON_URGENT,
 	REASON_CONSOLIDATE,
+	REASON_COUNT
+};
+
+#define OUTCOME_COUNT (OUT_REFUSED + 1)
+#define HISTORY_LEN 256
+
+/* One decision, as the log has it, for numadctl history. */
+struct advice_record {
+	time_t when;            /* wall clock (simulated seconds are not wall time) */
+	int64_t at_ms;          /* daemon clock */
+	char domain[256];
+	char uuid[40];
+	int pid;
+	char from[128], to[128];
+	enum reason reason;
+	enum outcome outcome;
+	char detail[256];
 };
 
 struct guest {
@@ -148,8 +174,11 @@ struct daemon {
 	int full_interval_s;        /* current adaptive full-scan interval */
 	int64_t start_ms;
 	int64_t last_full_ms;
-	bool paused;
+	bool paused;                /* numadctl pause: keep sampling, act advice-only */
 	bool stopping;
+	struct advice_record history[HISTORY_LEN];  /* ring: the last HISTORY_LEN decisions */
+	unsigned long nhistory;     /* decisions ever recorded; the newest is history[(nhistory-1) % HISTORY_LEN] */
+	unsigned long by_outcome[REASON_COUNT][OUTCOME_COUNT];  /* decisions by reason and outcome */
 	int exit_code;
 	struct buf buf;             /* reused by sampling reads */
 	/* counters for status and metrics */
@@ -160,6 +189,8 @@ struct daemon {
 };
 
 /* daemon.c */
+/* Re-read the configuration (SIGHUP, numadctl reload); the running one stays on error. Returns 0 or -1. */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
 /* Run the daemon until SIGTERM/SIGINT (or --run-for). Returns the exit code. */
 int daemon_run(struct options *o);
 /* The daemon's clock in ms: monotonic, or simulated time when simulating. */
@@ -190,6 +221,10 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now);
 void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now);
 /* Consolidation decision for one guest, from the full scan. Returns true when it moved. */
 bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now);
+/* Run the engine for a guest as consolidation would, without acting. Returns 0 or -1. */
+int guest_explain(struct daemon *d, const struct guest *g, struct engine_result *res, struct engine_score *current);
+/* Name of a reason (start, urgent, consolidate). */
+const char *reason_name(enum reason r);
 /* Name of a mode. */
 const char *mode_name(enum guest_mode m);
 /* Name of an outcome. */

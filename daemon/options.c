@@ -214,6 +214,7 @@ static int set_defaults(struct options *o)
 	o->keep_interleave = 1;
 	o->thp_scan_ms = -1;
 	o->scan_all = 0;
+	o->control_gid = -1;
 	return 0;
 }
 
@@ -294,6 +295,15 @@ static int one_option(int c, const char *arg, struct options *o)
 	case 'V': printf("numad version %s\n", NUMAD_VERSION); return 1;
 	default: return -1;
 	}
+}
+
+int options_reload(struct options *o, char *err, size_t errlen)
+{
+	/* No configuration file support yet: nothing to re-read. */
+	(void)o;
+	(void)err;
+	(void)errlen;
+	return 0;
 }
 
 int options_parse(int argc, char **argv, struct options *o)
