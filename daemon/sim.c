@@ -54,6 +54,10 @@ struct sim_guest {
 	bool alive, oom;
 	char cgroup[256];
 	struct nodeset final_nodes;
+	struct nodeset last_nodes;   /* live nodeset at the previous step */
+	bool risk_open;              /* the true time to exhaustion is under the horizon */
+	int64_t risk_t0;
+	struct nodeset risk_nodes;
 };
 
 struct sim {
@@ -75,6 +79,12 @@ struct sim {
 	bool done;
 	int next_pid;
 	unsigned ooms;
+	/* ground truth for the reaction benchmark */
+	double *latency_ms;
+	int nlat, caplat;
+	unsigned missed;             /* OOM-killed while at risk, before numad reacted */
+	unsigned ahead;              /* nodesets widened before any risk */
+	double cpu_s;                /* CPU spent in the simulator itself */
 };
 
 /* The reference article's cases, run when no --scenario is given (tests/scenarios/article.scn). */
@@ -509,12 +519,62 @@ static void migrate(struct sim *s, struct sim_guest *g, const struct nodeset *al
 	}
 }
 
+static void record_latency(struct sim *s, double ms)
+{
+	if (s->nlat == s->caplat) {
+		int cap = s->caplat ? s->caplat * 2 : 64;
+		double *p = realloc(s->latency_ms, (size_t)cap * sizeof(*p));
+		if (!p)
+			return;
+		s->latency_ms = p;
+		s->caplat = cap;
+	}
+	s->latency_ms[s->nlat++] = ms;
+}
+
+/*
+ * Ground truth, for the reaction benchmark: the simulator knows the real consumption on a
+ * guest's nodes (its own growth and the hogs there), so it knows when the true time to
+ * exhaustion crosses the daemon's horizon, and when the nodeset changed after that.
+ */
+static void track_risk(struct sim *s, struct sim_guest *g, const struct nodeset *allowed)
+{
+	double headroom = 0, use = g->rate_kbps > 0 ? g->rate_kbps : 0, tte;
+
+	for (int n = nodeset_next(allowed, 0); n >= 0; n = nodeset_next(allowed, n + 1)) {
+		int i = topology_index(&s->topo, n);
+		if (i < 0)
+			continue;
+		if (node_free(s, i) > s->min_kb[i])
+			headroom += node_free(s, i) - s->min_kb[i];
+		if (s->hog_kb[i] < s->hog_target_kb[i])
+			use += s->hog_rate[i];
+	}
+	tte = use > 0 ? headroom / use : INFINITY;
+	if (g->risk_open && !nodeset_equal(allowed, &g->risk_nodes)) {
+		record_latency(s, (double)(s->now - g->risk_t0));
+		g->risk_open = false;
+	} else if (!g->risk_open && !nodeset_empty(&g->last_nodes) && !nodeset_equal(allowed, &g->last_nodes)) {
+		s->ahead++;
+	}
+	if (!g->risk_open && tte < s->d->o->horizon_s && nodeset_equal(allowed, &g->last_nodes)) {
+		g->risk_open = true;
+		g->risk_t0 = s->now;
+		g->risk_nodes = *allowed;
+	} else if (g->risk_open && tte >= s->d->o->horizon_s) {
+		g->risk_open = false; /* the pressure passed without a move */
+	}
+	g->last_nodes = *allowed;
+}
+
 static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 {
 	struct nodeset allowed;
 	double held = 0, want;
 
 	live_nodes(s, g, &allowed);
+	if (g->mode == MODE_RESTRICTIVE || g->mode == MODE_STRICT)
+		track_risk(s, g, &allowed);
 	migrate(s, g, &allowed, dt_s);
 	if (g->rate_kbps > 0) {
 		g->want_kb += g->rate_kbps * dt_s;
@@ -529,6 +589,8 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 		held += g->held_kb[i];
 	want = g->want_kb - held;
 	if (want > 0 && !allocate(s, g, &allowed, want)) {
+		if (g->risk_open)
+			s->missed++;
 		kill_guest(s, g, true);
 		return;
 	}
@@ -615,14 +677,24 @@ void sim_step(struct sim *s, int64_t now)
 		s->done = true;
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim *s = arg;
 	int64_t target = (int64_t)((double)(now_ms() - s->real_start) * s->speed);
+	double c0 = cpu_now();
 
 	(void)fd;
 	(void)what;
 	sim_step(s, target);
+	s->cpu_s += cpu_now() - c0;
 }
 
 static int build_host(struct sim *s, const char *topo_path, char *err, size_t errlen)
@@ -718,6 +790,12 @@ struct sim *sim_create(struct daemon *d)
 	return s;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 static void summary(struct sim *s)
 {
 	printf("\nsimulation summary after %.1f s (simulated):\n", (double)s->now / 1000);
@@ -731,6 +809,23 @@ static void summary(struct sim *s)
 		nodeset_format(&g->final_nodes, nodes, sizeof(nodes));
 		printf("%-12s %-12s %-10s %10.0f  %s\n", g->name, mode_xml(g->mode), nodes, g->peak_kb / 1024,
 		       g->oom ? "OOM-killed" : g->alive ? "running" : "stopped");
+	}
+	if (s->nlat > 0) {
+		double sorted[4096];
+		int n = s->nlat < 4096 ? s->nlat : 4096;
+		memcpy(sorted, s->latency_ms, (size_t)n * sizeof(double));
+		qsort(sorted, (size_t)n, sizeof(double), cmp_double);
+		printf("reaction: %d events, p50 %.0f ms, p99 %.0f ms, max %.0f ms (true exhaustion within %.1f s -> "
+		       "nodeset applied)\n",
+		       n, sorted[n / 2], sorted[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], sorted[n - 1],
+		       s->d->o->horizon_s);
+	}
+	printf("widened before any risk: %u; OOM-killed while at risk: %u\n", s->ahead, s->missed);
+	{
+		double total = cpu_now();
+		printf("CPU: numad %.2f s, simulator %.2f s, over %.0f s simulated; numad ran %lu fast ticks and %lu "
+		       "full scans\n",
+		       total - s->cpu_s, s->cpu_s, (double)s->now / 1000, s->d->fast_ticks, s->d->full_scans);
 	}
 	printf("OOM kills: %u\n", s->ooms);
 	fflush(stdout);
@@ -754,6 +849,7 @@ void sim_destroy(struct sim *s)
 	topology_free(&s->topo);
 	free(s->total_kb);
 	free(s->topo_text);
+	free(s->latency_ms);
 	if (s->root[0] && strstr(s->root, "/numad-sim.") && !getenv("NUMAD_SIM_KEEP"))
 		fixture_remove(s->root);
 	free(s);
