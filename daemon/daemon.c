@@ -118,6 +118,46 @@ static void setup_psi(struct daemon *d)
 	log_msg(LOG_INFO, "PSI trigger armed: %s", trigger);
 }
 
+/*
+ * The process part of the full scan: count QEMU processes (a cheap pass over
+ * /proc/PID/stat), and for a guest whose cgroup gives no residency, fall back to its
+ * numa_maps, the expensive walk, for that one process only.
+ */
+static void scan_processes(struct daemon *d, int64_t now)
+{
+	struct proc_scan_opts cheap = { .qemu_only = true };
+	struct proc_scan_opts deep = { .residency = true, .vcpus = true };
+	struct proc_scan_stats st;
+
+	if (proc_scan(d->o->root, &d->topo, &cheap, &d->procs, &st) == 0) {
+		d->qemu_procs = st.kept;
+		d->vanished += st.vanished;
+	}
+	for (int i = 0; i < d->nguests; i++) {
+		struct guest *g = &d->guests[i];
+		struct proc_info pi;
+
+		if (g->pid <= 0 || (g->cgroup[0] && g->res_valid))
+			continue;
+		if (proc_read(d->o->root, g->pid, &d->topo, &deep, &pi, &d->buf) != 0) {
+			g->res_valid = false;
+			proc_info_free(&pi);
+			continue;
+		}
+		if (pi.st.starttime != g->pid_start && g->pid_start) {
+			log_msg(LOG_INFO, "domain %s: pid %d now belongs to another process; residency dropped", g->name,
+				g->pid);
+			g->res_valid = false;
+		} else if (pi.have_residency) {
+			memcpy(g->res_kb, pi.res_kb, (size_t)d->topo.nnodes * sizeof(*g->res_kb));
+			g->res_total_kb = pi.res.total_kb;
+			g->res_valid = true;
+			growth_update(&g->growth, now, (double)g->res_total_kb);
+		}
+		proc_info_free(&pi);
+	}
+}
+
 static void schedule_full(struct daemon *d)
 {
 	struct timeval tv = real_tv(d, d->full_interval_s * 1000.0);
@@ -149,6 +189,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	read_watermarks(d);
 	if (d->virt)
 		virt_refresh(d->virt);
+	scan_processes(d, now);
 	if (d->o->numad05_timing)
 		fast_tick(-1, 0, d); /* numad 0.5 has no fast tier: sample only when it scans */
 	for (int i = 0; i < d->nguests; i++) {
@@ -390,6 +431,7 @@ static void teardown(struct daemon *d)
 	for (int i = 0; i < d->nguests; i++)
 		free(d->guests[i].res_kb);
 	free(d->guests);
+	proc_list_free(&d->procs);
 	topology_free(&d->topo);
 	cpustat_free(&d->cs[0]);
 	cpustat_free(&d->cs[1]);
