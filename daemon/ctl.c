@@ -1,28 +1,33 @@
 /*
  * ctl.c: the control socket. Newline-delimited JSON in the manner of QMP: a greeting,
  * then requests {"cmd": ..., "args": {...}, "id": ...} and replies with the same id and
- * either "return" or "error": {"class": ..., "desc": ...}. Every message is bounded, every
+ * either "return" or "error": {"class": ..., "desc": ...}. Every request is bounded, every
  * client has an idle timeout, and a misbehaving client is closed, never waited on.
+ * Read-only commands are open to whoever the socket's mode lets connect; commands that
+ * change state need uid 0 or the control group (SO_PEERCRED, then the peer's groups).
  */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "log.h"
+#include "metrics.h"
 #include "numad.h"
+
+#define CTL_OUT_HIGH (1024 * 1024)  /* take no more requests from a client while this much output waits */
+#define MAX_ARGS 2
 
 struct client {
 	struct ctl *ctl;
@@ -30,39 +35,76 @@ struct client {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	bool closing;
 	struct client *next;
 };
 
 struct ctl {
 	struct daemon *d;
-	char *path;
+	char *path;               /* NULL when systemd owns the socket */
 	struct evconnlistener *lis;
+	struct event *resume_ev;  /* re-enables accepting after an accept error (EMFILE) */
 	struct client *clients;
 	int nclients;
+	char line[CTL_MAX_MSG + 1];
+};
+
+struct cmd_error {
+	const char *eclass;
+	char desc[512];
 };
 
 typedef struct json_object *(*handler_fn)(struct ctl *c, struct client *cl, struct json_object *args,
-					  const char **eclass, char *edesc, size_t elen);
+					  struct cmd_error *e);
 
-static struct json_object *cmd_advise(struct ctl *c, struct client *cl, struct json_object *args,
-				      const char **eclass, char *edesc, size_t elen);
-static struct json_object *cmd_status(struct ctl *c, struct client *cl, struct json_object *args,
-				      const char **eclass, char *edesc, size_t elen);
+enum arg_type { ARG_INT, ARG_NUMBER, ARG_STRING };
 
-static const struct {
+struct arg_spec {
+	const char *name;
+	enum arg_type type;
+	bool required;
+};
+
+struct command {
 	const char *name;
 	handler_fn fn;
 	bool privileged;
-} commands[] = {
-	{ "advise", cmd_advise, false },
-	{ "status", cmd_status, false },
+	struct arg_spec args[MAX_ARGS];
 };
+
+static struct json_object *cmd_status(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_nodes(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_guests(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_history(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_advise(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_explain(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_pause(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_resume(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_reload(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_log_level(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_metrics(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+
+static const struct command commands[] = {
+	{ "status", cmd_status, false, { { 0 } } },
+	{ "nodes", cmd_nodes, false, { { 0 } } },
+	{ "guests", cmd_guests, false, { { 0 } } },
+	{ "history", cmd_history, false, { { "count", ARG_INT, false } } },
+	{ "advise", cmd_advise, false, { { "cpus", ARG_NUMBER, true }, { "mb", ARG_INT, false } } },
+	{ "explain", cmd_explain, false, { { "guest", ARG_STRING, true } } },
+	{ "metrics", cmd_metrics, false, { { 0 } } },
+	{ "pause", cmd_pause, true, { { 0 } } },
+	{ "resume", cmd_resume, true, { { 0 } } },
+	{ "reload", cmd_reload, true, { { 0 } } },
+	{ "log-level", cmd_log_level, true, { { "level", ARG_INT, true } } },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* ---- replies ---- */
 
 static void send_json(struct client *cl, struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	bufferevent_write(cl->bev, s, strlen(s));
 	bufferevent_write(cl->bev, "\n", 1);
@@ -81,6 +123,30 @@ static void send_error(struct client *cl, struct json_object *id, const char *ec
 	json_object_put(r);
 }
 
+static void send_return(struct client *cl, struct json_object *id, struct json_object *ret)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "return", ret);
+	if (id)
+		json_object_object_add(r, "id", json_object_get(id));
+	send_json(cl, r);
+	json_object_put(r);
+}
+
+/* A number rounded for people: no 0.10000000000000001 in the output; null when not finite. */
+static struct json_object *jnum(double v, int decimals)
+{
+	char s[64];
+
+	if (!isfinite(v))
+		return NULL;
+	snprintf(s, sizeof(s), "%.*f", decimals, v);
+	return json_object_new_double_s(v, s);
+}
+
+/* ---- clients ---- */
+
 static void drop_client(struct client *cl)
 {
 	struct ctl *c = cl->ctl;
@@ -95,99 +161,276 @@ static void drop_client(struct client *cl)
 	free(cl);
 }
 
-/* Close after the pending output is flushed. */
 static void on_flushed_close(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	drop_client(arg);
 }
 
+static void on_event(struct bufferevent *bev, short what, void *arg);
+
+/*
+ * Close once the pending output is flushed (bounded by the write timeout). The client is
+ * never freed here, so callers may still look at it: with nothing left to write, the
+ * close runs from the loop.
+ */
 static void close_after_write(struct client *cl)
 {
+	cl->closing = true;
 	bufferevent_disable(cl->bev, EV_READ);
-	bufferevent_setcb(cl->bev, NULL, on_flushed_close, NULL, cl);
+	bufferevent_setcb(cl->bev, NULL, on_flushed_close, on_event, cl);
 	if (evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0)
-		drop_client(cl);
+		bufferevent_trigger(cl->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* ---- privilege ---- */
+
+/* True when the "Groups:" line of /proc/PID/status lists gid. */
+static bool proc_groups_have(pid_t pid, gid_t gid)
+{
+	struct buf b = { 0 };
+	char rel[64];
+	const char *p;
+	bool found = false;
+
+	snprintf(rel, sizeof(rel), "proc/%d/status", (int)pid);
+	if (pid > 0 && read_file_at("/", rel, &b, 1 << 16) == 0 && (p = strstr(b.data, "\nGroups:"))) {
+		uint64_t g;
+		p += strlen("\nGroups:");
+		while (*p != '\n' && *p && !found) {
+			if (parse_u64(&p, &g) < 0)
+				break;
+			found = g == gid;
+		}
+	}
+	buf_free(&b);
+	return found;
+}
+
+/* True when the peer had gid among its groups when it connected. */
+static bool peer_in_group(const struct client *cl, gid_t gid)
+{
+	int fd = bufferevent_getfd(cl->bev);
+	socklen_t len = 0;
+	gid_t *groups;
+	bool found = false;
+
+	if (cl->gid == gid)
+		return true;
+	/* The kernel answers ERANGE with the length it needs. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno != ERANGE)
+		return errno == ENOPROTOOPT && proc_groups_have(cl->pid, gid);  /* a kernel without SO_PEERGROUPS */
+	if (len == 0 || !(groups = malloc(len)))
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		for (size_t i = 0; i < len / sizeof(gid_t) && !found; i++)
+			found = groups[i] == gid;
+	free(groups);
+	return found;
+}
+
+static bool privileged(const struct ctl *c, const struct client *cl)
+{
+	int gid = c->d->o->control_gid;
+
+	return cl->uid == 0 || (gid >= 0 && peer_in_group(cl, (gid_t)gid));
 }
 
 /* ---- requests ---- */
 
-static void handle_line(struct client *cl, const char *line, size_t len)
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static bool arg_type_ok(struct json_object *v, enum arg_type t)
+{
+	switch (t) {
+	case ARG_INT: return json_object_is_type(v, json_type_int);
+	case ARG_NUMBER: return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+	default: return json_object_is_type(v, json_type_string);
+	}
+}
+
+static const char *arg_type_name(enum arg_type t)
+{
+	return t == ARG_INT ? "an integer" : t == ARG_NUMBER ? "a number" : "a string";
+}
+
+/* Every argument known and of its type, every required one there. Returns 0 or -1. */
+static int check_args(const struct command *cmd, struct json_object *args, struct cmd_error *e)
+{
+	e->eclass = CTL_E_ARG;
+	if (args) {
+		json_object_object_foreach(args, key, val) {
+			const struct arg_spec *a = NULL;
+			for (int i = 0; i < MAX_ARGS && cmd->args[i].name && !a; i++)
+				if (strcmp(cmd->args[i].name, key) == 0)
+					a = &cmd->args[i];
+			if (!a) {
+				snprintf(e->desc, sizeof(e->desc), "%s takes no argument \"%.64s\"", cmd->name, key);
+				return -1;
+			}
+			if (!arg_type_ok(val, a->type)) {
+				snprintf(e->desc, sizeof(e->desc), "%s: \"%s\" must be %s", cmd->name, a->name,
+					 arg_type_name(a->type));
+				return -1;
+			}
+		}
+	}
+	for (int i = 0; i < MAX_ARGS && cmd->args[i].name; i++)
+		if (cmd->args[i].required && !(args && json_object_object_get_ex(args, cmd->args[i].name, NULL))) {
+			snprintf(e->desc, sizeof(e->desc), "%s needs \"%s\", %s", cmd->name, cmd->args[i].name,
+				 arg_type_name(cmd->args[i].type));
+			return -1;
+		}
+	return 0;
+}
+
+/* Parse a line (NUL-terminated at len) into a request object. Returns it, or NULL with the error in e. */
+static struct json_object *parse_request(const char *line, size_t len, struct cmd_error *e)
 {
 	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req, *cmd = NULL, *args = NULL, *id = NULL, *ret, *r;
-	const char *eclass = NULL, *name;
-	char edesc[256] = "";
-	size_t i;
+	struct json_object *req;
+	size_t end;
 
-	req = json_tokener_parse_ex(tok, line, (int)len);
-	if (!req || json_tokener_get_error(tok) != json_tokener_success || !json_object_is_type(req, json_type_object)) {
-		send_error(cl, NULL, "GenericError", "request is not a JSON object");
+	e->eclass = CTL_E_PARSE;
+	if (!tok) {
+		snprintf(e->desc, sizeof(e->desc), "out of memory");
+		return NULL;
+	}
+	/* The terminating NUL goes in too: it ends a bare number, which the tokener would wait on. */
+	req = json_tokener_parse_ex(tok, line, (int)len + 1);
+	if (!req || json_tokener_get_error(tok) != json_tokener_success) {
+		snprintf(e->desc, sizeof(e->desc), "not valid JSON: %s",
+			 json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(req);
 		json_tokener_free(tok);
-		json_object_put(req);
-		return;
+		return NULL;
 	}
+	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	json_object_object_get_ex(req, "id", &id);
+	while (end < len && strchr(" \t\r", line[end]))
+		end++;
+	if (end < len || !json_object_is_type(req, json_type_object)) {
+		snprintf(e->desc, sizeof(e->desc), end < len ? "text after the request" : "a request is a JSON object");
+		json_object_put(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* The command a request names, after checking its members and arguments; NULL with e filled. */
+static const struct command *request_command(struct json_object *req, struct json_object **args, struct cmd_error *e)
+{
+	struct json_object *cmd = NULL;
+	const struct command *c;
+
+	e->eclass = CTL_E_ARG;
+	json_object_object_foreach(req, key, val) {
+		(void)val;
+		if (strcmp(key, "cmd") && strcmp(key, "args") && strcmp(key, "id")) {
+			snprintf(e->desc, sizeof(e->desc), "unknown member \"%.64s\": a request has cmd, args and id", key);
+			return NULL;
+		}
+	}
 	if (!json_object_object_get_ex(req, "cmd", &cmd) || !json_object_is_type(cmd, json_type_string)) {
-		send_error(cl, id, "GenericError", "missing \"cmd\" string");
-		json_object_put(req);
+		snprintf(e->desc, sizeof(e->desc), "a request needs \"cmd\", a string");
+		return NULL;
+	}
+	if (!(c = find_command(json_object_get_string(cmd)))) {
+		e->eclass = CTL_E_NOCMD;
+		snprintf(e->desc, sizeof(e->desc), "unknown command \"%.64s\" (the greeting lists them)",
+			 json_object_get_string(cmd));
+		return NULL;
+	}
+	*args = NULL;
+	if (json_object_object_get_ex(req, "args", args) && *args && !json_object_is_type(*args, json_type_object)) {
+		snprintf(e->desc, sizeof(e->desc), "\"args\" must be an object");
+		return NULL;
+	}
+	return check_args(c, *args, e) < 0 ? NULL : c;
+}
+
+static void handle_line(struct client *cl, const char *line, size_t len)
+{
+	struct cmd_error e = { NULL, "" };
+	struct json_object *req, *id = NULL, *args = NULL, *ret;
+	const struct command *cmd;
+
+	if (!(req = parse_request(line, len, &e))) {
+		send_error(cl, NULL, e.eclass, e.desc);
 		return;
 	}
-	if (json_object_object_get_ex(req, "args", &args) && !json_object_is_type(args, json_type_object)) {
-		send_error(cl, id, "GenericError", "\"args\" must be an object");
-		json_object_put(req);
-		return;
-	}
-	name = json_object_get_string(cmd);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
-		snprintf(edesc, sizeof(edesc), "unknown command '%.64s'", name);
-		send_error(cl, id, "CommandNotFound", edesc);
-		json_object_put(req);
-		return;
-	}
-	if (commands[i].privileged && cl->uid != 0) {
-		send_error(cl, id, "Denied", "this command changes state: root only");
-		json_object_put(req);
-		return;
-	}
-	ret = commands[i].fn(cl->ctl, cl, args, &eclass, edesc, sizeof(edesc));
-	if (!ret) {
-		send_error(cl, id, eclass ? eclass : "GenericError", edesc);
+	json_object_object_get_ex(req, "id", &id);
+	if (!(cmd = request_command(req, &args, &e))) {
+		send_error(cl, id, e.eclass, e.desc);
+	} else if (cmd->privileged && !privileged(cl->ctl, cl)) {
+		int gid = cl->ctl->d->o->control_gid;
+		if (gid >= 0)
+			snprintf(e.desc, sizeof(e.desc), "%s changes the daemon's state: it needs root or group %d", cmd->name,
+				 gid);
+		else
+			snprintf(e.desc, sizeof(e.desc), "%s changes the daemon's state: it needs root", cmd->name);
+		send_error(cl, id, CTL_E_DENIED, e.desc);
+	} else if ((ret = cmd->fn(cl->ctl, cl, args, &e))) {
+		send_return(cl, id, ret);
 	} else {
-		r = json_object_new_object();
-		json_object_object_add(r, "return", ret);
-		if (id)
-			json_object_object_add(r, "id", json_object_get(id));
-		send_json(cl, r);
-		json_object_put(r);
+		send_error(cl, id, e.eclass ? e.eclass : CTL_E_GENERIC, e.desc);
 	}
 	json_object_put(req);
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void too_large(struct client *cl)
 {
-	struct client *cl = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t len;
-	char *line;
+	char desc[128];
 
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
-		if (len > CTL_MAX_MSG) {
-			free(line);
-			break;
+	snprintf(desc, sizeof(desc), "request longer than %d bytes: closing", CTL_MAX_MSG);
+	send_error(cl, NULL, CTL_E_TOOLARGE, desc);
+	close_after_write(cl);
+}
+
+/* Handle every complete line, but stop while the client leaves its replies unread. */
+static void process_input(struct client *cl)
+{
+	struct evbuffer *in = bufferevent_get_input(cl->bev);
+	char *line = cl->ctl->line;
+
+	while (!cl->closing && evbuffer_get_length(bufferevent_get_output(cl->bev)) < CTL_OUT_HIGH) {
+		size_t eol_len, len;
+		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+
+		if (eol.pos < 0 ? evbuffer_get_length(in) > CTL_MAX_MSG : (size_t)eol.pos > CTL_MAX_MSG) {
+			too_large(cl);
+			return;
 		}
+		if (eol.pos < 0)
+			return;
+		len = (size_t)eol.pos;
+		evbuffer_remove(in, line, len);
+		evbuffer_drain(in, eol_len);
+		line[len] = '\0';
+		while (len > 0 && strchr(" \t\r", line[len - 1]))
+			line[--len] = '\0';
 		if (len > 0)
 			handle_line(cl, line, len);
-		free(line);
 	}
-	if (evbuffer_get_length(in) > CTL_MAX_MSG) {
-		send_error(cl, NULL, "GenericError", "message longer than 64 KiB: closing");
-		close_after_write(cl);
-	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	process_input(arg);
+}
+
+/* The client read its replies: take its next requests. */
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	process_input(arg);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -197,17 +440,29 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT)
 		log_debug("control client pid %d idle for %d s: closed", (int)cl->pid, CTL_IDLE_TIMEOUT_S);
+	/* "echo REQUEST | socat - UNIX:..." shuts its side down and still waits for the reply. */
+	if ((what & BEV_EVENT_EOF) && !cl->closing) {
+		process_input(cl);
+		if (!cl->closing)
+			close_after_write(cl);
+		return;
+	}
 	drop_client(cl);
 }
 
 static void greet(struct client *cl)
 {
-	struct json_object *g = json_object_new_object(), *n = json_object_new_object(), *caps = json_object_new_array();
+	struct json_object *g = json_object_new_object(), *n = json_object_new_object(),
+			   *caps = json_object_new_array(), *priv = json_object_new_array();
 
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++) {
 		json_object_array_add(caps, json_object_new_string(commands[i].name));
+		if (commands[i].privileged)
+			json_object_array_add(priv, json_object_new_string(commands[i].name));
+	}
 	json_object_object_add(n, "version", json_object_new_string(NUMAD_VERSION));
 	json_object_object_add(n, "capabilities", caps);
+	json_object_object_add(n, "privileged", priv);
 	json_object_object_add(g, "numad", n);
 	send_json(cl, g);
 	json_object_put(g);
@@ -215,6 +470,7 @@ static void greet(struct client *cl)
 
 static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
+	static const char busy[] = "{\"error\":{\"class\":\"" CTL_E_BUSY "\",\"desc\":\"too many clients\"}}\n";
 	struct ctl *c = arg;
 	struct ucred cred = { 0 };
 	socklen_t clen = sizeof(cred);
@@ -225,25 +481,24 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	(void)sa;
 	(void)salen;
 	if (c->nclients >= CTL_MAX_CLIENTS) {
-		static const char busy[] = "{\"error\":{\"class\":\"Busy\",\"desc\":\"too many clients\"}}\n";
-		if (write(fd, busy, sizeof(busy) - 1) < 0)
+		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("control: cannot tell a client it is one too many");
 		close(fd);
 		return;
 	}
-	cl = calloc(1, sizeof(*cl));
-	if (!cl) {
+	if (!(cl = calloc(1, sizeof(*cl)))) {
 		close(fd);
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
 		cred.uid = (uid_t)-1; /* unknown peer: unprivileged */
+		cred.gid = (gid_t)-1;
+	}
 	cl->uid = cred.uid;
 	cl->gid = cred.gid;
 	cl->pid = cred.pid;
 	cl->ctl = c;
-	cl->bev = bufferevent_socket_new(c->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!cl->bev) {
+	if (!(cl->bev = bufferevent_socket_new(c->d->base, fd, BEV_OPT_CLOSE_ON_FREE))) {
 		close(fd);
 		free(cl);
 		return;
@@ -251,118 +506,507 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	cl->next = c->clients;
 	c->clients = cl;
 	c->nclients++;
-	bufferevent_setcb(cl->bev, on_read, NULL, on_event, cl);
+	bufferevent_setcb(cl->bev, on_read, on_write, on_event, cl);
 	bufferevent_set_timeouts(cl->bev, &idle, &idle);
 	bufferevent_setwatermark(cl->bev, EV_READ, 0, CTL_MAX_MSG + 2);
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 	greet(cl);
 }
 
-/* ---- commands ---- */
-
-static struct json_object *nodes_json(const struct engine_score *s)
+/* Out of file descriptors (or another accept error): stop accepting for a second instead of spinning. */
+static void on_accept_error(struct evconnlistener *lis, void *arg)
 {
-	char set[1024];
+	struct ctl *c = arg;
+	struct timeval tv = { 1, 0 };
 
-	nodeset_format(&s->set, set, sizeof(set));
+	log_warn("control socket: accept failed; not accepting for 1 s");
+	evconnlistener_disable(lis);
+	evtimer_add(c->resume_ev, &tv);
+}
+
+static void on_resume_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl *c = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(c->lis);
+}
+
+/* ---- commands: reading ---- */
+
+static struct json_object *node_json(const struct daemon *d, int i)
+{
+	const struct node_info *ni = &d->topo.nodes[i];
+	struct json_object *n = json_object_new_object(), *dist = json_object_new_array();
+	double busy = d->busy ? d->busy[i] : 0;
+
+	for (int j = 0; j < d->topo.nnodes; j++)
+		json_object_array_add(dist, json_object_new_int(topology_distance(&d->topo, i, j)));
+	json_object_object_add(n, "node", json_object_new_int(ni->id));
+	json_object_object_add(n, "cpus", json_object_new_int(ni->ncpus));
+	json_object_object_add(n, "busy_cpus", jnum(busy, 2));
+	json_object_object_add(n, "cpu_use_pct", jnum(ni->ncpus ? busy * 100.0 / ni->ncpus : 0, 1));
+	json_object_object_add(n, "total_mb", json_object_new_int64((int64_t)(ni->mem.total_kb / 1024)));
+	json_object_object_add(
+		n, "free_mb",
+		json_object_new_int64((int64_t)(node_free_kb(&ni->mem, d->o->policy.count_inactive_file) / 1024)));
+	json_object_object_add(n, "has_memory", json_object_new_boolean(ni->has_memory));
+	json_object_object_add(n, "distances", dist);
+	return n;
+}
+
+static struct json_object *nodes_json(const struct daemon *d)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < d->topo.nnodes; i++)
+		json_object_array_add(a, node_json(d, i));
+	return a;
+}
+
+static struct json_object *set_json(const struct nodeset *s)
+{
+	char set[4096];
+
+	nodeset_format(s, set, sizeof(set));
 	return json_object_new_string(set);
 }
 
-static struct json_object *cmd_advise(struct ctl *c, struct client *cl, struct json_object *args,
-				      const char **eclass, char *edesc, size_t elen)
+/* Percentage of a guest's resident memory on its own nodes, or NAN when that means nothing. */
+static double locality_pct(const struct daemon *d, const struct guest *g)
 {
-	struct json_object *cpus = NULL, *mb = NULL, *r, *cands;
+	uint64_t local = 0;
+
+	if (!g->res_valid || g->res_total_kb == 0 || nodeset_empty(&g->nodes))
+		return NAN;
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
+			local += g->res_kb[i];
+	return 100.0 * (double)local / (double)g->res_total_kb;
+}
+
+static struct json_object *guest_json(const struct daemon *d, const struct guest *g)
+{
+	struct json_object *o = json_object_new_object(), *by = json_object_new_object();
+	char id[16];
+
+	for (int i = 0; g->res_valid && i < d->topo.nnodes; i++)
+		if (g->res_kb[i] >= 1024) {
+			snprintf(id, sizeof(id), "%d", d->topo.nodes[i].id);
+			json_object_object_add(by, id, json_object_new_int64((int64_t)(g->res_kb[i] / 1024)));
+		}
+	json_object_object_add(o, "domain", json_object_new_string(g->name));
+	json_object_object_add(o, "uuid", json_object_new_string(g->uuid));
+	json_object_object_add(o, "pid", json_object_new_int(g->pid));
+	json_object_object_add(o, "managed", json_object_new_boolean(g->managed && !g->permanent_failure));
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(g->mode)));
+	json_object_object_add(o, "nodes", set_json(&g->nodes));
+	json_object_object_add(o, "vcpus", json_object_new_int(g->nvcpus));
+	json_object_object_add(o, "mem_mb", json_object_new_int64((int64_t)(g->mem_kb / 1024)));
+	json_object_object_add(o, "resident_mb", json_object_new_int64((int64_t)(g->res_total_kb / 1024)));
+	json_object_object_add(o, "node_mb", by);
+	json_object_object_add(o, "locality_pct", jnum(locality_pct(d, g), 1));
+	json_object_object_add(o, "at_risk", json_object_new_boolean(g->at_risk));
+	json_object_object_add(o, "time_to_exhaustion_s", jnum(g->tte_s, 1));
+	json_object_object_add(o, "last_advice", json_object_new_string(g->last_advice));
+	json_object_object_add(o, "last_outcome", json_object_new_string(outcome_name(g->last_outcome)));
+	json_object_object_add(o, "failure", g->permanent_failure ? json_object_new_string(g->failure) : NULL);
+	return o;
+}
+
+static struct json_object *guests_json(const struct daemon *d)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < d->nguests; i++)
+		json_object_array_add(a, guest_json(d, &d->guests[i]));
+	return a;
+}
+
+/* One warning for a guest that a person must act on, or none. */
+static bool guest_warning(const struct guest *g, char *w, size_t len)
+{
+	char nodes[1024], left[64] = "";
+
+	nodeset_format(&g->nodes, nodes, sizeof(nodes));
+	if (isfinite(g->tte_s))
+		snprintf(left, sizeof(left), " in %.0f s", g->tte_s);
+	if (g->permanent_failure)
+		snprintf(w, len, "%s is no longer managed: %s", g->name, g->failure);
+	else if (g->mode == MODE_STRICT && g->at_risk)
+		snprintf(w, len, "%s (strict) runs out of memory on nodes %s%s, and libvirt cannot widen a strict guest: "
+			 "the OOM killer is next", g->name, nodes, left);
+	else if (g->mode == MODE_STRICT && g->managed && !nodeset_empty(&g->nodes))
+		snprintf(w, len, "%s is strict: numad cannot widen its nodes (%s) when they fill up; use "
+			 "<memory mode='restrictive' placement='auto'/>", g->name, nodes);
+	else if (g->at_risk)
+		snprintf(w, len, "%s runs out of memory on nodes %s%s", g->name, nodes, left);
+	else
+		return false;
+	return true;
+}
+
+static struct json_object *warnings_json(const struct daemon *d)
+{
+	struct json_object *a = json_object_new_array();
+	char w[1600];
+
+	if (!virt_connected(d->virt)) {
+		snprintf(w, sizeof(w), "libvirt at %s is not connected: numad moves nothing", d->o->uri);
+		json_object_array_add(a, json_object_new_string(w));
+	}
+	if (d->paused)
+		json_object_array_add(a, json_object_new_string("paused (numadctl pause): decisions are advice only"));
+	for (int i = 0; i < d->nguests; i++)
+		if (guest_warning(&d->guests[i], w, sizeof(w)))
+			json_object_array_add(a, json_object_new_string(w));
+	return a;
+}
+
+static struct json_object *cmd_status(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	struct daemon *d = c->d;
+	struct json_object *r = json_object_new_object();
+
+	(void)cl;
+	(void)args;
+	(void)e;
+	json_object_object_add(r, "version", json_object_new_string(NUMAD_VERSION));
+	json_object_object_add(r, "uptime_s", jnum((double)(daemon_now(d) - d->start_ms) / 1000.0, 1));
+	json_object_object_add(r, "libvirt", json_object_new_boolean(virt_connected(d->virt)));
+	json_object_object_add(r, "paused", json_object_new_boolean(d->paused));
+	json_object_object_add(r, "advise_only", json_object_new_boolean(d->o->advise_only));
+	json_object_object_add(r, "log_level", json_object_new_int(d->o->log_level));
+	json_object_object_add(r, "nodes", nodes_json(d));
+	json_object_object_add(r, "guests", guests_json(d));
+	json_object_object_add(r, "warnings", warnings_json(d));
+	json_object_object_add(r, "advices", json_object_new_int64((int64_t)d->advices));
+	json_object_object_add(r, "applied", json_object_new_int64((int64_t)d->applied));
+	json_object_object_add(r, "urgent", json_object_new_int64((int64_t)d->urgent));
+	json_object_object_add(r, "failed", json_object_new_int64((int64_t)d->failed));
+	json_object_object_add(r, "oom_kills", json_object_new_int64((int64_t)d->ooms));
+	return r;
+}
+
+static struct json_object *cmd_nodes(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	(void)cl;
+	(void)args;
+	(void)e;
+	return nodes_json(c->d);
+}
+
+static struct json_object *cmd_guests(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	(void)cl;
+	(void)args;
+	(void)e;
+	return guests_json(c->d);
+}
+
+static struct json_object *record_json(const struct daemon *d, const struct advice_record *r)
+{
+	struct json_object *o = json_object_new_object();
+	char when[64];
+	struct tm tm;
+
+	if (!localtime_r(&r->when, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm))
+		when[0] = '\0';
+	json_object_object_add(o, "time", json_object_new_string(when));
+	json_object_object_add(o, "uptime_s", jnum((double)(r->at_ms - d->start_ms) / 1000.0, 1));
+	json_object_object_add(o, "domain", json_object_new_string(r->domain));
+	json_object_object_add(o, "uuid", json_object_new_string(r->uuid));
+	json_object_object_add(o, "pid", json_object_new_int(r->pid));
+	json_object_object_add(o, "from", json_object_new_string(r->from));
+	json_object_object_add(o, "to", json_object_new_string(r->to));
+	json_object_object_add(o, "reason", json_object_new_string(reason_name(r->reason)));
+	json_object_object_add(o, "outcome", json_object_new_string(outcome_name(r->outcome)));
+	json_object_object_add(o, "detail", json_object_new_string(r->detail));
+	return o;
+}
+
+static struct json_object *cmd_history(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	const struct daemon *d = c->d;
+	unsigned long kept = d->nhistory < HISTORY_LEN ? d->nhistory : HISTORY_LEN, n = kept;
+	struct json_object *v, *a;
+
+	(void)cl;
+	if (args && json_object_object_get_ex(args, "count", &v)) {
+		int64_t want = json_object_get_int64(v);
+		if (want < 0) {
+			e->eclass = CTL_E_ARG;
+			snprintf(e->desc, sizeof(e->desc), "history: \"count\" must not be negative");
+			return NULL;
+		}
+		if ((uint64_t)want < n)
+			n = (unsigned long)want;
+	}
+	a = json_object_new_array();
+	for (unsigned long k = d->nhistory - n; k < d->nhistory; k++)  /* oldest first, newest last */
+		json_object_array_add(a, record_json(d, &d->history[k % HISTORY_LEN]));
+	return a;
+}
+
+static struct json_object *score_json(const struct engine_score *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "nodes", set_json(&s->set));
+	json_object_object_add(o, "fits", json_object_new_boolean(s->fits));
+	json_object_object_add(o, "score", jnum(s->total, 4));
+	json_object_object_add(o, "distance", jnum(s->distance, 4));
+	json_object_object_add(o, "mem", jnum(s->mem, 4));
+	json_object_object_add(o, "cpu", jnum(s->cpu, 4));
+	json_object_object_add(o, "move", jnum(s->move, 4));
+	json_object_object_add(o, "offers_mb", json_object_new_int64((int64_t)s->avail_mb));
+	json_object_object_add(o, "idle_cpus", jnum(s->idle_cpus, 2));
+	return o;
+}
+
+static struct json_object *candidates_json(const struct engine_result *res)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int k = 0; k < res->ntop; k++)
+		json_object_array_add(a, score_json(&res->top[k]));
+	return a;
+}
+
+static struct json_object *cmd_advise(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	struct json_object *cpus = NULL, *mb = NULL, *r;
 	struct engine_result res;
 	double ncpus;
 	int64_t mbv = 0;
 
 	(void)cl;
-	if (!args || !json_object_object_get_ex(args, "cpus", &cpus) ||
-	    !(json_object_is_type(cpus, json_type_int) || json_object_is_type(cpus, json_type_double)) ||
-	    (json_object_object_get_ex(args, "mb", &mb) && !json_object_is_type(mb, json_type_int))) {
-		*eclass = "InvalidArgument";
-		snprintf(edesc, elen, "advise needs {\"cpus\": number, \"mb\": integer}");
-		return NULL;
-	}
+	json_object_object_get_ex(args, "cpus", &cpus);
 	ncpus = json_object_get_double(cpus);
-	if (mb)
+	if (json_object_object_get_ex(args, "mb", &mb))
 		mbv = json_object_get_int64(mb);
-	if (!(ncpus >= 0 && ncpus <= 65536) || mbv < 0 || (ncpus <= 0 && mbv == 0)) {
-		*eclass = "InvalidArgument";
-		snprintf(edesc, elen, "cpus must be 0-65536, mb non-negative, and one of them above zero");
+	if (!(ncpus >= 0 && ncpus <= 65536) || mbv < 0 || mbv > (INT64_C(1) << 40) || (ncpus <= 0 && mbv == 0)) {
+		e->eclass = CTL_E_ARG;
+		snprintf(e->desc, sizeof(e->desc), "advise: cpus must be 0-65536, mb non-negative, and one of them above 0");
 		return NULL;
 	}
 	if (advise_compute(&c->d->topo, c->d->busy, &c->d->o->policy, ncpus, (uint64_t)mbv, &res) < 0) {
-		snprintf(edesc, elen, "%s", res.why ? res.why : "no advice");
+		snprintf(e->desc, sizeof(e->desc), "no advice: %s", res.why ? res.why : "empty result");
 		return NULL;
 	}
 	r = json_object_new_object();
-	json_object_object_add(r, "nodes", nodes_json(&res.best_score));
+	json_object_object_add(r, "nodes", set_json(&res.best));
 	json_object_object_add(r, "status", json_object_new_string(engine_status_name(res.status)));
-	json_object_object_add(r, "why", json_object_new_string(res.why));
-	cands = json_object_new_array();
-	for (int k = 0; k < res.ntop; k++) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "nodes", nodes_json(&res.top[k]));
-		json_object_object_add(o, "fits", json_object_new_boolean(res.top[k].fits));
-		json_object_object_add(o, "score", json_object_new_double(res.top[k].total));
-		json_object_object_add(o, "distance", json_object_new_double(res.top[k].distance));
-		json_object_object_add(o, "offers_mb", json_object_new_int64((int64_t)res.top[k].avail_mb));
-		json_object_array_add(cands, o);
-	}
-	json_object_object_add(r, "candidates", cands);
+	json_object_object_add(r, "why", json_object_new_string(res.why ? res.why : ""));
+	json_object_object_add(r, "cpus", jnum(ncpus, 2));
+	json_object_object_add(r, "mb", json_object_new_int64(mbv));
+	json_object_object_add(r, "evaluated", json_object_new_int64((int64_t)res.evaluated));
+	json_object_object_add(r, "exhaustive", json_object_new_boolean(res.exhaustive));
+	json_object_object_add(r, "candidates", candidates_json(&res));
 	return r;
 }
 
-static struct json_object *cmd_status(struct ctl *c, struct client *cl, struct json_object *args,
-				      const char **eclass, char *edesc, size_t elen)
+static struct guest *find_guest(struct daemon *d, const char *key)
+{
+	struct guest *g = guest_find(d, key);
+
+	for (int i = 0; !g && i < d->nguests; i++)
+		if (strcmp(d->guests[i].name, key) == 0)
+			g = &d->guests[i];
+	return g;
+}
+
+/* The share (in %) of a guest's resident memory on a set, or 100 when it holds none. */
+static double share_on(const struct daemon *d, const struct guest *g, const struct nodeset *s)
+{
+	uint64_t on = 0;
+
+	if (!g->res_valid || g->res_total_kb == 0)
+		return 100;
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (nodeset_has(s, d->topo.nodes[i].id))
+			on += g->res_kb[i];
+	return 100.0 * (double)on / (double)g->res_total_kb;
+}
+
+/* Why a guest stays or moves, for a guest consolidation may move. */
+static void move_verdict(const struct daemon *d, const struct guest *g, const struct engine_result *res,
+			 const struct engine_score *cur, char *out, size_t len)
+{
+	const struct engine_policy *p = &d->o->policy;
+	char best[1024], alt[1024];
+	double hyst = p->hysteresis * 100, local = share_on(d, g, &g->nodes);
+
+	nodeset_format(&res->best, best, sizeof(best));
+	nodeset_format(&res->top[0].set, alt, sizeof(alt));
+	if (res->status == ENGINE_NOFIT)
+		snprintf(out, len, "no node set has room for all it was given; it stays, and the fast tier extends its "
+			 "nodes if they run short");
+	else if (res->status == ENGINE_KEEP && nodeset_equal(&res->top[0].set, &g->nodes))
+		snprintf(out, len, "stays: its nodes are the best set for it");
+	else if (res->status == ENGINE_KEEP)
+		snprintf(out, len, "stays: moves when a set scores %.0f%% better than its %.4f now (hysteresis); the best "
+			 "other set, %s, scores %.4f", hyst, cur->total, alt, res->top[0].total);
+	else if (nodeset_equal(&res->best, &g->nodes))
+		snprintf(out, len, "stays: its nodes are the best set for it");
+	else if (!cur->fits)
+		snprintf(out, len, "current nodes no longer fit: moves to %s at the next full scan", best);
+	else if (local < p->locality_target)
+		snprintf(out, len, "only %.0f%% of its memory is on its nodes (target %d%%): moves to %s at the next "
+			 "full scan", local, p->locality_target, best);
+	else
+		snprintf(out, len, "%s scores %.4f against %.4f now, more than %.0f%% better: moves there at the next "
+			 "full scan", best, res->best_score.total, cur->total, hyst);
+}
+
+/* One sentence on what would make the guest move, or why it never will. */
+static void verdict(const struct daemon *d, const struct guest *g, const struct engine_result *res,
+		    const struct engine_score *cur, char *out, size_t len)
+{
+	int64_t wait_ms = g->last_move_ms ? g->last_move_ms + (int64_t)d->o->guest_interval_s * 1000 - daemon_now(d) : 0;
+	size_t n;
+
+	if (!g->managed)
+		snprintf(out, len, "observed only: its persistent definition does not ask for placement='auto'");
+	else if (g->permanent_failure)
+		snprintf(out, len, "no longer managed: %s", g->failure);
+	else if (g->mode == MODE_STRICT)
+		snprintf(out, len, "never moves: libvirt cannot change a strict guest's nodes live; numad warns when they "
+			 "run short (use mode='restrictive')");
+	else if (g->mode != MODE_RESTRICTIVE)
+		snprintf(out, len, "never moves: %s guests are observed only", mode_name(g->mode));
+	else if (!g->res_valid || nodeset_empty(&g->nodes))
+		snprintf(out, len, "nothing to decide yet: no memory sample or no live nodeset");
+	else
+		move_verdict(d, g, res, cur, out, len);
+	n = strlen(out);
+	if (g->managed && wait_ms > 0 && n < len)
+		snprintf(out + n, len - n, " (not before %.0f s from now: one consolidation per %d s)", wait_ms / 1000.0,
+			 d->o->guest_interval_s);
+}
+
+static struct json_object *cmd_explain(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
 {
 	struct daemon *d = c->d;
-	struct json_object *r = json_object_new_object(), *nodes = json_object_new_array(),
-			   *guests = json_object_new_array();
-	char set[1024];
+	struct json_object *v, *r;
+	struct engine_result res;
+	struct engine_score cur;
+	const struct guest *g;
+	char why[1400];
+
+	(void)cl;
+	json_object_object_get_ex(args, "guest", &v);
+	if (!(g = find_guest(d, json_object_get_string(v)))) {
+		e->eclass = CTL_E_NOTFOUND;
+		snprintf(e->desc, sizeof(e->desc), "no guest named or with uuid \"%.256s\"", json_object_get_string(v));
+		return NULL;
+	}
+	if (guest_explain(d, g, &res, &cur) < 0) {
+		snprintf(e->desc, sizeof(e->desc), "explain %s: %s", g->name, res.why ? res.why : "the engine failed");
+		return NULL;
+	}
+	verdict(d, g, &res, &cur, why, sizeof(why));
+	r = json_object_new_object();
+	json_object_object_add(r, "guest", guest_json(d, g));
+	json_object_object_add(r, "current", nodeset_empty(&g->nodes) ? NULL : score_json(&cur));
+	json_object_object_add(r, "best", res.ntop > 0 ? score_json(&res.top[0]) : NULL);
+	json_object_object_add(r, "advised", set_json(&res.best));
+	json_object_object_add(r, "status", json_object_new_string(engine_status_name(res.status)));
+	json_object_object_add(r, "why", json_object_new_string(res.why ? res.why : ""));
+	json_object_object_add(r, "hysteresis_pct", jnum(d->o->policy.hysteresis * 100, 1));
+	json_object_object_add(r, "verdict", json_object_new_string(why));
+	json_object_object_add(r, "candidates", candidates_json(&res));
+	return r;
+}
+
+static struct json_object *cmd_metrics(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	char *text = metrics_render(c->d);
+	struct json_object *r;
 
 	(void)cl;
 	(void)args;
-	(void)eclass;
-	(void)edesc;
-	(void)elen;
-	for (int i = 0; i < d->topo.nnodes; i++) {
-		const struct node_info *ni = &d->topo.nodes[i];
-		struct json_object *n = json_object_new_object();
-		json_object_object_add(n, "node", json_object_new_int(ni->id));
-		json_object_object_add(n, "total_mb", json_object_new_int64((int64_t)(ni->mem.total_kb / 1024)));
-		json_object_object_add(
-			n, "free_mb",
-			json_object_new_int64((int64_t)(node_free_kb(&ni->mem, d->o->policy.count_inactive_file) / 1024)));
-		json_object_object_add(n, "cpus", json_object_new_int(ni->ncpus));
-		json_object_object_add(n, "busy_cpus", json_object_new_double(d->busy[i]));
-		json_object_array_add(nodes, n);
+	if (!text) {
+		snprintf(e->desc, sizeof(e->desc), "cannot render the metrics");
+		return NULL;
 	}
-	for (int i = 0; i < d->nguests; i++) {
-		const struct guest *g = &d->guests[i];
-		struct json_object *o = json_object_new_object();
-		nodeset_format(&g->nodes, set, sizeof(set));
-		json_object_object_add(o, "domain", json_object_new_string(g->name));
-		json_object_object_add(o, "pid", json_object_new_int(g->pid));
-		json_object_object_add(o, "managed", json_object_new_boolean(g->managed && !g->permanent_failure));
-		json_object_object_add(o, "mode", json_object_new_string(mode_name(g->mode)));
-		json_object_object_add(o, "nodes", json_object_new_string(set));
-		json_object_object_add(o, "resident_mb", json_object_new_int64((int64_t)(g->res_total_kb / 1024)));
-		json_object_object_add(o, "at_risk", json_object_new_boolean(g->at_risk));
-		if (isfinite(g->tte_s))
-			json_object_object_add(o, "time_to_exhaustion_s", json_object_new_double(g->tte_s));
-		json_object_object_add(o, "last_advice", json_object_new_string(g->last_advice));
-		json_object_object_add(o, "last_outcome", json_object_new_string(outcome_name(g->last_outcome)));
-		if (g->permanent_failure)
-			json_object_object_add(o, "failure", json_object_new_string(g->failure));
-		json_object_array_add(guests, o);
+	r = json_object_new_string(text);
+	free(text);
+	return r;
+}
+
+/* ---- commands: changing state ---- */
+
+static struct json_object *set_paused(struct ctl *c, struct client *cl, bool paused)
+{
+	struct json_object *r = json_object_new_object();
+	bool was = c->d->paused;
+
+	c->d->paused = paused;
+	if (was != paused)
+		log_msg(LOG_NOTICE, "%s by uid %d (pid %d)%s", paused ? "paused" : "resumed", (int)cl->uid, (int)cl->pid,
+			paused ? ": sampling goes on, decisions are advice only" : "");
+	json_object_object_add(r, "paused", json_object_new_boolean(paused));
+	json_object_object_add(r, "changed", json_object_new_boolean(was != paused));
+	return r;
+}
+
+static struct json_object *cmd_pause(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	(void)args;
+	(void)e;
+	return set_paused(c, cl, true);
+}
+
+static struct json_object *cmd_resume(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	(void)args;
+	(void)e;
+	return set_paused(c, cl, false);
+}
+
+static struct json_object *cmd_reload(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	struct json_object *r;
+
+	(void)args;
+	log_msg(LOG_NOTICE, "reload asked by uid %d (pid %d)", (int)cl->uid, (int)cl->pid);
+	if (daemon_reload(c->d, e->desc, sizeof(e->desc)) < 0) {
+		e->eclass = CTL_E_GENERIC;
+		return NULL;
 	}
-	json_object_object_add(r, "nodes", nodes);
-	json_object_object_add(r, "guests", guests);
-	json_object_object_add(r, "advices", json_object_new_int64((int64_t)d->advices));
-	json_object_object_add(r, "paused", json_object_new_boolean(d->paused));
-	json_object_object_add(r, "libvirt", json_object_new_boolean(virt_connected(d->virt)));
+	r = json_object_new_object();
+	json_object_object_add(r, "reloaded", json_object_new_boolean(true));
+	json_object_object_add(r, "config", c->d->o->config_path ? json_object_new_string(c->d->o->config_path) : NULL);
+	return r;
+}
+
+static struct json_object *cmd_log_level(struct ctl *c, struct client *cl, struct json_object *args,
+					 struct cmd_error *e)
+{
+	struct options *o = c->d->o;
+	struct json_object *v, *r;
+	int64_t level;
+	int was = o->log_level;
+
+	json_object_object_get_ex(args, "level", &v);
+	level = json_object_get_int64(v);
+	if (level < LOG_EMERG || level > LOG_DEBUG) {
+		e->eclass = CTL_E_ARG;
+		snprintf(e->desc, sizeof(e->desc), "log-level: \"level\" must be 0-7 (5 notice, 6 info, 7 debug)");
+		return NULL;
+	}
+	o->log_level = (int)level;
+	log_set_level(o->log_level);
+	if (o->foreground || o->simulate)  /* as at start: in the foreground the log is copied to stderr */
+		log_set_stderr_level(o->log_level);
+	if (was != o->log_level)
+		log_msg(LOG_NOTICE, "log level %d -> %d, asked by uid %d (pid %d)", was, o->log_level, (int)cl->uid,
+			(int)cl->pid);
+	r = json_object_new_object();
+	json_object_object_add(r, "level", json_object_new_int(o->log_level));
+	json_object_object_add(r, "previous", json_object_new_int(was));
 	return r;
 }
 
@@ -414,47 +1058,79 @@ static int prepare_path(const char *path)
 	return 0;
 }
 
-struct ctl *ctl_open(struct daemon *d, const char *path)
+/* Bind and listen at path, mode 0660 (group: the control group when one is set). Returns the fd or -1. */
+static int bind_path(const struct daemon *d, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct ctl *c;
 	mode_t old;
 	int fd;
 
-	if (!path || !*path)
-		return NULL;
 	if (prepare_path(path) < 0)
-		return NULL;
+		return -1;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return NULL;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return -1;
 	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
 		umask(old);
-		log_warn("cannot bind %s", path);
+		log_warn("cannot listen on %s", path);
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	umask(old);
 	if (chmod(path, 0660) < 0)
 		log_warn("cannot chmod %s", path);
-	c = calloc(1, sizeof(*c));
-	if (!c) {
+	if (d->o->control_gid >= 0 && chown(path, (uid_t)-1, (gid_t)d->o->control_gid) < 0)
+		log_warn("cannot give %s to group %d", path, d->o->control_gid);
+	return fd;
+}
+
+/* The listening AF_UNIX stream socket systemd passed (numad.socket), or -1. */
+static int activated_fd(void)
+{
+	int n = sd_listen_fds(1);
+
+	if (n <= 0)
+		return -1;
+	if (n > 1) {
+		log_msg(LOG_WARNING, "systemd passed %d sockets, numad expects one: binding its own", n);
+		return -1;
+	}
+	if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0) {
+		log_msg(LOG_WARNING, "the socket systemd passed is not a listening AF_UNIX stream socket: binding its own");
+		return -1;
+	}
+	evutil_make_socket_nonblocking(SD_LISTEN_FDS_START);
+	return SD_LISTEN_FDS_START;
+}
+
+struct ctl *ctl_open(struct daemon *d, const char *path)
+{
+	int fd = activated_fd();
+	bool activated = fd >= 0;
+	struct ctl *c;
+
+	if (!activated && (!path || !*path))
+		return NULL;
+	if (!activated && (fd = bind_path(d, path)) < 0)
+		return NULL;
+	if (!(c = calloc(1, sizeof(*c)))) {
 		close(fd);
 		return NULL;
 	}
 	c->d = d;
-	c->path = strdup(path);
-	c->lis = evconnlistener_new(d->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
-	if (!c->lis) {
-		close(fd);
-		unlink(path);
-		free(c->path);
-		free(c);
+	c->path = activated ? NULL : strdup(path);
+	c->resume_ev = evtimer_new(d->base, on_resume_accept, c);
+	c->lis = evconnlistener_new(d->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (!c->lis || !c->resume_ev || (!activated && !c->path)) {
+		if (!c->lis)
+			close(fd);
+		ctl_close(c);
 		return NULL;
 	}
-	log_msg(LOG_INFO, "control socket at %s", path);
+	evconnlistener_set_error_cb(c->lis, on_accept_error);
+	log_msg(LOG_INFO, "control socket at %s%s", activated ? "the socket systemd passed" : path,
+		activated ? " (socket activation)" : "");
 	return c;
 }
 
@@ -464,92 +1140,12 @@ void ctl_close(struct ctl *c)
 		return;
 	while (c->clients)
 		drop_client(c->clients);
-	evconnlistener_free(c->lis);
-	unlink(c->path);
+	if (c->lis)
+		evconnlistener_free(c->lis);
+	if (c->resume_ev)
+		event_free(c->resume_ev);
+	if (c->path)
+		unlink(c->path);
 	free(c->path);
 	free(c);
-}
-
-/* ---- client ---- */
-
-/* Read one line within the deadline; returns its length or -1. */
-static int read_line(int fd, char *buf, size_t len, int64_t deadline)
-{
-	size_t n = 0;
-
-	while (n + 1 < len) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		int64_t left = deadline - now_ms();
-		ssize_t r;
-
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return -1;
-		r = read(fd, buf + n, 1);
-		if (r <= 0)
-			return -1;
-		if (buf[n] == '\n') {
-			buf[n] = '\0';
-			return (int)n;
-		}
-		n++;
-	}
-	return -1;
-}
-
-struct json_object *ctl_call(const char *path, const char *cmd, struct json_object *args, int timeout_ms,
-			     char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int64_t deadline = now_ms() + timeout_ms;
-	struct json_object *req, *rep = NULL, *ret = NULL, *e;
-	char *line = malloc(CTL_MAX_MSG * 4);
-	const char *s;
-	int fd;
-
-	if (!line || strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "bad socket path");
-		free(line);
-		return NULL;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "cannot connect to %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (read_line(fd, line, CTL_MAX_MSG * 4, deadline) < 0) {
-		snprintf(err, errlen, "no greeting from %s", path);
-		goto out;
-	}
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string(cmd));
-	json_object_object_add(req, "args", args ? json_object_get(args) : json_object_new_object());
-	json_object_object_add(req, "id", json_object_new_int(1));
-	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	if (write(fd, s, strlen(s)) < 0 || write(fd, "\n", 1) < 0) {
-		snprintf(err, errlen, "cannot write to %s: %s", path, strerror(errno));
-		json_object_put(req);
-		goto out;
-	}
-	json_object_put(req);
-	if (read_line(fd, line, CTL_MAX_MSG * 4, deadline) < 0 || !(rep = json_tokener_parse(line)) ||
-	    !json_object_is_type(rep, json_type_object)) {
-		snprintf(err, errlen, "no valid reply from %s", path);
-		goto out;
-	}
-	if (json_object_object_get_ex(rep, "error", &e)) {
-		struct json_object *desc = NULL;
-		json_object_object_get_ex(e, "desc", &desc);
-		snprintf(err, errlen, "%s", desc ? json_object_get_string(desc) : "error");
-	} else if (json_object_object_get_ex(rep, "return", &ret)) {
-		json_object_get(ret);
-	} else {
-		snprintf(err, errlen, "reply has neither return nor error");
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	json_object_put(rep);
-	free(line);
-	return ret;
 }

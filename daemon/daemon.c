@@ -19,6 +19,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "metrics.h"
 #include "numad.h"
 
 int64_t daemon_now(const struct daemon *d)
@@ -137,7 +138,7 @@ static void scan_processes(struct daemon *d, int64_t now)
 		struct guest *g = &d->guests[i];
 		struct proc_info pi;
 
-		if (g->pid <= 0 || (g->cgroup[0] && g->res_valid))
+		if (g->pid <= 0 || g->cgroup[0]) /* the fast tier reads the cgroup */
 			continue;
 		if (proc_read(d->o->root, g->pid, &d->topo, &deep, &pi, &d->buf) != 0) {
 			g->res_valid = false;
@@ -223,6 +224,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	log_set_level(d->o->log_level);
+	if (d->o->foreground || d->o->simulate)
+		log_set_stderr_level(d->o->log_level);
 	tb_init(&d->migrate_bucket, d->o->migrate_mb_s, d->o->migrate_mb_s * 10.0, daemon_now(d));
 	tb_init(&d->urgent_bucket, 1.0 / 10.0, d->o->urgent_burst, daemon_now(d));
 	log_msg(LOG_NOTICE, "configuration reloaded%s%s", d->o->config_path ? " from " : "",
@@ -418,6 +421,8 @@ static void teardown(struct daemon *d)
 	if (d->ctl)
 		ctl_close(d->ctl);
 	d->ctl = NULL;
+	metrics_http_close(d->metrics);
+	d->metrics = NULL;
 	if (d->virt)
 		virt_close(d->virt);
 	d->virt = NULL;
@@ -471,6 +476,7 @@ int daemon_run(struct options *o)
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
+	signal(SIGPIPE, SIG_IGN); /* a control or metrics client that hangs up mid-reply must not kill us */
 	d.exit_code = 0;
 	evthread_use_pthreads();
 	d.base = event_base_new();
@@ -497,6 +503,8 @@ int daemon_run(struct options *o)
 	}
 	d.ctl = ctl_open(&d, o->socket_path);
 	if (o->socket_path && *o->socket_path && !d.ctl)
+		goto fail;
+	if (o->metrics_listen && !(d.metrics = metrics_http_open(&d, o->metrics_listen)))
 		goto fail;
 	d.virt = virt_open(&d, o->uri);
 	if (setup_events(&d) < 0)

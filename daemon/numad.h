@@ -16,6 +16,7 @@
 #define NUMAD_PIDFILE_DEFAULT "/var/run/numad.pid"
 #define NUMAD_SOCKET_DEFAULT "/run/numad/numad.sock"
 #define NUMAD_URI_DEFAULT "qemu:///system"
+#define NUMAD_CONFIG_DEFAULT "/etc/numad.conf"
 #define NUMAD_MAX_PID_LIST 256
 
 struct options {
@@ -26,7 +27,7 @@ struct options {
 	const char *uri;           /* --connect */
 	const char *simulate;      /* --simulate TOPOLOGY.txt */
 	const char *scenario;      /* --scenario FILE */
-	const char *config_path;   /* --config, default /etc/numad.conf (a missing default file is fine) */
+	const char *config_path;   /* --config, default /etc/numad.conf (a missing default file is fine), NULL for none */
 	const char *metrics_listen; /* --metrics-listen ADDR:PORT, NULL when off */
 	int control_gid;           /* group allowed to change state over the socket, -1 for root only */
 	bool explain;              /* --explain: show the scores behind -w */
@@ -53,15 +54,26 @@ struct options {
 	int include[NUMAD_MAX_PID_LIST], ninclude;  /* -p */
 	int exclude[NUMAD_MAX_PID_LIST], nexclude;  /* -x */
 	int remove[NUMAD_MAX_PID_LIST], nremove;    /* -r */
+	int argc;                  /* the command line, applied again over the file on reload */
+	char **argv;
+	/* The config file's string values live here: a struct options is never copied by value. */
+	char strings[32768];
+	size_t strings_used;
 };
 
 /* options.c */
 /*
- * Re-read o->config_path and apply what can change while running (policy, pacing, log
- * level). On any error o is left as it was and -1 returned with "FILE:LINE: reason" in err.
+ * Re-read o->config_path with the command line over it again, and apply what can change
+ * while running (policy, pacing, log level, advise_only, exclude); a changed start-only key
+ * is logged as taking effect at restart. On any error o is left as it was and -1 returned
+ * with "FILE:LINE: reason" (the first error) in err.
  */
 int options_reload(struct options *o, char *err, size_t errlen);
-/* Parse the command line into o. Returns 0, 1 when it printed help or version (exit 0), or -1 (exit 2). */
+/*
+ * Defaults, then the config file (--config, default /etc/numad.conf), then the command line,
+ * into o; argv must outlive o. Returns 0, 1 when it printed help or version or passed
+ * --check-config (exit 0), or -1 after printing each error (exit 2).
+ */
 int options_parse(int argc, char **argv, struct options *o);
 /* Print the usage text to f. */
 void options_usage(FILE *f);
@@ -152,6 +164,7 @@ struct guest {
 struct sim;
 struct virt;
 struct ctl;
+struct metrics_http;
 
 struct daemon {
 	struct options *o;
@@ -169,6 +182,7 @@ struct daemon {
 	struct virt *virt;
 	struct sim *sim;
 	struct ctl *ctl;
+	struct metrics_http *metrics;  /* --metrics-listen HTTP server, NULL when off */
 	struct token_bucket migrate_bucket;  /* MB of consolidating migration */
 	struct token_bucket urgent_bucket;   /* urgent extensions */
 	int full_interval_s;        /* current adaptive full-scan interval */

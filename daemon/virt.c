@@ -211,8 +211,10 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 		g->managed = xml_placement_auto(xml);
 		free(xml);
 	}
-	if (is_new || !g->cgroup[0] || !g->pid)
+	if (is_new || !g->cgroup[0] || !g->pid) {
 		find_cgroup(d, g);
+		guest_sample(d, g, daemon_now(d)); /* residency before the first decision */
+	}
 	for (int k = 0; k < d->o->nexclude; k++)
 		if (g->pid > 0 && d->o->exclude[k] == g->pid)
 			g->managed = false; /* -x */

@@ -42,8 +42,9 @@ static void run_numad(struct run *r, const char *const *args)
 {
 	char outp[] = "/tmp/numad-cli-out.XXXXXX", errp[] = "/tmp/numad-cli-err.XXXXXX";
 	int ofd = mkstemp(outp), efd = mkstemp(errp);
-	const char *argv[32] = { NUMAD_BIN };
-	int n = 1;
+	/* --config "": the host's /etc/numad.conf must not change what a test sees */
+	const char *argv[32] = { NUMAD_BIN, "--config", "" };
+	int n = 3;
 	pid_t pid;
 
 	assert_true(ofd >= 0 && efd >= 0);
