@@ -191,6 +191,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	if (d->virt)
 		virt_refresh(d->virt);
 	scan_processes(d, now);
+	procs_scan(d, now);
 	if (d->o->numad05_timing)
 		fast_tick(-1, 0, d); /* numad 0.5 has no fast tier: sample only when it scans */
 	for (int i = 0; i < d->nguests; i++) {
@@ -437,6 +438,8 @@ static void teardown(struct daemon *d)
 		free(d->guests[i].res_kb);
 	free(d->guests);
 	proc_list_free(&d->procs);
+	proc_list_free(&d->numad_style);
+	free(d->pstate);
 	topology_free(&d->topo);
 	cpustat_free(&d->cs[0]);
 	cpustat_free(&d->cs[1]);

@@ -172,7 +172,10 @@ void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *f
 	case OUT_PERMANENT: what = "Failed permanently, no longer managed"; break;
 	default: what = "Refused"; break;
 	}
-	log_msg(LOG_NOTICE, "%s: domain %s, %s move: %s", what, g->name, reason_name(why), detail);
+	if (g->uuid[0])
+		log_msg(LOG_NOTICE, "%s: domain %s, %s move: %s", what, g->name, reason_name(why), detail);
+	else /* a process numad manages itself (-S 1, -p) */
+		log_msg(LOG_NOTICE, "%s: process %d (%s), %s move: %s", what, g->pid, g->comm, reason_name(why), detail);
 	snprintf(g->last_advice, sizeof(g->last_advice), "%.60s -> %.60s (%s)", f, t, reason_name(why));
 	g->last_outcome = out;
 	d->advices++;

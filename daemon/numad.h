@@ -164,6 +164,7 @@ struct guest {
 struct sim;
 struct virt;
 struct ctl;
+struct pstate;
 struct metrics_http;
 
 struct daemon {
@@ -196,6 +197,9 @@ struct daemon {
 	int exit_code;
 	struct buf buf;             /* reused by sampling reads */
 	struct proc_list procs;     /* QEMU processes seen by the last full scan */
+	struct proc_list numad_style;  /* processes considered for numad-style management (-S 1, -p) */
+	struct pstate *pstate;      /* their CPU ticks and last move, by pid */
+	int npstate, cappstate;
 	unsigned qemu_procs;        /* how many */
 	unsigned long vanished;     /* processes that vanished mid-read (normal: counted, dropped) */
 	/* counters for status and metrics */
@@ -250,6 +254,12 @@ const char *outcome_name(enum outcome o);
 /* Write the advice line and the outcome line for one decision. */
 void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
 		      enum reason why, enum outcome out, const char *detail);
+
+/* procs.c: numad-style management of other processes (-S 1, -p) */
+/* Consider every process over the threshold (or named with -p) and move at most one. */
+void procs_scan(struct daemon *d, int64_t now);
+/* Pin every thread of pid to the CPUs of to, and migrate its pages there. Returns 0, or -1 with why. */
+int procs_apply(const struct topology *t, int pid, const struct nodeset *to, char *why, size_t whylen);
 
 /* sim.c: the simulated host */
 /* Build the simulated host from o->simulate (and o->scenario) under a new root; sets o->root. Returns NULL on error. */

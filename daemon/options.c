@@ -81,11 +81,14 @@ void options_usage(FILE *f)
 		"      --urgent-burst N     urgent extensions allowed back to back, default 4\n"
 		"      --numad05-timing     react like numad 0.5 (15 s scans, one move per scan, 300 s per\n"
 		"                      process, no fast tier), for comparisons\n"
-		"  -x PID[,PID]...     never manage the guests whose QEMU has these pids\n"
-		"  -r PID[,PID]...     remove pids from the -x list (the config file's too)\n"
-		"  -K 1                leave interleaved guests spread (always the case; -K 0 is refused)\n"
+		"  -x PID[,PID]...     never manage these processes (guests by their QEMU pid)\n"
+		"  -r PID[,PID]...     remove pids from the -x and -p lists (the config file's too)\n"
+		"  -K 0|1              other processes: merge interleaved memory (0, default) or keep it\n"
+		"                      spread (1); libvirt's interleave guests are never merged\n"
 		"  -H MS               set khugepaged's scan_sleep_millisecs at start (0: leave it)\n"
-		"  -S 0                manage libvirt guests only (the only mode; -S 1 and -p are refused)\n"
+		"  -S 0|1              also manage other processes over 300 MB with sched_setaffinity and\n"
+		"                      migrate_pages: all of them (1) or only -p ones (0, default)\n"
+		"  -p PID              manage this process numad-style too (a comma list works)\n"
 		"\n"
 		"Simulated host:\n"
 		"      --simulate TOPOLOGY.txt   run against a simulated host built from numactl -H text,\n"
@@ -269,38 +272,6 @@ static int p_interval(const struct optdesc *d, const char *arg, struct options *
 	return 0;
 }
 
-static int p_keep_interleave(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
-{
-	if (p_int(d, arg, o, why, len) < 0)
-		return -1;
-	if (o->keep_interleave == 0) {
-		snprintf(why, len, "0 is refused: numad never merges interleaved memory; libvirt's interleave mode "
-				   "is left as the domain configures it");
-		return -1;
-	}
-	return 0;
-}
-
-static int p_scan_all(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
-{
-	if (p_int(d, arg, o, why, len) < 0)
-		return -1;
-	if (o->scan_all) {
-		snprintf(why, len, "1 is refused: numad manages libvirt guests only; moving other processes with "
-				   "sched_setaffinity/migrate_pages is not supported");
-		return -1;
-	}
-	return 0;
-}
-
-static int p_include(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
-{
-	(void)d;
-	(void)o;
-	snprintf(why, len, "%s: numad manages libvirt guests only; including other processes is not supported", arg);
-	return -1;
-}
-
 /* One pid, or a comma-separated list ("" is none), each appended to list. Blanks around a pid are fine. */
 static int pid_list(const char *arg, int *list, int *n, char *why, size_t len)
 {
@@ -341,6 +312,12 @@ static int p_exclude(const struct optdesc *d, const char *arg, struct options *o
 	return pid_list(arg, o->exclude, &o->nexclude, why, len);
 }
 
+static int p_include(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
+{
+	(void)d;
+	return pid_list(arg, o->include, &o->ninclude, why, len);
+}
+
 static int p_remove(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
 {
 	int from = o->nremove;
@@ -348,10 +325,14 @@ static int p_remove(const struct optdesc *d, const char *arg, struct options *o,
 	(void)d;
 	if (pid_list(arg, o->remove, &o->nremove, why, len) < 0)
 		return -1;
-	for (int r = from; r < o->nremove; r++)
+	for (int r = from; r < o->nremove; r++) {
 		for (int k = 0; k < o->nexclude; k++)
 			if (o->exclude[k] == o->remove[r])
 				o->exclude[k--] = o->exclude[--o->nexclude];
+		for (int k = 0; k < o->ninclude; k++)
+			if (o->include[k] == o->remove[r])
+				o->include[k--] = o->include[--o->ninclude];
+	}
 	return 0;
 }
 
@@ -420,9 +401,9 @@ static const struct optdesc optdescs[] = {
 	{ NULL, 'x', required_argument, "exclude", NULL, p_exclude, 0, 0, 0, AT_RELOAD, K_PIDS },
 	{ NULL, 'r', required_argument, NULL, NULL, p_remove, 0, 0, 0, CLI_ONLY, K_NONE },
 	{ NULL, 'p', required_argument, NULL, NULL, p_include, 0, 0, 0, CLI_ONLY, K_NONE },
-	{ NULL, 'K', required_argument, "keep_interleave", NULL, p_keep_interleave, OFF(keep_interleave), 0, 1,
+	{ NULL, 'K', required_argument, "keep_interleave", NULL, p_int, OFF(keep_interleave), 0, 1,
 	  AT_RESTART, K_INT },
-	{ NULL, 'S', required_argument, "scan_all", NULL, p_scan_all, OFF(scan_all), 0, 1, AT_RESTART, K_INT },
+	{ NULL, 'S', required_argument, "scan_all", NULL, p_int, OFF(scan_all), 0, 1, AT_RESTART, K_INT },
 	{ NULL, 'H', required_argument, "thp_scan_ms", NULL, p_int, OFF(thp_scan_ms), 0, 1000000, AT_RESTART, K_INT },
 	{ "fast-interval", OPT_FAST, required_argument, "fast_interval", NULL, p_int, OFF(fast_ms), 10, 10000,
 	  AT_RESTART, K_INT },
@@ -540,7 +521,7 @@ static int set_defaults(struct options *o)
 	o->migrate_mb_s = 512;
 	o->urgent_burst = 4;
 	o->speed = 1.0;
-	o->keep_interleave = 1;
+	o->keep_interleave = 0;
 	o->thp_scan_ms = -1;
 	o->scan_all = 0;
 	o->control_gid = -1;

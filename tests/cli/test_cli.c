@@ -428,6 +428,50 @@ static void test_nofit(void **state)
 	fixture_remove(root);
 }
 
+/*
+ * numad-style management (-p) on a fixture DL980: a 2.5 GB process with 2 GB on node 3 and
+ * 0.5 GB on node 0 is advised onto node 3 alone (where most of it is and it fits); a small
+ * process and a QEMU process named with -p are left alone; on a --root tree numad only
+ * advises, since the pids there are not this host's. Without -p nothing is advised.
+ */
+static void test_numad_style_processes(void **state)
+{
+	static const char *desc = "proc pid=7700 comm=membench threads=4 mem=3:2048,0:512\n"
+				  "proc pid=7800 comm=small threads=1 mem=3:64\n"
+				  "proc pid=7900 comm=qemu-system-x86 threads=6 vcpus=4 mem=3:4096\n";
+	char path[1024], root[64], logp[128], *text, *log;
+	const char *with_p[] = { "--root", NULL, "--log", logp, "--socket", "", "--pidfile", "", "--connect",
+				 "test:///default", "-F", "--run-for", "3", "-p", "7700,7800,7900", NULL };
+	struct run r;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
+	text = slurp_file(path);
+	build_tree(root, sizeof(root), text, desc);
+	snprintf(logp, sizeof(logp), "%s/numad.log", root);
+	with_p[1] = root;
+	run_numad(&r, with_p);
+	assert_int_equal(exit_code(&r), 0);
+	log = slurp_file(logp);
+	if (!strstr(log, "Advising pid 7700 (membench) move from nodes (0,3) to nodes (3)"))
+		fail_msg("no advice for the split process: %s", log);
+	assert_non_null(strstr(log, "Advice only, not applied: process 7700 (membench)"));
+	assert_null(strstr(log, "Advising pid 7800"));
+	assert_null(strstr(log, "Advising pid 7900"));
+	free(log);
+
+	/* Without -p (and -S 0, the default) the same process is not touched. */
+	unlink(logp);
+	with_p[13] = NULL;
+	run_numad(&r, with_p);
+	assert_int_equal(exit_code(&r), 0);
+	log = slurp_file(logp);
+	assert_null(strstr(log, "Advising pid 7700"));
+	free(log);
+	free(text);
+	fixture_remove(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_reserved_cpus),
 		cmocka_unit_test(test_nofit),
+		cmocka_unit_test(test_numad_style_processes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

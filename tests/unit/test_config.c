@@ -409,7 +409,7 @@ static void check_snapshot(const char *what, const struct options *o, const char
 
 #define DEFAULTS                                                                                             \
 	"target_utilization=85 memory_locality=90 inactive_file_cache=1 smt_percent=20 reserved_cpus=(none) "  \
-	"interval=1:15 advise_only=no exclude= keep_interleave=1 scan_all=0 fast_interval=250 horizon=2 "     \
+	"interval=1:15 advise_only=no exclude= keep_interleave=0 scan_all=0 fast_interval=250 horizon=2 "     \
 	"margin=256 guest_interval=60 migrate_rate=512 urgent_burst=4 numad05_timing=no "                     \
 	"connect=qemu:///system socket=/run/numad/numad.sock control_gid=-1 pidfile=/var/run/numad.pid "     \
 	"log_level=5 log=/var/log/numad.log metrics_listen=(none)"
@@ -523,14 +523,10 @@ static const struct bcase bad_cases[] = {
 	  .cli = { "-i", "9:3" } },
 	{ .what = "interval 0 is the command line's stop", .text = "interval = 0\n",
 	  .errors = "numad: @:1: interval: a MAX of 0 stops a running daemon, which only -i 0 on the command line does\n" },
-	{ .what = "-K 0", .text = "keep_interleave = 0\n",
-	  .errors = "numad: @:1: keep_interleave: 0 is refused: numad never merges interleaved memory; libvirt's "
-		    "interleave mode is left as the domain configures it\n",
-	  .cli = { "-K", "0" } },
-	{ .what = "-S 1", .text = "scan_all = 1\n",
-	  .errors = "numad: @:1: scan_all: 1 is refused: numad manages libvirt guests only; moving other processes with "
-		    "sched_setaffinity/migrate_pages is not supported\n",
-	  .cli = { "-S", "1" } },
+	{ .what = "-K 2", .text = "keep_interleave = 2\n",
+	  .errors = "numad: @:1: keep_interleave: '2' is not a number from 0 to 1\n", .cli = { "-K", "2" } },
+	{ .what = "-S 2", .text = "scan_all = 2\n",
+	  .errors = "numad: @:1: scan_all: '2' is not a number from 0 to 1\n", .cli = { "-S", "2" } },
 	{ .what = "-R garbage", .text = "reserved_cpus = 1-x\n",
 	  .errors = "numad: @:1: reserved_cpus: bad token '1-x' in list '1-x'\n", .cli = { "-R", "1-x" } },
 	{ .what = "an empty pid", .text = "exclude = 1,,2\n", .errors = "numad: @:1: exclude: a pid is missing in '1,,2'\n",
