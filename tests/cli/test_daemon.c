@@ -1,0 +1,1509 @@
+/*
+ * test_daemon.c: the numad daemon end to end. The real binary runs the simulated DL980
+ * (libvirt's test driver in its own process) through the shared scenarios, as a user
+ * would run it, and each case checks what that user sees: the exit code, the summary's
+ * OOM count and guest rows, and numad's log lines. A second group runs a long scenario
+ * and talks to the running daemon: -w through the control socket, raw JSON lines,
+ * SIGHUP, SIGTERM, -i 0, and a second daemon that must refuse to start.
+ *
+ * Expected values come from the scenario files and the topology text, both read here by
+ * small readers of this file's own, never from the daemon's output. Every child runs
+ * under a hard limit so that a hung daemon fails its test instead of hanging ctest. No
+ * assertion is on wall time.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <poll.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define TOPO_FILE "dl980-8node.txt"
+/*
+ * Simulated seconds per real second. Time in the simulator follows the wall clock, so a
+ * daemon starved of CPU for a moment on a loaded machine sees the simulated host jump
+ * ahead by that moment times the speed. Where the claim is that numad acts in time, the
+ * runs go slower so that such a jump stays well inside the scenario's window to act; where
+ * the outcome does not depend on numad being quick (the baseline, strict, interleave), 20.
+ */
+#define SPEED_QUICK "20"
+#define SPEED_IN_TIME "5"
+#define RUN_LIMIT_S 120           /* hard limit on one run (the longest takes 8 s: 40 s at 5x) */
+#define CLIENT_LIMIT_S 30         /* hard limit on -w, -i 0 and a refused second daemon */
+#define STOP_LIMIT_S 30           /* a signalled daemon must be gone within this */
+#define READY_LIMIT_MS 15000      /* waiting for the control socket to appear */
+#define IO_LIMIT_MS 20000         /* a raw client gives up on the daemon after this */
+#define MAX_NODES 64
+
+/* The long scenario of the running-daemon tests: one managed guest that stays, no end in sight. */
+static const char long_scenario[] = "0 start vm1 vcpus=2 mem=2G touch=1G mode=restrictive\n"
+				    "600 end\n";
+
+/* ---- small helpers ---- */
+
+static char *slurp_path(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			char *p = realloc(buf, cap + 65536);
+			assert_non_null(p);
+			buf = p;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+static char *must_slurp(const char *path)
+{
+	char *t = slurp_path(path);
+
+	if (!t)
+		fail_msg("cannot read %s: %s", path, strerror(errno));
+	return t;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* A private temporary directory; removed with everything in it by rm_tree. */
+static void make_tmpdir(char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/numad-test-XXXXXX");
+	if (!mkdtemp(dir))
+		fail_msg("mkdtemp: %s", strerror(errno));
+}
+
+/* Remove a directory this test made (flat: files and sockets only). */
+static void rm_tree(const char *dir)
+{
+	static const char *names[] = { "sock", "sock2", "pid", "numad.log", "numad.log.1", "long.scn", "out",
+				       "err", "out2", "err2", "out3", "err3" };
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	if (rmdir(dir) < 0)
+		print_message("note: could not remove %s: %s\n", dir, strerror(errno));
+}
+
+/* ---- children: numad under a hard limit ---- */
+
+/*
+ * Whether numad takes --config: then every run gets --config "" so that a config file on
+ * the machine running the tests (Debian's numad package ships /etc/numad.conf) cannot
+ * change what is tested.
+ */
+static bool config_opt;
+
+/*
+ * Start numad with args (NULL-terminated, without argv[0]), stdout and stderr to files,
+ * and env (NULL or "NAME=VALUE") added. The child also gets an alarm as a backstop, so
+ * that it dies even if this test process is killed before it can reap it.
+ */
+static pid_t spawn_numad(const char *const *args, const char *env, const char *outp, const char *errp, int limit_s)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[48];
+		int n = 0, o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+		    e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600), nul = open("/dev/null", O_RDONLY);
+
+		if (o < 0 || e < 0 || nul < 0)
+			_exit(126);
+		dup2(nul, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		argv[n++] = strdup(NUMAD_BIN);
+		if (config_opt) {
+			argv[n++] = strdup("--config");
+			argv[n++] = strdup("");
+		}
+		while (*args && n < 47)
+			argv[n++] = strdup(*args++);
+		argv[n] = NULL;
+		/* The daemon must not see this session's systemd or an injection meant for another case. */
+		unsetenv("NUMAD_INJECT_FAULT");
+		unsetenv("NOTIFY_SOCKET");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDNAMES");
+		unsetenv("WATCHDOG_USEC");
+		unsetenv("WATCHDOG_PID");
+		unsetenv("JOURNAL_STREAM");
+		if (env)
+			putenv(strdup(env));
+		signal(SIGPIPE, SIG_DFL);
+		alarm((unsigned)limit_s + 30);
+		execv(NUMAD_BIN, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait for pid up to limit_s; on timeout kill it and return -1. Returns the exit code, or 128+signal. */
+static int wait_exit(pid_t pid, int limit_s)
+{
+	int64_t deadline = mono_ms() + (int64_t)limit_s * 1000;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (r < 0 && errno != EINTR)
+			fail_msg("waitpid(%d): %s", (int)pid, strerror(errno));
+		if (mono_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		nap_ms(20);
+	}
+}
+
+/* True while pid has not exited (it is reaped if it has). */
+static bool still_running(pid_t pid, int *code)
+{
+	int status;
+	pid_t r = waitpid(pid, &status, WNOHANG);
+
+	if (r == 0)
+		return true;
+	if (r == pid && code)
+		*code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return false;
+}
+
+struct run {
+	int code;   /* exit code, 128+signal, or -1 when it hung and was killed */
+	char *out;
+	char *err;
+};
+
+/* Run numad to completion under limit_s, capturing stdout and stderr. */
+static void run_numad(struct run *r, const char *const *args, const char *env, int limit_s)
+{
+	char outp[] = "/tmp/numad-daemon-out.XXXXXX", errp[] = "/tmp/numad-daemon-err.XXXXXX";
+	int ofd = mkstemp(outp), efd = mkstemp(errp);
+	pid_t pid;
+
+	assert_true(ofd >= 0 && efd >= 0);
+	close(ofd);
+	close(efd);
+	pid = spawn_numad(args, env, outp, errp, limit_s);
+	r->code = wait_exit(pid, limit_s);
+	r->out = must_slurp(outp);
+	r->err = must_slurp(errp);
+	unlink(outp);
+	unlink(errp);
+	if (r->code < 0)
+		fail_msg("numad did not finish within %d s; stderr:\n%s", limit_s, r->err);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+/* ---- node lists ---- */
+
+/* "0-1,3" -> bit set; "" -> 0. Returns false on anything else. */
+static bool parse_nodes(const char *s, size_t len, uint64_t *set)
+{
+	size_t i = 0;
+
+	*set = 0;
+	while (i < len) {
+		long a = 0, b;
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		while (i < len && isdigit((unsigned char)s[i]))
+			a = a * 10 + (s[i++] - '0');
+		b = a;
+		if (i < len && s[i] == '-') {
+			i++;
+			if (i >= len || !isdigit((unsigned char)s[i]))
+				return false;
+			b = 0;
+			while (i < len && isdigit((unsigned char)s[i]))
+				b = b * 10 + (s[i++] - '0');
+		}
+		if (a > b || b >= MAX_NODES)
+			return false;
+		for (long k = a; k <= b; k++)
+			*set |= 1ULL << k;
+		if (i < len && s[i++] != ',')
+			return false;
+	}
+	return true;
+}
+
+static uint64_t nodes_of(const char *s)
+{
+	uint64_t set;
+
+	if (!parse_nodes(s, strlen(s), &set))
+		fail_msg("'%s' is not a node list", s);
+	return set;
+}
+
+static int popcount64(uint64_t x)
+{
+	int n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+/* ---- the topology, read independently from numactl -H text ---- */
+
+struct host {
+	int n;
+	int id[MAX_NODES];
+	int dist[MAX_NODES][MAX_NODES];
+};
+
+static int host_index(const struct host *h, int id)
+{
+	for (int k = 0; k < h->n; k++)
+		if (h->id[k] == id)
+			return k;
+	return -1;
+}
+
+static void read_host(struct host *h)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL;
+	int row = 0;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(path, sizeof(path), "%s/%s", TOPO_DIR, TOPO_FILE);
+	text = must_slurp(path);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int id, k = -1;
+
+		if (sscanf(line, "node %d cpus:%n", &id, &k) == 1 && k > 0) {
+			if (host_index(h, id) < 0 && h->n < MAX_NODES)
+				h->id[h->n++] = id;
+		} else if (line[0] == ' ' && sscanf(line, " %d:%n", &id, &k) == 1 && k > 0 && row < h->n) {
+			char *p = line + k;
+			for (int j = 0; j < h->n; j++)
+				h->dist[row][j] = (int)strtol(p, &p, 10);
+			row++;
+		}
+	}
+	free(text);
+	assert_true(h->n >= 2);
+	assert_int_equal(row, h->n);
+}
+
+/* The node nearest to node id by the SLIT (the lowest distance to another node). */
+static int nearest_node(const struct host *h, int id)
+{
+	int i = host_index(h, id), best = -1;
+
+	assert_true(i >= 0);
+	for (int j = 0; j < h->n; j++)
+		if (j != i && (best < 0 || h->dist[i][j] < h->dist[i][best]))
+			best = j;
+	return h->id[best];
+}
+
+static int distance(const struct host *h, int a, int b)
+{
+	int i = host_index(h, a), j = host_index(h, b);
+
+	if (i < 0 || j < 0)
+		fail_msg("node %d or %d is not in %s", a, b, TOPO_FILE);
+	return h->dist[i][j];
+}
+
+/* ---- the scenario, read independently ---- */
+
+struct scen_start {
+	char name[64];
+	char mode[16];
+	char nodes[64];    /* "" when numad pre-places it */
+	double until_mb;   /* from its grow line, 0 when it never grows */
+};
+
+struct scenario {
+	struct scen_start start[32];
+	int nstart;
+	char stop[32][64];
+	int nstop;
+};
+
+/* "12G", "512M", "2048" (MB) -> MB. */
+static double size_mb(const char *v)
+{
+	char *end;
+	double x = strtod(v, &end);
+
+	if (*end == 'G' || *end == 'g')
+		x *= 1024;
+	return x;
+}
+
+static void read_scenario(const char *file, struct scenario *s)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "%s/%s", SCEN_DIR, file);
+	text = must_slurp(path);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tok, *save2 = NULL, *verb, *name;
+
+		line[strcspn(line, "#")] = '\0';
+		if (!(tok = strtok_r(line, " \t", &save2)) || !(verb = strtok_r(NULL, " \t", &save2)))
+			continue;
+		if (strcmp(verb, "start") == 0 && s->nstart < 32 && (name = strtok_r(NULL, " \t", &save2))) {
+			struct scen_start *g = &s->start[s->nstart++];
+			snprintf(g->name, sizeof(g->name), "%s", name);
+			snprintf(g->mode, sizeof(g->mode), "restrictive");
+			while ((tok = strtok_r(NULL, " \t", &save2))) {
+				if (strncmp(tok, "mode=", 5) == 0)
+					snprintf(g->mode, sizeof(g->mode), "%s", tok + 5);
+				else if (strncmp(tok, "nodes=", 6) == 0)
+					snprintf(g->nodes, sizeof(g->nodes), "%s", tok + 6);
+			}
+		} else if (strcmp(verb, "grow") == 0 && (name = strtok_r(NULL, " \t", &save2))) {
+			for (int k = s->nstart - 1; k >= 0; k--)
+				if (strcmp(s->start[k].name, name) == 0) {
+					while ((tok = strtok_r(NULL, " \t", &save2)))
+						if (strncmp(tok, "until=", 6) == 0)
+							s->start[k].until_mb = size_mb(tok + 6);
+					break;
+				}
+		} else if (strcmp(verb, "stop") == 0 && s->nstop < 32 && (name = strtok_r(NULL, " \t", &save2))) {
+			snprintf(s->stop[s->nstop++], sizeof(s->stop[0]), "%s", name);
+		}
+	}
+	free(text);
+	assert_true(s->nstart > 0);
+}
+
+static const struct scen_start *scen_guest(const struct scenario *s, const char *name)
+{
+	for (int k = 0; k < s->nstart; k++)
+		if (strcmp(s->start[k].name, name) == 0)
+			return &s->start[k];
+	fail_msg("the scenario starts no guest %s", name);
+	return NULL;
+}
+
+/* ---- numad's log ---- */
+
+struct log {
+	char *text;
+	char **line;   /* message part: after the "<ctime>: " prefix */
+	char **full;   /* whole line */
+	int n;
+};
+
+static bool is_ctime_prefix(const char *l)
+{
+	static regex_t re;
+	static bool compiled;
+
+	if (!compiled) {
+		assert_int_equal(regcomp(&re,
+					 "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+					 "[ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}: ",
+					 REG_EXTENDED | REG_NOSUB),
+				 0);
+		compiled = true;
+	}
+	return regexec(&re, l, 0, NULL, 0) == 0;
+}
+
+static void read_log(const char *path, struct log *lg)
+{
+	char *p;
+	int cap = 0;
+
+	memset(lg, 0, sizeof(*lg));
+	lg->text = must_slurp(path);
+	for (p = lg->text; *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (lg->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			lg->line = realloc(lg->line, (size_t)cap * sizeof(char *));
+			lg->full = realloc(lg->full, (size_t)cap * sizeof(char *));
+			assert_non_null(lg->line);
+			assert_non_null(lg->full);
+		}
+		lg->full[lg->n] = p;
+		lg->line[lg->n] = is_ctime_prefix(p) ? strstr(p, ": ") + 2 : p;
+		lg->n++;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+static void free_log(struct log *lg)
+{
+	free(lg->text);
+	free(lg->line);
+	free(lg->full);
+	memset(lg, 0, sizeof(*lg));
+}
+
+/* The whole log for a failure message (restored newlines). */
+static void dump_log(const struct log *lg)
+{
+	print_error("---- numad log (%d lines) ----\n", lg->n);
+	for (int i = 0; i < lg->n; i++)
+		print_error("%s\n", lg->full[i]);
+}
+
+struct advice {
+	long pid;
+	char comm[64];
+	uint64_t from, to;
+};
+
+/* "Advising pid P (COMM) move from nodes (X) to nodes (Y)": parse message m; false when it is not one. */
+static bool parse_advice(const char *m, struct advice *a)
+{
+	static const char head[] = "Advising pid ", mid[] = ") move from nodes (", to[] = ") to nodes (";
+	const char *p, *c, *f, *t, *end;
+	char *e;
+
+	if (strncmp(m, head, sizeof(head) - 1) != 0)
+		return false;
+	p = m + sizeof(head) - 1;
+	a->pid = strtol(p, &e, 10);
+	if (e == p || strncmp(e, " (", 2) != 0)
+		return false;
+	c = e + 2;
+	if (!(f = strstr(c, mid)))
+		return false;
+	/* the comm may hold ") move from nodes (" only in a hostile world; take the last one */
+	for (const char *q; (q = strstr(f + 1, mid));)
+		f = q;
+	snprintf(a->comm, sizeof(a->comm), "%.*s", (int)(f - c), c);
+	f += sizeof(mid) - 1;
+	if (!(t = strstr(f, to)))
+		return false;
+	end = t + sizeof(to) - 1;
+	if (strlen(end) < 1 || end[strlen(end) - 1] != ')')
+		return false;
+	return parse_nodes(f, (size_t)(t - f), &a->from) && parse_nodes(end, strlen(end) - 1, &a->to);
+}
+
+/* Is message i an outcome line for domain name starting with what? */
+static bool is_outcome(const struct log *lg, int i, const char *what, const char *name)
+{
+	char dom[96];
+
+	snprintf(dom, sizeof(dom), "domain %s,", name);
+	return i >= 0 && i < lg->n && strncmp(lg->line[i], what, strlen(what)) == 0 && strstr(lg->line[i], dom);
+}
+
+static int count_prefix(const struct log *lg, const char *prefix, const char *name)
+{
+	int n = 0;
+
+	for (int i = 0; i < lg->n; i++)
+		n += is_outcome(lg, i, prefix, name);
+	return n;
+}
+
+/* Index of the first message from index from on that starts with prefix (and contains also, if given); -1 if none. */
+static int find_line(const struct log *lg, int from, const char *prefix, const char *also)
+{
+	for (int i = from < 0 ? 0 : from; i < lg->n; i++)
+		if (strncmp(lg->line[i], prefix, strlen(prefix)) == 0 && (!also || strstr(lg->line[i], also)))
+			return i;
+	return -1;
+}
+
+/* The Advising lines about a guest process (any pid other than -1). */
+static int count_guest_advice(const struct log *lg, int from, long pid)
+{
+	struct advice a;
+	int n = 0;
+
+	for (int i = from < 0 ? 0 : from; i < lg->n; i++)
+		if (parse_advice(lg->line[i], &a) && a.pid != -1 && (pid == 0 || a.pid == pid))
+			n++;
+	return n;
+}
+
+/* ---- the simulation summary on stdout ---- */
+
+struct row {
+	char name[64], mode[32], nodes[64], fate[32];
+	double peak_mb;
+};
+
+static long oom_kills(const char *out)
+{
+	const char *p = strstr(out, "OOM kills: ");
+	char *e;
+	long n;
+
+	if (!p)
+		fail_msg("no 'OOM kills: N' in the summary:\n%s", out);
+	n = strtol(p + strlen("OOM kills: "), &e, 10);
+	if (e == p + strlen("OOM kills: "))
+		fail_msg("'OOM kills:' without a number:\n%s", out);
+	return n;
+}
+
+/* The summary row of guest name (its last one, for a name started twice); false when there is none. */
+static bool summary_row(const char *out, const char *name, struct row *r)
+{
+	const char *p = strstr(out, "simulation summary");
+	bool found = false;
+
+	if (!p)
+		return false;
+	for (p = strchr(p, '\n'); p && *++p; p = strchr(p, '\n')) {
+		struct row x;
+		if (sscanf(p, "%63s %31s %63s %lf %31s", x.name, x.mode, x.nodes, &x.peak_mb, x.fate) == 5 &&
+		    strcmp(x.name, name) == 0) {
+			*r = x;
+			found = true;
+		}
+	}
+	return found;
+}
+
+static void must_row(const char *out, const char *name, struct row *r)
+{
+	if (!summary_row(out, name, r))
+		fail_msg("the summary has no row for %s:\n%s", name, out);
+}
+
+/* ---- scenario runs: one table, one case per row ---- */
+
+struct sim_result {
+	struct run run;
+	struct log log;
+	struct scenario scen;
+	struct host host;
+	const struct sim_case *c;
+};
+
+struct sim_case {
+	const char *name;
+	const char *scenario;
+	const char *flags[3];    /* extra options (NULL-terminated): --numad05-timing, --advise-only, -i */
+	const char *inject;      /* NUMAD_INJECT_FAULT=... or NULL */
+	const char *speed;       /* SPEED_QUICK, or SPEED_IN_TIME where numad must act within a window */
+	long oom_min, oom_max;   /* the summary's "OOM kills: N" */
+	void (*check)(struct sim_result *r);
+};
+
+/*
+ * A guest crowded on its node was widened in time: an Advising line for its process from
+ * exactly its start node to a superset that adds that node's nearest node by the SLIT,
+ * immediately followed by "Applied through libvirt" for the domain, for an urgent move
+ * when urgent is set. (With the default scan intervals a full scan can see the crowding
+ * as soon as the fast tier does, and either may apply the same widening first.)
+ */
+static void check_widened_by(struct sim_result *r, bool urgent)
+{
+	const struct scen_start *g = scen_guest(&r->scen, "vm1");
+	uint64_t from = nodes_of(g->nodes), want;
+	int near;
+	struct row row;
+
+	assert_int_equal(popcount64(from), 1);
+	near = nearest_node(&r->host, __builtin_ctzll(from));
+	want = from | (1ULL << near);
+	for (int i = 0; i < r->log.n; i++) {
+		struct advice a;
+		if (!parse_advice(r->log.line[i], &a) || a.pid == -1)
+			continue;
+		if (a.pid <= 0 || strcmp(a.comm, "qemu-system-x86") != 0) {
+			dump_log(&r->log);
+			fail_msg("advice for a guest names pid %ld comm '%s', want its pid and (qemu-system-x86)", a.pid,
+				 a.comm);
+		}
+		if (a.from == from && (a.to & want) == want &&
+		    is_outcome(&r->log, i + 1, "Applied through libvirt:", "vm1") &&
+		    (!urgent || strstr(r->log.line[i + 1], "urgent move"))) {
+			must_row(r->run.out, "vm1", &row);
+			assert_string_equal(row.fate, "running");
+			if ((nodes_of(row.nodes) & want) != want)
+				fail_msg("vm1 ends on nodes %s, want a superset of %s and %d", row.nodes, g->nodes, near);
+			return;
+		}
+	}
+	dump_log(&r->log);
+	{
+		int first = -1;
+		struct advice a;
+		for (int i = 0; i < r->log.n && first < 0; i++)
+			if (parse_advice(r->log.line[i], &a) && a.pid > 0)
+				first = i;
+		fail_msg("no 'Advising pid P (qemu-system-x86) move from nodes (%s) to nodes (superset with %d)' "
+			 "followed by %s'Applied through libvirt' for vm1; the first advice for it was: '%s' / '%s'",
+			 g->nodes, near, urgent ? "an urgent " : "", first >= 0 ? r->log.line[first] : "(none)",
+			 first >= 0 && first + 1 < r->log.n ? r->log.line[first + 1] : "");
+	}
+}
+
+static void check_widened(struct sim_result *r)
+{
+	check_widened_by(r, false);
+}
+
+static void check_widened_urgent(struct sim_result *r)
+{
+	check_widened_by(r, true);
+}
+
+/* The baseline's fate: vm1 OOM-killed. */
+static void check_vm1_killed(struct sim_result *r)
+{
+	struct row row;
+
+	must_row(r->run.out, "vm1", &row);
+	assert_string_equal(row.fate, "OOM-killed");
+}
+
+/* Strict: warned with the fix and the time to exhaustion, never moved, then honestly killed. */
+static void check_strict(struct sim_result *r)
+{
+	int warn = -1, tte = -1, oom = find_line(&r->log, 0, "simulator: Out of memory", "vm1");
+
+	for (int i = 0; i < r->log.n; i++) {
+		const char *m = r->log.line[i];
+		if (warn < 0 && strstr(m, "vm1") && strstr(m, "strict") && strstr(m, "restrictive"))
+			warn = i;
+		if (tte < 0 && strstr(m, "vm1") && strstr(m, "time to exhaustion"))
+			tte = i;
+	}
+	if (warn < 0 || tte < 0) {
+		dump_log(&r->log);
+		fail_msg("no warning for strict vm1 naming mode='restrictive' (line %d) and its time to exhaustion "
+			 "(line %d)", warn, tte);
+	}
+	if (oom >= 0 && (warn > oom || tte > oom)) {
+		dump_log(&r->log);
+		fail_msg("the strict warning (lines %d, %d) came only after the OOM kill (line %d)", warn, tte, oom);
+	}
+	if (count_guest_advice(&r->log, 0, 0) != 0) {
+		dump_log(&r->log);
+		fail_msg("numad advised a move of a strict guest, which libvirt refuses");
+	}
+	check_vm1_killed(r);
+}
+
+/* A guest growing past its node got everything it asked for. */
+static void check_growth(struct sim_result *r)
+{
+	const struct scen_start *g = scen_guest(&r->scen, "vm1");
+	struct row row;
+
+	must_row(r->run.out, "vm1", &row);
+	assert_string_equal(row.fate, "running");
+	assert_true(g->until_mb > 0);
+	if (row.peak_mb < g->until_mb)
+		fail_msg("vm1 peaked at %.0f MB, but the scenario grows it to %.0f MB", row.peak_mb, g->until_mb);
+}
+
+/* Interleave with a fixed nodeset: observed only, never advised, left on its nodes. */
+static void check_interleave(struct sim_result *r)
+{
+	const struct scen_start *g = scen_guest(&r->scen, "vm3");
+	char want[96];
+	struct row row;
+
+	assert_string_equal(g->mode, "interleave");
+	if (count_guest_advice(&r->log, 0, 0) != 0) {
+		dump_log(&r->log);
+		fail_msg("numad advised a move of an interleaved guest");
+	}
+	snprintf(want, sizeof(want), "domain %s (", g->name);
+	for (int i = 0;; i++) {
+		if (i == r->log.n) {
+			dump_log(&r->log);
+			fail_msg("no line says %s is observed only", g->name);
+		}
+		if (strncmp(r->log.line[i], want, strlen(want)) == 0 && strstr(r->log.line[i], "observed only"))
+			break;
+	}
+	must_row(r->run.out, g->name, &row);
+	assert_string_equal(row.fate, "running");
+	if (nodes_of(row.nodes) != nodes_of(g->nodes))
+		fail_msg("%s ends on nodes %s, want its own %s", g->name, row.nodes, g->nodes);
+}
+
+/* Every start is seen as a managed domain with its QEMU pid, every stop is logged. */
+static void check_lifecycle(struct sim_result *r)
+{
+	const struct scenario *s = &r->scen;
+
+	for (int k = 0; k < s->nstart; k++) {
+		const char *name = s->start[k].name;
+		int starts = 0, seen = 0;
+		char head[96];
+
+		for (int j = 0; j < s->nstart; j++)
+			starts += strcmp(s->start[j].name, name) == 0;
+		snprintf(head, sizeof(head), "domain %s (pid ", name);
+		for (int i = 0; i < r->log.n; i++)
+			if (strncmp(r->log.line[i], head, strlen(head)) == 0) {
+				long pid = strtol(r->log.line[i] + strlen(head), NULL, 10);
+				if (pid <= 0 || !strstr(r->log.line[i], "managed (placement='auto')")) {
+					dump_log(&r->log);
+					fail_msg("%s is not logged as managed with its pid: '%s'", name, r->log.line[i]);
+				}
+				seen++;
+			}
+		if (seen != starts) {
+			dump_log(&r->log);
+			fail_msg("%s started %d time(s), logged as a new managed domain %d time(s)", name, starts, seen);
+		}
+	}
+	for (int k = 0; k < s->nstop; k++) {
+		char want[96];
+		int stops = 0, seen = 0;
+
+		for (int j = 0; j < s->nstop; j++)
+			stops += strcmp(s->stop[j], s->stop[k]) == 0;
+		snprintf(want, sizeof(want), "domain %s stopped", s->stop[k]);
+		for (int i = 0; i < r->log.n; i++)
+			seen += strcmp(r->log.line[i], want) == 0;
+		if (seen != stops) {
+			dump_log(&r->log);
+			fail_msg("%s stopped %d time(s), '%s' logged %d time(s)", s->stop[k], stops, want, seen);
+		}
+	}
+}
+
+/* --advise-only: the plan is logged as advice, nothing changes, the guest dies where it was. */
+static void check_advise_only(struct sim_result *r)
+{
+	const struct scen_start *g = scen_guest(&r->scen, "vm1");
+	struct row row;
+	bool pair = false;
+
+	for (int i = 0; i + 1 < r->log.n && !pair; i++) {
+		struct advice a;
+		pair = parse_advice(r->log.line[i], &a) && a.pid > 0 &&
+		       is_outcome(&r->log, i + 1, "Advice only, not applied:", "vm1");
+	}
+	if (!pair || count_prefix(&r->log, "Applied through libvirt:", "vm1") != 0) {
+		dump_log(&r->log);
+		fail_msg("want an Advising line followed by 'Advice only, not applied' and no applied move");
+	}
+	check_vm1_killed(r);
+	must_row(r->run.out, "vm1", &row);
+	if (nodes_of(row.nodes) != nodes_of(g->nodes))
+		fail_msg("with --advise-only vm1 ends on nodes %s, want its own %s unchanged", row.nodes, g->nodes);
+}
+
+/* NUMAD_INJECT_FAULT=transient:2: two failures that will be retried, then the move is applied. */
+static void check_transient(struct sim_result *r)
+{
+	int fails = 0, second = -1, applied;
+
+	for (int i = 0; i < r->log.n; i++)
+		if (is_outcome(&r->log, i, "Failed, will retry:", "vm1")) {
+			struct advice a;
+			if (!parse_advice(r->log.line[i - 1], &a) || a.pid <= 0) {
+				dump_log(&r->log);
+				fail_msg("'Failed, will retry' at line %d does not follow an Advising line", i);
+			}
+			if (++fails == 2)
+				second = i;
+		}
+	applied = second >= 0 ? find_line(&r->log, second + 1, "Applied through libvirt:", "domain vm1,") : -1;
+	if (fails != 2 || applied < 0 || count_prefix(&r->log, "Failed permanently", "vm1") != 0) {
+		dump_log(&r->log);
+		fail_msg("want exactly 2 'Failed, will retry' for vm1 then 'Applied through libvirt'; got %d failures, "
+			 "applied at line %d",
+			 fails, applied);
+	}
+	assert_true(applied > 0);
+	{
+		struct advice a;
+		if (!parse_advice(r->log.line[applied - 1], &a) || a.pid <= 0)
+			fail_msg("the applied move at line %d does not follow an Advising line", applied);
+	}
+	check_widened(r);
+}
+
+/* NUMAD_INJECT_FAULT=permanent:1: one permanent failure, and the guest is left alone from then on. */
+static void check_permanent(struct sim_result *r)
+{
+	int at = -1, n = 0;
+	struct advice a;
+
+	for (int i = 0; i < r->log.n; i++)
+		if (is_outcome(&r->log, i, "Failed permanently, no longer managed:", "vm1")) {
+			n++;
+			if (at < 0)
+				at = i;
+		}
+	if (n != 1 || at < 1 || !parse_advice(r->log.line[at - 1], &a) || a.pid <= 0) {
+		dump_log(&r->log);
+		fail_msg("want one 'Failed permanently, no longer managed' for vm1 after its Advising line; got %d", n);
+	}
+	if (count_guest_advice(&r->log, at + 1, a.pid) != 0) {
+		dump_log(&r->log);
+		fail_msg("numad advised pid %ld again after it stopped managing it", a.pid);
+	}
+	if (count_prefix(&r->log, "Applied through libvirt:", "vm1") != 0) {
+		dump_log(&r->log);
+		fail_msg("a guest that failed permanently was still moved");
+	}
+}
+
+/* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
+#define FAST_TIER_ONLY "-i", "60:60"
+
+static struct sim_case sim_cases[] = {
+	{ "crowded: vm1 widened to its nearest node in time", "crowded.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
+	  check_widened },
+	{ "crowded, fast tier only: the urgent extension saves vm1", "crowded.scn", { FAST_TIER_ONLY, NULL }, NULL,
+	  SPEED_IN_TIME, 0, 0, check_widened_urgent },
+	{ "crowded, numad 0.5 timing: the baseline dies", "crowded.scn", { "--numad05-timing", NULL }, NULL,
+	  SPEED_QUICK, 1, LONG_MAX, check_vm1_killed },
+	{ "strict: warned, never moved, OOM-killed", "strict.scn", { NULL }, NULL, SPEED_QUICK, 1, 1, check_strict },
+	{ "growth: vm1 gets all it grows to", "growth.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_growth },
+	{ "growth, numad 0.5 timing: the baseline dies", "growth.scn", { "--numad05-timing", NULL }, NULL,
+	  SPEED_QUICK, 1, 1, check_vm1_killed },
+	{ "fastcrowd: an urgent widening saves vm1", "fastcrowd.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
+	  check_widened_urgent },
+	{ "fastcrowd, numad 0.5 timing: the baseline dies", "fastcrowd.scn", { "--numad05-timing", NULL }, NULL,
+	  SPEED_QUICK, 1, LONG_MAX, check_vm1_killed },
+	{ "interleave: observed only, left on its nodes", "interleave.scn", { NULL }, NULL, SPEED_QUICK, 0, 0,
+	  check_interleave },
+	{ "lifecycle: every start managed, every stop logged", "lifecycle.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
+	  check_lifecycle },
+	{ "advise-only: advice logged, nothing changed, vm1 dies", "crowded.scn", { "--advise-only", NULL }, NULL,
+	  SPEED_QUICK, 1, 1, check_advise_only },
+	{ "transient:2: two retries, then applied", "crowded.scn", { NULL }, "NUMAD_INJECT_FAULT=transient:2",
+	  SPEED_IN_TIME, 0, 0, check_transient },
+	{ "permanent:1: given up on, never advised again", "crowded.scn", { NULL }, "NUMAD_INJECT_FAULT=permanent:1",
+	  SPEED_QUICK, 0, LONG_MAX, check_permanent },
+};
+
+#define NSIM (sizeof(sim_cases) / sizeof(sim_cases[0]))
+
+/* The case being run; its teardown frees it even when an assertion ended the case early. */
+static struct sim_result cur_sim;
+
+static void test_scenario(void **state)
+{
+	struct sim_case *c = *state;
+	struct sim_result *r = &cur_sim;
+	char dir[64], logp[128], topo[PATH_MAX], scen[PATH_MAX], empty[] = "";
+	const char *args[24];
+	int n = 0;
+	long ooms;
+
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	read_host(&r->host);
+	read_scenario(c->scenario, &r->scen);
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(logp, sizeof(logp), "%s/numad.log", dir);
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	snprintf(scen, sizeof(scen), "%s/%s", SCEN_DIR, c->scenario);
+	args[n++] = "--simulate";
+	args[n++] = topo;
+	args[n++] = "--scenario";
+	args[n++] = scen;
+	args[n++] = "--speed";
+	args[n++] = c->speed;
+	args[n++] = "--log";
+	args[n++] = logp;
+	args[n++] = "--socket";
+	args[n++] = empty;
+	args[n++] = "--pidfile";
+	args[n++] = empty;
+	args[n++] = "-F";
+	for (int k = 0; k < 3 && c->flags[k]; k++)
+		args[n++] = c->flags[k];
+	args[n] = NULL;
+
+	run_numad(&r->run, args, c->inject, RUN_LIMIT_S);
+	if (r->run.code == 0 && access(logp, F_OK) < 0)
+		fail_msg("%s: numad wrote no log at %s", c->name, logp);
+	if (access(logp, F_OK) == 0)
+		read_log(logp, &r->log);
+	rm_tree(dir);
+	if (r->run.code != 0) {
+		dump_log(&r->log);
+		fail_msg("%s: numad exited %d at the scenario's end, want 0; stderr tail:\n%s", c->name, r->run.code,
+			 strlen(r->run.err) > 4000 ? r->run.err + strlen(r->run.err) - 4000 : r->run.err);
+	}
+	ooms = oom_kills(r->run.out);
+	if (ooms < c->oom_min || ooms > c->oom_max) {
+		dump_log(&r->log);
+		fail_msg("%s: 'OOM kills: %ld', want %ld..%ld\n%s", c->name, ooms, c->oom_min, c->oom_max, r->run.out);
+	}
+	c->check(r);
+}
+
+/* Runs after each scenario case, passed or failed: nothing it read stays allocated. */
+static int scenario_teardown(void **state)
+{
+	(void)state;
+	free_log(&cur_sim.log);
+	run_free(&cur_sim.run);
+	return 0;
+}
+
+/* ---- a running daemon ---- */
+
+struct daemon {
+	pid_t pid;
+	char dir[64];
+	char sock[128], pidf[128], logp[128], scen[128], outp[128], errp[128];
+};
+
+static void daemon_paths(struct daemon *d)
+{
+	make_tmpdir(d->dir, sizeof(d->dir));
+	snprintf(d->sock, sizeof(d->sock), "%s/sock", d->dir);
+	snprintf(d->pidf, sizeof(d->pidf), "%s/pid", d->dir);
+	snprintf(d->logp, sizeof(d->logp), "%s/numad.log", d->dir);
+	snprintf(d->scen, sizeof(d->scen), "%s/long.scn", d->dir);
+	snprintf(d->outp, sizeof(d->outp), "%s/out", d->dir);
+	snprintf(d->errp, sizeof(d->errp), "%s/err", d->dir);
+	write_text(d->scen, long_scenario);
+}
+
+static int try_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void daemon_fail(struct daemon *d, const char *what)
+{
+	char *err = slurp_path(d->errp);
+
+	if (d->pid > 0 && still_running(d->pid, NULL)) {
+		kill(d->pid, SIGTERM);
+		wait_exit(d->pid, 5);
+	}
+	d->pid = 0;
+	print_error("---- daemon stderr ----\n%s\n", err ? err : "(none)");
+	free(err);
+	fail_msg("%s", what);
+}
+
+/*
+ * Start the daemon on the long scenario at real speed (the scenario never ends during a
+ * test) with a control socket and a pid file in its private directory, and wait until
+ * its socket accepts a connection.
+ */
+static void daemon_start(struct daemon *d)
+{
+	char topo[PATH_MAX];
+	const char *args[] = { "--simulate", topo, "--scenario", d->scen, "--speed", "1", "--log", d->logp,
+			       "--socket", d->sock, "--pidfile", d->pidf, "-F", NULL };
+	int64_t deadline = mono_ms() + READY_LIMIT_MS;
+	int code = 0;
+
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	d->pid = spawn_numad(args, NULL, d->outp, d->errp, 600);
+	for (;;) {
+		int fd;
+		if (!still_running(d->pid, &code)) {
+			char msg[128];
+			d->pid = 0;
+			snprintf(msg, sizeof(msg), "the daemon exited %d before its socket was ready", code);
+			daemon_fail(d, msg);
+		}
+		if ((fd = try_connect(d->sock)) >= 0) {
+			close(fd);
+			return;
+		}
+		if (mono_ms() > deadline)
+			daemon_fail(d, "the control socket did not appear");
+		nap_ms(50);
+	}
+}
+
+/* SIGTERM the daemon: it must exit 0 and take its socket and pid file with it. */
+static void daemon_stop(struct daemon *d)
+{
+	struct stat st;
+	int code;
+
+	assert_true(d->pid > 0);
+	assert_int_equal(kill(d->pid, SIGTERM), 0);
+	code = wait_exit(d->pid, STOP_LIMIT_S);
+	d->pid = 0;
+	if (code != 0) {
+		char *err = slurp_path(d->errp);
+		fail_msg("after SIGTERM numad exited %d, want 0; stderr:\n%s", code, err ? err : "");
+	}
+	if (lstat(d->sock, &st) == 0)
+		fail_msg("numad left its socket %s behind after SIGTERM", d->sock);
+	if (lstat(d->pidf, &st) == 0)
+		fail_msg("numad left its pid file %s behind after SIGTERM", d->pidf);
+}
+
+/* After a failure: stop a daemon still running (SIGTERM lets it remove its simulated host), then the files. */
+static void daemon_cleanup(struct daemon *d)
+{
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		if (wait_exit(d->pid, 5) < 0)
+			print_message("note: numad pid %d ignored SIGTERM and was killed\n", (int)d->pid);
+		d->pid = 0;
+	}
+	rm_tree(d->dir);
+}
+
+/* ---- raw control-socket client ---- */
+
+/* One line (without the newline) within IO_LIMIT_MS; NULL on timeout or EOF. */
+static char *read_line(int fd)
+{
+	int64_t deadline = mono_ms() + IO_LIMIT_MS;
+	size_t n = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	assert_non_null(buf);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int64_t left = deadline - mono_ms();
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		r = read(fd, buf + n, 1);
+		if (r <= 0)
+			break;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return buf;
+		}
+		if (++n + 1 >= cap) {
+			char *q = realloc(buf, cap * 2);
+			assert_non_null(q);
+			buf = q;
+			cap *= 2;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static struct json_object *read_json(int fd, const char *after)
+{
+	char *line = read_line(fd);
+	struct json_object *o;
+
+	if (!line)
+		fail_msg("no reply line from numad after %s", after);
+	o = json_tokener_parse(line);
+	if (!o || !json_object_is_type(o, json_type_object))
+		fail_msg("reply to %s is not a JSON object: '%s'", after, line);
+	free(line);
+	return o;
+}
+
+static void send_text(int fd, const char *s)
+{
+	size_t len = strlen(s);
+
+	assert_int_equal(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static struct json_object *member(struct json_object *o, const char *key, json_type type, const char *ctx)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
+		fail_msg("%s: no \"%s\" of the right type in %s", ctx, key, json_object_to_json_string(o));
+	return v;
+}
+
+/* A status reply: "id" echoed, "return" with the host's nodes and the guests, vm1 among them. */
+static void check_status_reply(struct json_object *rep, int id, const struct host *h)
+{
+	struct json_object *ret = member(rep, "return", json_type_object, "status"), *nodes, *guests;
+	bool vm1 = false;
+
+	assert_int_equal(json_object_get_int(member(rep, "id", json_type_int, "status")), id);
+	nodes = member(ret, "nodes", json_type_array, "status");
+	guests = member(ret, "guests", json_type_array, "status");
+	if ((int)json_object_array_length(nodes) != h->n)
+		fail_msg("status lists %d nodes, the DL980 has %d", (int)json_object_array_length(nodes), h->n);
+	for (size_t i = 0; i < json_object_array_length(guests); i++) {
+		struct json_object *g = json_object_array_get_idx(guests, i), *v;
+		json_object_object_foreach(g, key, val) {
+			(void)key;
+			v = val;
+			if (json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), "vm1") == 0)
+				vm1 = true;
+		}
+	}
+	if (!vm1)
+		fail_msg("status lists no guest vm1: %s", json_object_to_json_string(ret));
+}
+
+/* An error reply: "error" with a "class" and a "desc" string. */
+static void check_error_reply(struct json_object *rep, const char *ctx)
+{
+	struct json_object *e = member(rep, "error", json_type_object, ctx);
+
+	member(e, "class", json_type_string, ctx);
+	if (!json_object_get_string_len(member(e, "desc", json_type_string, ctx)))
+		fail_msg("%s: empty error desc", ctx);
+	if (json_object_object_get_ex(rep, "return", NULL))
+		fail_msg("%s: an error reply that also has \"return\"", ctx);
+}
+
+/* The running daemon and the last client run of the case; its teardown cleans up after a failure too. */
+static struct daemon cur_daemon;
+static struct run cur_run;
+
+static int daemon_teardown(void **state)
+{
+	(void)state;
+	run_free(&cur_run);
+	if (cur_daemon.dir[0])
+		daemon_cleanup(&cur_daemon);
+	memset(&cur_daemon, 0, sizeof(cur_daemon));
+	return 0;
+}
+
+/*
+ * -w with a daemon running: the answer comes from the daemon's (simulated DL980) view, not
+ * from this host, so it is a pair of DL980 nodes at the SLIT's nearest distance. The raw
+ * protocol: greeting, status with an id, errors for garbage and unknown commands that
+ * leave the connection usable, clients that hang up mid-reply, and a clean SIGTERM.
+ */
+static void test_running_daemon(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	struct host h;
+	struct run *r = &cur_run;
+	struct json_object *rep;
+	char empty[] = "";
+	const char *wargs[] = { "-w", "4:20000", "--socket", d->sock, "--log", empty, NULL };
+	uint64_t set;
+	int fd, a, b, near = 99;
+	(void)state;
+
+	read_host(&h);
+	for (int i = 0; i < h.n; i++)
+		for (int j = 0; j < h.n; j++)
+			if (i != j && h.dist[i][j] < near)
+				near = h.dist[i][j];
+	daemon_paths(d);
+	daemon_start(d);
+
+	/* -w through the daemon */
+	run_numad(r, wargs, NULL, CLIENT_LIMIT_S);
+	if (r->code != 0 || !parse_nodes(r->out, strcspn(r->out, "\n"), &set) ||
+	    strlen(r->out) != strcspn(r->out, "\n") + 1) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg),
+			 "numad -w 4:20000 with a running daemon: exit %d, stdout '%.200s', stderr '%.400s'; "
+			 "want exit 0 and one bare node list",
+			 r->code, r->out, r->err);
+		daemon_fail(d, msg);
+	}
+	if (popcount64(set) != 2)
+		fail_msg("-w 4:20000 answered '%s': want two DL980 nodes (20000 MB fits no 16 GB node)", r->out);
+	a = __builtin_ctzll(set);
+	b = 63 - __builtin_clzll(set);
+	if (distance(&h, a, b) != near)
+		fail_msg("-w 4:20000 answered nodes %d and %d at distance %d; the nearest pair is at %d", a, b,
+			 distance(&h, a, b), near);
+	run_free(r);
+
+	/* the raw protocol */
+	fd = try_connect(d->sock);
+	assert_true(fd >= 0);
+	rep = read_json(fd, "connecting");
+	member(rep, "numad", json_type_object, "greeting");
+	json_object_put(rep);
+
+	send_text(fd, "{\"cmd\":\"status\",\"id\":7}\n");
+	rep = read_json(fd, "status");
+	check_status_reply(rep, 7, &h);
+	json_object_put(rep);
+
+	send_text(fd, "not json\n");
+	rep = read_json(fd, "'not json'");
+	check_error_reply(rep, "not json");
+	json_object_put(rep);
+
+	send_text(fd, "{\"cmd\":\"no-such-command\",\"id\":8}\n");
+	rep = read_json(fd, "an unknown command");
+	check_error_reply(rep, "unknown command");
+	assert_int_equal(json_object_get_int(member(rep, "id", json_type_int, "unknown command")), 8);
+	json_object_put(rep);
+
+	send_text(fd, "{\"cmd\":\"status\",\"id\":9}\n");
+	rep = read_json(fd, "status after errors");
+	check_status_reply(rep, 9, &h);
+	json_object_put(rep);
+	close(fd);
+
+	/* Clients that hang up before reading their greeting or reply must not harm the daemon. */
+	for (int i = 0; i < 50; i++) {
+		int c = try_connect(d->sock);
+		if (c < 0)
+			daemon_fail(d, "the daemon stopped accepting while clients hung up");
+		if (i % 2)
+			send(c, "{\"cmd\":\"status\",\"id\":1}\n", 25, MSG_NOSIGNAL);
+		close(c);
+	}
+	nap_ms(200);
+	if (!still_running(d->pid, &a)) {
+		d->pid = 0;
+		daemon_fail(d, "the daemon died when clients hung up on it");
+	}
+	fd = try_connect(d->sock);
+	assert_true(fd >= 0);
+	json_object_put(read_json(fd, "connecting after hang-ups"));
+	send_text(fd, "{\"cmd\":\"status\",\"id\":10}\n");
+	rep = read_json(fd, "status after hang-ups");
+	check_status_reply(rep, 10, &h);
+	json_object_put(rep);
+	close(fd);
+
+	daemon_stop(d);
+}
+
+/* SIGHUP reopens the log: after a rotation (rename) the file is re-created where it was. */
+static void test_sighup_reopens_log(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	char rotated[PATH_MAX], *text = NULL, *old;
+	int64_t deadline;
+	(void)state;
+
+	daemon_paths(d);
+	daemon_start(d);
+	snprintf(rotated, sizeof(rotated), "%s.1", d->logp);
+	assert_int_equal(rename(d->logp, rotated), 0);
+	assert_int_equal(kill(d->pid, SIGHUP), 0);
+	deadline = mono_ms() + IO_LIMIT_MS;
+	for (;;) {
+		free(text);
+		text = slurp_path(d->logp);
+		if (text && strstr(text, "SIGHUP: log reopened"))
+			break;
+		if (mono_ms() > deadline)
+			daemon_fail(d, text ? "the re-created log never got 'SIGHUP: log reopened'"
+					     : "SIGHUP did not re-create the log at its path");
+		nap_ms(50);
+	}
+	assert_true(is_ctime_prefix(text));
+	old = must_slurp(rotated);
+	if (strstr(old, "SIGHUP: log reopened"))
+		fail_msg("after SIGHUP numad still wrote to the rotated file");
+	free(old);
+	free(text);
+	daemon_stop(d);
+}
+
+/* A second daemon refuses to start on the same socket, and on the same pid file, leaving the first alone. */
+static void test_second_daemon_refused(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	char topo[PATH_MAX], sock2[PATH_MAX], pidbefore[64], *pidtext, empty[] = "";
+	const char *same_sock[] = { "--simulate", topo, "--scenario", d->scen, "--speed", "1", "--log", empty,
+				    "--socket", d->sock, "--pidfile", empty, "-F", NULL };
+	const char *same_pid[] = { "--simulate", topo, "--scenario", d->scen, "--speed", "1", "--log", empty,
+				   "--socket", sock2, "--pidfile", d->pidf, "-F", NULL };
+	static const struct {
+		const char *what;
+		int which;  /* 0: same socket, 1: same pid file */
+	} cases[] = { { "same --socket", 0 }, { "same --pidfile", 1 } };
+	struct stat st;
+	int fd;
+	(void)state;
+
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	daemon_paths(d);
+	snprintf(sock2, sizeof(sock2), "%s/sock2", d->dir);
+	daemon_start(d);
+	pidtext = must_slurp(d->pidf);
+	snprintf(pidbefore, sizeof(pidbefore), "%s", pidtext);
+	free(pidtext);
+	assert_int_equal(atoi(pidbefore), (int)d->pid);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *names = cases[i].which ? d->pidf : d->sock;
+		struct run *r = &cur_run;
+
+		run_numad(r, cases[i].which ? same_pid : same_sock, NULL, CLIENT_LIMIT_S);
+		if (r->code == 0)
+			fail_msg("%s: a second daemon started (exit 0) while the first runs", cases[i].what);
+		if (!strstr(r->err, names))
+			fail_msg("%s: the refusal does not name %s:\n%s", cases[i].what, names, r->err);
+		run_free(r);
+		if (!still_running(d->pid, NULL)) {
+			d->pid = 0;
+			daemon_fail(d, "the first daemon died when a second one tried to start");
+		}
+	}
+	/* the first daemon keeps its socket and pid file, and still answers */
+	if (lstat(d->sock, &st) < 0 || !S_ISSOCK(st.st_mode))
+		fail_msg("the refused daemon took the first one's socket away");
+	pidtext = must_slurp(d->pidf);
+	assert_int_equal(atoi(pidtext), (int)d->pid);
+	free(pidtext);
+	if (lstat(sock2, &st) == 0)
+		fail_msg("the daemon refused for its pid file left a socket at %s", sock2);
+	fd = try_connect(d->sock);
+	assert_true(fd >= 0);
+	json_object_put(read_json(fd, "connecting after the refusals"));
+	send_text(fd, "{\"cmd\":\"status\",\"id\":3}\n");
+	{
+		struct host h;
+		struct json_object *rep = read_json(fd, "status after the refusals");
+		read_host(&h);
+		check_status_reply(rep, 3, &h);
+		json_object_put(rep);
+	}
+	close(fd);
+	daemon_stop(d);
+}
+
+/* numad -i 0 stops the daemon named by --pidfile; with none running it says so and fails. */
+static void test_stop_with_i0(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	char missing[PATH_MAX];
+	const char *stop[] = { "-i", "0", "--pidfile", d->pidf, NULL };
+	const char *stop_missing[] = { "-i", "0", "--pidfile", missing, NULL };
+	struct run *r = &cur_run;
+	int code;
+	(void)state;
+
+	daemon_paths(d);
+	snprintf(missing, sizeof(missing), "%s/no-such.pid", d->dir);
+	daemon_start(d);
+
+	run_numad(r, stop, NULL, CLIENT_LIMIT_S);
+	if (r->code != 0)
+		daemon_fail(d, "numad -i 0 did not exit 0 with a daemon running");
+	run_free(r);
+	code = wait_exit(d->pid, STOP_LIMIT_S);
+	d->pid = 0;
+	if (code != 0)
+		fail_msg("the daemon stopped by -i 0 exited %d, want 0 (or it did not stop: -1)", code);
+
+	/* no daemon any more: the same command fails with a message */
+	run_numad(r, stop, NULL, CLIENT_LIMIT_S);
+	if (r->code == 0 || !r->err[0])
+		fail_msg("numad -i 0 with no daemon: exit %d, stderr '%s'; want non-zero and a message", r->code,
+			 r->err);
+	run_free(r);
+	run_numad(r, stop_missing, NULL, CLIENT_LIMIT_S);
+	if (r->code == 0 || !strstr(r->err, missing))
+		fail_msg("numad -i 0 with a missing pid file: exit %d, stderr '%s'; want non-zero naming %s", r->code,
+			 r->err, missing);
+	run_free(r);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[NSIM + 4];
+	size_t n = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	{
+		const char *probe[] = { "-V", NULL };
+		struct run r;
+		config_opt = true;
+		run_numad(&r, probe, NULL, CLIENT_LIMIT_S);
+		config_opt = r.code == 0;
+		run_free(&r);
+	}
+	for (size_t i = 0; i < NSIM; i++) {
+		memset(&tests[n], 0, sizeof(tests[n]));
+		tests[n].name = sim_cases[i].name;
+		tests[n].test_func = test_scenario;
+		tests[n].teardown_func = scenario_teardown;
+		tests[n].initial_state = &sim_cases[i];
+		n++;
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_running_daemon, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_sighup_reopens_log, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_second_daemon_refused, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_stop_with_i0, daemon_teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
