@@ -261,7 +261,8 @@ void virt_refresh(struct virt *v)
 	free(doms);
 	for (int i = d->nguests - 1; i >= 0; i--)
 		if (!d->guests[i].seen) {
-			log_msg(LOG_NOTICE, "domain %s is gone", d->guests[i].name);
+			/* the STOPPED event may come after this sweep: say the same thing it would */
+			log_msg(LOG_NOTICE, "domain %s stopped (no longer in libvirt's list)", d->guests[i].name);
 			guest_remove(d, &d->guests[i]);
 		}
 }
