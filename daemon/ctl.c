@@ -576,14 +576,7 @@ static struct json_object *set_json(const struct nodeset *s)
 /* Percentage of a guest's resident memory on its own nodes, or NAN when that means nothing. */
 static double locality_pct(const struct daemon *d, const struct guest *g)
 {
-	uint64_t local = 0;
-
-	if (!g->res_valid || g->res_total_kb == 0 || nodeset_empty(&g->nodes))
-		return NAN;
-	for (int i = 0; i < d->topo.nnodes; i++)
-		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
-			local += g->res_kb[i];
-	return 100.0 * (double)local / (double)g->res_total_kb;
+	return 100.0 * guest_locality(d, g);
 }
 
 static struct json_object *guest_json(const struct daemon *d, const struct guest *g)

@@ -14,6 +14,18 @@
 #define FLAP_WINDOW_MS 300000
 #define RETRY_MAX_MS 60000
 
+double guest_locality(const struct daemon *d, const struct guest *g)
+{
+	uint64_t local = 0;
+
+	if (!g->res_valid || g->res_total_kb == 0 || nodeset_empty(&g->nodes))
+		return NAN;
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
+			local += g->res_kb[i];
+	return (double)local / (double)g->res_total_kb;
+}
+
 const char *mode_name(enum guest_mode m)
 {
 	switch (m) {

@@ -82,18 +82,6 @@ static void node_metrics(FILE *f, const struct daemon *d)
 		fprintf(f, "numad_node_busy_cpus{node=\"%d\"} %.3f\n", t->nodes[i].id, d->busy ? d->busy[i] : 0.0);
 }
 
-/* Share of a guest's resident memory that lies on its own nodes, or NAN when unknown. */
-static double locality(const struct daemon *d, const struct guest *g)
-{
-	uint64_t local = 0;
-
-	if (!g->res_valid || g->res_total_kb == 0 || nodeset_empty(&g->nodes))
-		return NAN;
-	for (int i = 0; i < d->topo.nnodes; i++)
-		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
-			local += g->res_kb[i];
-	return (double)local / (double)g->res_total_kb;
-}
 
 static void guest_metrics(FILE *f, const struct daemon *d)
 {
@@ -113,7 +101,7 @@ static void guest_metrics(FILE *f, const struct daemon *d)
 	family(f, "numad_guest_locality_ratio", "gauge", "ratio",
 	       "Share of the guest's resident memory on its own nodeset (1 = all of it).");
 	for (int k = 0; k < d->nguests; k++) {
-		double loc = locality(d, &d->guests[k]);
+		double loc = guest_locality(d, &d->guests[k]);
 		if (isnan(loc))
 			continue;
 		fputs("numad_guest_locality_ratio", f);

@@ -244,6 +244,8 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now);
 bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now);
 /* Run the engine for a guest as consolidation would, without acting. Returns 0 or -1. */
 int guest_explain(struct daemon *d, const struct guest *g, struct engine_result *res, struct engine_score *current);
+/* Share (0-1) of a guest's resident memory on its own nodes, NAN when unknown. */
+double guest_locality(const struct daemon *d, const struct guest *g);
 /* Name of a reason (start, urgent, consolidate). */
 const char *reason_name(enum reason r);
 /* Name of a mode. */
