@@ -651,6 +651,11 @@ static struct json_object *warnings_json(const struct daemon *d)
 	}
 	if (d->paused)
 		json_object_array_add(a, json_object_new_string("paused (numadctl pause): decisions are advice only"));
+	if (log_write_failed()) {
+		snprintf(w, sizeof(w), "cannot write the log %s (disk full?): decisions go to stderr and numadctl history",
+			 log_file_path() ? log_file_path() : "");
+		json_object_array_add(a, json_object_new_string(w));
+	}
 	for (int i = 0; i < d->nguests; i++)
 		if (guest_warning(&d->guests[i], w, sizeof(w)))
 			json_object_array_add(a, json_object_new_string(w));

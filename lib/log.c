@@ -70,6 +70,11 @@ bool log_write_failed(void)
 	return write_failed;
 }
 
+const char *log_file_path(void)
+{
+	return log_path;
+}
+
 static void log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 {
 	char line[2048], stamp[64];
@@ -102,10 +107,16 @@ static void log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 	{
 		char out[2200];
 		m = snprintf(out, sizeof(out), "%s: %s", stamp, line);
-		if (m > 0 && write(log_fd, out, (size_t)m) != m)
+		if (m > 0 && write(log_fd, out, (size_t)m) != m) {
+			if (!write_failed) /* once per outage, on stderr (the journal under systemd) */
+				fprintf(stderr, "numad: cannot write to %s (%s): messages go to stderr only until it works again\n",
+					log_path ? log_path : "the log", strerror(errno));
 			write_failed = true;
-		else
+		} else {
 			write_failed = false;
+		}
+		if (write_failed && level > stderr_level)
+			fprintf(stderr, "numad: %s", line); /* nothing is lost while the file cannot take it */
 	}
 }
 

@@ -19,8 +19,10 @@ void log_set_level(int level);
 int log_get_level(void);
 /* Also copy messages at or below level to stderr (-1 disables). */
 void log_set_stderr_level(int level);
-/* True when the last write to the log file failed (full disk, bad path). */
+/* True when the last write to the log file failed (full disk, bad path); messages then also go to stderr. */
 bool log_write_failed(void);
+/* The log file's path, or NULL when logging to stderr only. */
+const char *log_file_path(void);
 
 /* Log at a level, printf-style. */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1479,9 +1479,36 @@ static void test_stop_with_i0(void **state)
 	run_free(r);
 }
 
+/*
+ * A full disk for the log (/dev/full answers every write with ENOSPC): numad keeps running
+ * and keeps acting (vm1 is still widened, no OOM), says once that it cannot write the log,
+ * and nothing is lost: the decisions go to stderr instead.
+ */
+static void test_log_disk_full(void **state)
+{
+	char topo[PATH_MAX], scen[PATH_MAX], empty[] = "";
+	const char *args[] = { "--simulate", topo, "--scenario", scen, "--speed", SPEED_IN_TIME, "--log", "/dev/full",
+			       "--socket", empty, "--pidfile", empty, NULL };
+	struct run r;
+	(void)state;
+
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	snprintf(scen, sizeof(scen), "%s/crowded.scn", SCEN_DIR);
+	run_numad(&r, args, NULL, RUN_LIMIT_S);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(oom_kills(r.out), 0);
+	if (!strstr(r.err, "cannot write to /dev/full"))
+		fail_msg("numad did not say it cannot write the log; stderr:\n%s", r.err);
+	if (!strstr(r.err, "Advising pid ") || !strstr(r.err, "Applied through libvirt: domain vm1"))
+		fail_msg("the decisions were lost with the log; stderr:\n%s", r.err);
+	run_free(&r);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[NSIM + 4];
+	struct CMUnitTest tests[NSIM + 5];
 	size_t n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1505,5 +1532,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_sighup_reopens_log, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_second_daemon_refused, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_stop_with_i0, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_log_disk_full);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
