@@ -48,7 +48,8 @@ bool engine_better(const struct engine_score *a, const struct engine_score *b)
 {
 	if (a->fits != b->fits)
 		return a->fits;
-	if (fabs(a->total - b->total) > 1e-9)
+	/* exact: a tolerance here would make the order intransitive (found by fuzz_engine) */
+	if (a->total != b->total)
 		return a->total < b->total;
 	if (a->avail_mb != b->avail_mb)
 		return a->avail_mb > b->avail_mb;

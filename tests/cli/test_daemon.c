@@ -128,7 +128,7 @@ static void make_tmpdir(char *dir, size_t len)
 static void rm_tree(const char *dir)
 {
 	static const char *names[] = { "sock", "sock2", "pid", "numad.log", "numad.log.1", "long.scn", "out",
-				       "err", "out2", "err2", "out3", "err3" };
+				       "err", "out2", "err2", "out3", "err3", "numad.sock", "victim" };
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -1480,6 +1480,94 @@ static void test_stop_with_i0(void **state)
 }
 
 /*
+ * The control socket's path is taken safely: a symlink planted there is not followed (numad
+ * refuses to start and the link and its target stay as they were), and a directory anyone
+ * may write to without the sticky bit is refused.
+ */
+static void test_socket_path_hardening(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	char topo[PATH_MAX], link[PATH_MAX], target[PATH_MAX], open_dir[256], sock3[PATH_MAX], empty[] = "";
+	const char *at_link[] = { "--simulate", topo, "--scenario", NULL, "--speed", "1", "--log", empty,
+				  "--socket", link, "--pidfile", empty, "-F", "--run-for", "5", NULL };
+	const char *in_open_dir[] = { "--simulate", topo, "--scenario", NULL, "--speed", "1", "--log", empty,
+				      "--socket", sock3, "--pidfile", empty, "-F", "--run-for", "5", NULL };
+	struct run *r = &cur_run;
+	struct stat st;
+	char *kept;
+	(void)state;
+
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	daemon_paths(d);
+	at_link[3] = in_open_dir[3] = d->scen;
+	snprintf(target, sizeof(target), "%s/victim", d->dir);
+	snprintf(link, sizeof(link), "%s/numad.sock", d->dir);
+	write_text(target, "keep me\n");
+	assert_int_equal(symlink(target, link), 0);
+	run_numad(r, at_link, NULL, CLIENT_LIMIT_S);
+	if (r->code == 0)
+		fail_msg("numad started with a symlink at its socket path");
+	if (!strstr(r->err, link))
+		fail_msg("the refusal does not name %s:\n%s", link, r->err);
+	run_free(r);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	kept = must_slurp(target);
+	assert_string_equal(kept, "keep me\n");
+	free(kept);
+
+	snprintf(open_dir, sizeof(open_dir), "%.63s/open", d->dir);
+	assert_int_equal(mkdir(open_dir, 0777), 0);
+	assert_int_equal(chmod(open_dir, 0777), 0);
+	snprintf(sock3, sizeof(sock3), "%.200s/numad.sock", open_dir);
+	run_numad(r, in_open_dir, NULL, CLIENT_LIMIT_S);
+	if (r->code == 0)
+		fail_msg("numad put its socket in a world-writable directory without the sticky bit");
+	if (!strstr(r->err, open_dir))
+		fail_msg("the refusal does not name %s:\n%s", open_dir, r->err);
+	run_free(r);
+	rmdir(open_dir); /* the teardown removes the rest */
+}
+
+/* 1,000 connections opened and dropped, some mid-request: the daemon still serves. */
+static void test_thousand_connections(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	struct host h;
+	int fd;
+	(void)state;
+
+	daemon_paths(d);
+	daemon_start(d);
+	for (int i = 0; i < 1000; i++) {
+		fd = try_connect(d->sock);
+		if (fd < 0)
+			fail_msg("connection %d refused", i);
+		if (i % 3 == 1)
+			send_text(fd, "{\"cmd\":\"sta");   /* half a request, then gone */
+		else if (i % 3 == 2)
+			send_text(fd, "{\"cmd\":\"status\",\"id\":1}\n"); /* gone before the reply */
+		close(fd);
+	}
+	if (!still_running(d->pid, NULL)) {
+		d->pid = 0;
+		daemon_fail(d, "the daemon died under 1,000 dropped connections");
+	}
+	fd = try_connect(d->sock);
+	assert_true(fd >= 0);
+	json_object_put(read_json(fd, "connecting after 1,000 dropped connections"));
+	send_text(fd, "{\"cmd\":\"status\",\"id\":9}\n");
+	{
+		struct json_object *rep = read_json(fd, "status after 1,000 dropped connections");
+		read_host(&h);
+		check_status_reply(rep, 9, &h);
+		json_object_put(rep);
+	}
+	close(fd);
+	daemon_stop(d);
+}
+
+/*
  * A full disk for the log (/dev/full answers every write with ENOSPC): numad keeps running
  * and keeps acting (vm1 is still widened, no OOM), says once that it cannot write the log,
  * and nothing is lost: the decisions go to stderr instead.
@@ -1508,7 +1596,7 @@ static void test_log_disk_full(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[NSIM + 5];
+	struct CMUnitTest tests[NSIM + 7];
 	size_t n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1533,5 +1621,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_second_daemon_refused, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_stop_with_i0, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_log_disk_full);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_socket_path_hardening, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_thousand_connections, daemon_teardown);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
