@@ -1543,19 +1543,35 @@ static void test_thousand_connections(void **state)
 		fd = try_connect(d->sock);
 		if (fd < 0)
 			fail_msg("connection %d refused", i);
+		/* The daemon may already have closed this one (Busy: over 64 clients): a failed send is fine. */
 		if (i % 3 == 1)
-			send_text(fd, "{\"cmd\":\"sta");   /* half a request, then gone */
+			(void)!send(fd, "{\"cmd\":\"sta", 10, MSG_NOSIGNAL); /* half a request, then gone */
 		else if (i % 3 == 2)
-			send_text(fd, "{\"cmd\":\"status\",\"id\":1}\n"); /* gone before the reply */
+			(void)!send(fd, "{\"cmd\":\"status\",\"id\":1}\n", 25, MSG_NOSIGNAL); /* gone before the reply */
 		close(fd);
 	}
 	if (!still_running(d->pid, NULL)) {
 		d->pid = 0;
 		daemon_fail(d, "the daemon died under 1,000 dropped connections");
 	}
-	fd = try_connect(d->sock);
-	assert_true(fd >= 0);
-	json_object_put(read_json(fd, "connecting after 1,000 dropped connections"));
+	/* The daemon reaps the dropped clients as it sees their hang-ups: until then a new
+	 * client may be told Busy, which is the documented answer, not a failure. */
+	for (int tries = 0;; tries++) {
+		struct json_object *hello, *busy = NULL;
+
+		fd = try_connect(d->sock);
+		assert_true(fd >= 0);
+		hello = read_json(fd, "connecting after 1,000 dropped connections");
+		if (!json_object_object_get_ex(hello, "error", &busy)) {
+			json_object_put(hello);
+			break;
+		}
+		json_object_put(hello);
+		close(fd);
+		if (tries == 100)
+			fail_msg("the daemon still answers Busy 10 s after 1,000 clients hung up");
+		nap_ms(100);
+	}
 	send_text(fd, "{\"cmd\":\"status\",\"id\":9}\n");
 	{
 		struct json_object *rep = read_json(fd, "status after 1,000 dropped connections");
