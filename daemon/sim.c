@@ -23,7 +23,7 @@
 
 #define SIM_TICK_MS 100
 #define SIM_MAX_GUESTS 256
-#define SIM_MAX_EVENTS 1024
+#define SIM_MAX_EVENTS 1000000
 #define SIM_MIGRATE_KBPS (2.0 * 1024 * 1024)  /* page migration speed: 2 GB/s */
 #define SIM_QEMU_OVERHEAD_KB (64.0 * 1024)
 
@@ -69,8 +69,8 @@ struct sim {
 	double *total_kb, *base_kb, *hog_kb, *hog_target_kb, *hog_rate, *min_kb;
 	struct sim_guest guests[SIM_MAX_GUESTS];
 	int nguests;
-	struct sim_event ev[SIM_MAX_EVENTS];
-	int nev, next_ev;
+	struct sim_event *ev;
+	int nev, capev, next_ev;
 	struct event *tick_ev;
 	int64_t real_start;
 	double speed;
@@ -189,6 +189,16 @@ static int scenario_line(struct sim *s, char *line, int lineno, char *err, size_
 	if (s->nev >= SIM_MAX_EVENTS) {
 		snprintf(err, errlen, "line %d: more than %d events", lineno, SIM_MAX_EVENTS);
 		return -1;
+	}
+	if (s->nev == s->capev) {
+		int cap = s->capev ? s->capev * 2 : 64;
+		struct sim_event *p = realloc(s->ev, (size_t)cap * sizeof(*p));
+		if (!p) {
+			snprintf(err, errlen, "line %d: out of memory", lineno);
+			return -1;
+		}
+		s->ev = p;
+		s->capev = cap;
 	}
 	e = &s->ev[s->nev];
 	memset(e, 0, sizeof(*e));
@@ -850,6 +860,7 @@ void sim_destroy(struct sim *s)
 	free(s->total_kb);
 	free(s->topo_text);
 	free(s->latency_ms);
+	free(s->ev);
 	if (s->root[0] && strstr(s->root, "/numad-sim.") && !getenv("NUMAD_SIM_KEEP"))
 		fixture_remove(s->root);
 	free(s);
