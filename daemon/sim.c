@@ -55,6 +55,7 @@ struct sim_guest {
 	char cgroup[256];
 	struct nodeset final_nodes;
 	struct nodeset last_nodes;   /* live nodeset at the previous step */
+	int64_t started_ms;
 	bool risk_open;              /* the true time to exhaustion is under the horizon */
 	int64_t risk_t0;
 	struct nodeset risk_nodes;
@@ -83,6 +84,8 @@ struct sim {
 	double *latency_ms;
 	int nlat, caplat;
 	unsigned missed;             /* OOM-killed while at risk, before numad reacted */
+	unsigned bad_nodesets;       /* safety: a live nodeset that was empty or named an offline node */
+	unsigned oom_with_room;      /* safety: a restrictive guest OOM-killed while another node had room */
 	unsigned ahead;              /* nodesets widened before any risk */
 	double cpu_s;                /* CPU spent in the simulator itself */
 };
@@ -433,6 +436,7 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	g->want_kb = (e->touch_kb > 0 ? e->touch_kb : e->mem_kb) + SIM_QEMU_OVERHEAD_KB;
 	g->held_kb = calloc((size_t)s->topo.nnodes, sizeof(double));
 	g->alive = true;
+	g->started_ms = s->now;
 	snprintf(g->cgroup, sizeof(g->cgroup), "machine.slice/machine-qemu\\x2d%d\\x2d%s.scope", g->dom_id, e->name);
 	snprintf(desc, sizeof(desc), "proc pid=%d comm=qemu-system-x86 threads=%d vcpus=%d mem=%d:0 cgroup=%s\n",
 		 g->pid, g->vcpus + 3, g->vcpus, s->topo.nodes[0].id, g->cgroup);
@@ -577,12 +581,36 @@ static void track_risk(struct sim *s, struct sim_guest *g, const struct nodeset 
 	g->last_nodes = *allowed;
 }
 
+/* Safety invariant: what numad leaves in libvirt is never empty and names only online nodes. */
+static void check_nodeset(struct sim *s, const struct sim_guest *g, const struct nodeset *live)
+{
+	bool offline = false;
+
+	for (int n = nodeset_next(live, 0); n >= 0; n = nodeset_next(live, n + 1))
+		offline |= topology_index(&s->topo, n) < 0;
+	if (nodeset_empty(live) || offline) {
+		s->bad_nodesets++;
+		log_msg(LOG_WARNING, "simulator: safety: %s has a nodeset that is %s", g->name,
+			offline ? "not all online" : "empty");
+	}
+}
+
+/* Whether a node outside allowed has want KiB free above its minimum watermark. */
+static bool room_elsewhere(struct sim *s, const struct nodeset *allowed, double want)
+{
+	for (int i = 0; i < s->topo.nnodes; i++)
+		if (!nodeset_has(allowed, s->topo.nodes[i].id) && node_free(s, i) - s->min_kb[i] >= want)
+			return true;
+	return false;
+}
+
 static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 {
 	struct nodeset allowed;
 	double held = 0, want;
 
 	live_nodes(s, g, &allowed);
+	check_nodeset(s, g, &allowed);
 	if (g->mode == MODE_RESTRICTIVE || g->mode == MODE_STRICT)
 		track_risk(s, g, &allowed);
 	migrate(s, g, &allowed, dt_s);
@@ -601,6 +629,12 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 	if (want > 0 && !allocate(s, g, &allowed, want)) {
 		if (g->risk_open)
 			s->missed++;
+		/* numad gets a chance first: a guest started where it cannot fit dies before any tick */
+		if (g->mode == MODE_RESTRICTIVE && s->now - g->started_ms >= 2000 && room_elsewhere(s, &allowed, want)) {
+			s->oom_with_room++;
+			log_msg(LOG_WARNING, "simulator: safety: %s OOM-killed while a node outside its nodeset had "
+					     "%.0f MB free", g->name, want / 1024);
+		}
 		kill_guest(s, g, true);
 		return;
 	}
@@ -831,6 +865,8 @@ static void summary(struct sim *s)
 		       s->d->o->horizon_s);
 	}
 	printf("widened before any risk: %u; OOM-killed while at risk: %u\n", s->ahead, s->missed);
+	printf("safety: %u empty or offline nodesets, %u restrictive guests OOM-killed with room elsewhere\n",
+	       s->bad_nodesets, s->oom_with_room);
 	{
 		double total = cpu_now();
 		printf("CPU: numad %.2f s, simulator %.2f s, over %.0f s simulated; numad ran %lu fast ticks and %lu "
