@@ -255,6 +255,11 @@ static void warn_strict(struct guest *g, int64_t now, double headroom, double re
 {
 	char nodes[1024];
 
+	/* The moment a time to exhaustion is known, say it, even inside the quiet period. */
+	if (isfinite(g->tte_s) && !g->tte_warned) {
+		g->tte_warned = true;
+		log_msg(LOG_WARNING, "domain %s: time to exhaustion %.1f s", g->name, g->tte_s);
+	}
 	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
 		return;
 	g->last_warn_ms = now;
@@ -264,8 +269,6 @@ static void warn_strict(struct guest *g, int64_t now, double headroom, double re
 		"watermarks, %.0f MB still to come): libvirt cannot widen a strict domain live, so numad cannot "
 		"save it from the OOM killer; use <memory mode='restrictive' placement='auto'/>",
 		g->name, g->pid, nodes, isfinite(g->tte_s) ? "soon" : "when it grows", headroom / 1024, remaining / 1024);
-	if (isfinite(g->tte_s))
-		log_msg(LOG_WARNING, "domain %s: time to exhaustion %.1f s", g->name, g->tte_s);
 }
 
 /* Managed, healthy and in a mode whose memory is bound to its nodes. */
@@ -292,8 +295,10 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 	g->tte_s = time_to_exhaust(headroom, rate);
 	remaining = g->mem_kb > g->res_total_kb ? (double)(g->mem_kb - g->res_total_kb) : 0;
 	g->at_risk = g->tte_s < d->o->horizon_s || headroom < remaining + margin;
-	if (!g->at_risk)
+	if (!g->at_risk) {
+		g->tte_warned = false; /* a new risk episode will say its time again */
 		return;
+	}
 	if (g->mode == MODE_STRICT) {
 		warn_strict(g, now, headroom, remaining);
 		return;

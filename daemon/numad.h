@@ -152,6 +152,7 @@ struct guest {
 	int64_t last_move_ms;
 	struct nodeset prev_nodes;  /* nodeset before the last move, against flapping */
 	int64_t last_warn_ms;
+	bool tte_warned;          /* the time to exhaustion of this risk episode was logged */
 	int failures;             /* consecutive transient failures */
 	int64_t retry_at_ms;
 	bool permanent_failure;

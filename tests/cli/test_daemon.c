@@ -928,7 +928,7 @@ static struct sim_case sim_cases[] = {
 	  SPEED_IN_TIME, 0, 0, check_widened_urgent },
 	{ "crowded, numad 0.5 timing: the baseline dies", "crowded.scn", { "--numad05-timing", NULL }, NULL,
 	  SPEED_QUICK, 1, LONG_MAX, check_vm1_killed },
-	{ "strict: warned, never moved, OOM-killed", "strict.scn", { NULL }, NULL, SPEED_QUICK, 1, 1, check_strict },
+	{ "strict: warned, never moved, OOM-killed", "strict.scn", { NULL }, NULL, SPEED_IN_TIME, 1, 1, check_strict },
 	{ "growth: vm1 gets all it grows to", "growth.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_growth },
 	{ "growth, numad 0.5 timing: the baseline dies", "growth.scn", { "--numad05-timing", NULL }, NULL,
 	  SPEED_QUICK, 1, 1, check_vm1_killed },
