@@ -23,6 +23,7 @@ IMAGE_SIZE=3G
 MEM_PER_NODE=${NUMAD_LAB_MEM_PER_NODE:-1024}  # MiB of the largest node; others scale
 CPUS_PER_NODE=${NUMAD_LAB_CPUS_PER_NODE:-1}   # vCPUs per node (at most the text's)
 VM_TIMEOUT=${NUMAD_LAB_VM_TIMEOUT:-900}       # seconds, whole VM run
+BOOT_TIMEOUT=${NUMAD_LAB_BOOT_TIMEOUT:-300}   # seconds until the scenario starts
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
@@ -199,6 +200,35 @@ build_toucher() {
 	rm -f "$o"
 }
 
+# boot_vm RUNDIR IMAGEDIR TIMEOUT QEMU-TOPOLOGY-FLAGS...: run the VM until it powers
+# off.  Status 3 when the guest did not come up within BOOT_TIMEOUT (under TCG a
+# boot now and then hangs in the kernel), 124 when it ran past TIMEOUT.
+boot_vm() {
+	local run=$1 img=$2 timeout=$3 qpid waited=0
+	shift 3
+	: >"$run/console.log"
+	timeout -k 10 "$timeout" qemu-system-x86_64 \
+		-machine q35,accel=tcg -cpu max "$@" \
+		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 systemd.mask=serial-getty@ttyS0.service numadlab=1 quiet mitigations=off modprobe.blacklist=ahci,libahci" \
+		-drive "file=$img/rootfs.img,if=virtio,format=raw,cache=unsafe" -snapshot \
+		-fsdev "local,id=lab,path=$run,security_model=none" \
+		-device virtio-9p-pci,fsdev=lab,mount_tag=lab \
+		-nodefaults -display none -serial "file:$run/console.log" -no-reboot \
+		>"$run/qemu.log" 2>&1 &
+	qpid=$!
+	while kill -0 "$qpid" 2>/dev/null && ! grep -q 'lab-boot: guest up' "$run/console.log"; do
+		if [ $waited -ge "$BOOT_TIMEOUT" ]; then
+			kill "$qpid" 2>/dev/null
+			wait "$qpid" 2>/dev/null
+			return 3
+		fi
+		sleep 2
+		waited=$((waited + 2))
+	done
+	wait "$qpid"
+}
+
 # run TOPOLOGY SCENARIO [options]: boot the VM and run one scenario in it.
 cmd_run() {
 	local topo="" scen="" peer=ours numad="" out="" timeout=$VM_TIMEOUT
@@ -253,21 +283,21 @@ EOF
 	printf '%s\n' "${qflags[@]}" >"$run/qemu-topology.txt"
 
 	say "run $tname / $sname / $peer -> $run"
-	t0=$(now)
-	local rc=0
-	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-		-machine q35,accel=tcg -cpu max "${qflags[@]}" \
-		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-		-append "root=/dev/vda rw console=ttyS0 systemd.mask=serial-getty@ttyS0.service numadlab=1 quiet mitigations=off" \
-		-drive "file=$img/rootfs.img,if=virtio,format=raw,cache=unsafe" -snapshot \
-		-fsdev "local,id=lab,path=$run,security_model=none" \
-		-device virtio-9p-pci,fsdev=lab,mount_tag=lab \
-		-nodefaults -display none -serial "file:$run/console.log" -no-reboot \
-		>"$run/qemu.log" 2>&1 || rc=$?
+	local rc attempt
+	for attempt in 1 2; do
+		rm -rf "$run/out" && mkdir -p "$run/out"
+		t0=$(now)
+		rc=0
+		boot_vm "$run" "$img" "$timeout" "${qflags[@]}" || rc=$?
+		[ $rc = 3 ] || break
+		say "the guest did not come up within $BOOT_TIMEOUT s (a TCG boot hang, see console.log)"
+		[ "$attempt" = 1 ] && say "booting once more"
+	done
 	local secs=$(($(now) - t0))
 	echo "$secs" >"$run/vm-seconds"
 	LAST_RUN=$run
 	[ $rc = 124 ] && say "VM killed after ${timeout} s"
+	cp "$run/console.log" "$run/out/console.log" 2>/dev/null || true
 	report "$run" "$secs"
 }
 
@@ -277,7 +307,7 @@ report() {
 	echo
 	if [ -f "$run/out/result.md" ]; then cat "$run/out/result.md"; echo; fi
 	if [ -f "$log" ]; then grep -E '^(PASS|FAIL|INFO): ' "$log" || true; fi
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" 2>/dev/null | tail -n1)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" 2>/dev/null | tail -n1 || true)
 	local boot
 	boot=$(grep -o 'guest up after [0-9.]*' "$run/console.log" 2>/dev/null | grep -o '[0-9.]*$' || true)
 	echo "run: $run (VM ${secs} s, guest up after ${boot:-?} s)"
