@@ -28,6 +28,10 @@ static void explain_nodes(const struct topology *t, const struct engine_policy *
 	}
 	if (t->slit_fallback)
 		printf("distances are 10/20 placeholders: this host reports no usable SLIT\n");
+	if (topology_outside_nodes_kb(t))
+		printf("/proc/meminfo counts %llu MB, %llu MB more than the nodes hold: numad can neither see nor place it\n",
+		       (unsigned long long)(t->host_total_kb / 1024),
+		       (unsigned long long)(topology_outside_nodes_kb(t) / 1024));
 }
 
 static void explain_scores(const struct engine_result *res)

@@ -52,6 +52,20 @@ int topology_distance(const struct topology *t, int i, int j)
 	return t->dist[i * t->nnodes + j];
 }
 
+uint64_t topology_outside_nodes_kb(const struct topology *t)
+{
+	uint64_t in_nodes = 0;
+
+	for (int i = 0; i < t->nnodes; i++) {
+		if (t->nodes[i].has_memory && !t->nodes[i].mem.valid)
+			return 0;  /* an unread node says nothing about where the rest is */
+		in_nodes += t->nodes[i].mem.total_kb;
+	}
+	if (t->host_total_kb <= in_nodes || t->host_total_kb - in_nodes <= t->host_total_kb / 20)
+		return 0;
+	return t->host_total_kb - in_nodes;
+}
+
 void topology_free(struct topology *t)
 {
 	if (t->nodes)
@@ -314,8 +328,12 @@ int topology_read(const char *root, struct topology *t, char *err, size_t errlen
 		know_mem = true;
 
 	t->huge_page_kb = 2048;
-	if (read_file_at(root, "proc/meminfo", &b, 1 << 16) == 0)
+	t->host_total_kb = 0;
+	if (read_file_at(root, "proc/meminfo", &b, 1 << 16) == 0) {
 		meminfo_field(b.data, "Hugepagesize", &t->huge_page_kb);
+		if (meminfo_field(b.data, "MemTotal", &t->host_total_kb) < 0)
+			t->host_total_kb = 0;
+	}
 	t->online = online;
 	t->nnodes = nodeset_count(&online);
 	t->nodes = calloc((size_t)t->nnodes, sizeof(*t->nodes));

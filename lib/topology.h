@@ -39,6 +39,7 @@ struct topology {
 	bool slit_fallback;         /* true when distances are the 10/20 placeholder we made up */
 	int max_cpu;                /* highest CPU id seen, -1 when none */
 	uint64_t huge_page_kb;      /* default huge page size (Hugepagesize in /proc/meminfo) */
+	uint64_t host_total_kb;     /* MemTotal in /proc/meminfo, 0 when unknown */
 	struct nodeset online;
 	int idx_of[NUMAD_MAX_NODES];  /* node id -> dense index, -1 when not online */
 };
@@ -49,6 +50,13 @@ struct topology {
  * remote with a warning. Returns 0, or -1 with a message in err.
  */
 int topology_read(const char *root, struct topology *t, char *err, size_t errlen);
+/*
+ * Memory the kernel counts in /proc/meminfo but no online node's meminfo holds (seen on
+ * virtual machines whose memory is hot-plugged outside the NUMA description): numad can
+ * neither see nor place it. Returns that amount in KiB when it is over 5% of MemTotal,
+ * else 0 (also when MemTotal is unknown).
+ */
+uint64_t topology_outside_nodes_kb(const struct topology *t);
 /* Free what topology_read() allocated. */
 void topology_free(struct topology *t);
 /* SLIT distance between dense indexes i and j. */

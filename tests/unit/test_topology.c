@@ -741,6 +741,53 @@ static void test_huge_page_size(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/* ---------------------------------------------------- memory outside every node */
+
+/*
+ * A virtual machine seen with 128 GiB in /proc/meminfo and 4.4 GiB in its only node's
+ * meminfo (numactl -H agreed with the node): the rest cannot be placed, and numad says so.
+ * THREE_NODES holds 3 x 4096 MB = 12582912 kB.
+ */
+static void test_memory_outside_nodes(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *meminfo;  /* NULL: the fixture's own, whose MemTotal is the nodes' sum */
+		ull want_kb;
+	} cases[] = {
+		{ .what = "MemTotal equals the nodes' sum", .meminfo = NULL, .want_kb = 0 },
+		{ .what = "128 GiB in MemTotal, 12 GiB in the nodes",
+		  .meminfo = "MemTotal:      134217728 kB\nHugepagesize:       2048 kB\n",
+		  .want_kb = 134217728ULL - 12582912ULL },
+		{ .what = "4% more than the nodes: rounding, not reported",
+		  .meminfo = "MemTotal:       13086228 kB\nHugepagesize:       2048 kB\n", .want_kb = 0 },
+		{ .what = "less than the nodes' sum", .meminfo = "MemTotal:        8388608 kB\n", .want_kb = 0 },
+		{ .what = "no MemTotal line", .meminfo = "Hugepagesize:       2048 kB\n", .want_kb = 0 },
+		{ .what = "garbage MemTotal", .meminfo = "MemTotal: lots kB\n", .want_kb = 0 },
+	};
+	int nfail = 0;
+	(void)state;
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const char *what = cases[c].what;
+		char err[512] = "", *root = make_root();
+		struct topology t;
+
+		CHECK(what, fixture_build(root, THREE_NODES, NULL, err, sizeof(err)) == 0, "fixture_build: %s", err);
+		if (cases[c].meminfo)
+			CHECK(what, fixture_write(root, "proc/meminfo", cases[c].meminfo) == 0, "fixture_write failed");
+		if (topology_read(root, &t, err, sizeof(err)) != 0) {
+			CHECK(what, false, "topology_read failed: %s", err);
+		} else {
+			CHECK(what, topology_outside_nodes_kb(&t) == cases[c].want_kb, "outside %llu kB, want %llu",
+			      (ull)topology_outside_nodes_kb(&t), cases[c].want_kb);
+			topology_free(&t);
+		}
+		drop_root(root);
+	}
+	assert_int_equal(nfail, 0);
+}
+
 /* ---------------------------------------------------------------- numad -R */
 
 static void test_reserve_cpus(void **state)
@@ -932,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_bad_meminfo),
 		cmocka_unit_test(test_smt_cores),
 		cmocka_unit_test(test_huge_page_size),
+		cmocka_unit_test(test_memory_outside_nodes),
 		cmocka_unit_test(test_reserve_cpus),
 		cmocka_unit_test(test_sample_mem),
 	};
