@@ -370,6 +370,10 @@ static int setup_host(struct daemon *d)
 		log_msg(LOG_NOTICE, "this host has one NUMA node: numad watches but has nothing to place");
 	if (d->topo.slit_fallback)
 		log_msg(LOG_WARNING, "no usable SLIT: node distances are 10/20 placeholders");
+	if (topology_outside_nodes_kb(&d->topo))
+		log_msg(LOG_WARNING, "/proc/meminfo counts %llu MB, %llu MB more than the nodes hold: numad can neither see nor place it",
+			(unsigned long long)(d->topo.host_total_kb / 1024),
+			(unsigned long long)(topology_outside_nodes_kb(&d->topo) / 1024));
 	return 0;
 }
 
