@@ -11,6 +11,7 @@
 #include <libvirt/virterror.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "numad.h"
@@ -25,8 +26,15 @@ struct virt {
 	struct event *retry_ev;
 	int backoff_s;
 	bool lost;           /* the close callback fired: reopen from the loop */
-	int inject_transient; /* NUMAD_INJECT_FAULT=transient:N (a named test fake) */
-	int inject_permanent; /* NUMAD_INJECT_FAULT=permanent:N */
+	/*
+	 * NUMAD_INJECT_FAULT: named test fakes, never set in production. transient:N and
+	 * permanent:N fail the next N applies; slow:MS holds every apply MS ms of real time
+	 * between the new nodeset and the CPU pins, as a libvirtd that answers slowly would, so
+	 * that a signal can land inside an apply.
+	 */
+	int inject_transient;
+	int inject_permanent;
+	int inject_slow_ms;
 };
 
 static void connect_now(struct virt *v);
@@ -338,17 +346,42 @@ static void on_virt_error(void *opaque, virErrorPtr err)
 	log_debug("libvirt: %s", err && err->message ? err->message : "?");
 }
 
+/* NUMAD_INJECT_FAULT=FAULT[,FAULT]...: the test fakes described in struct virt. */
 static void parse_injection(struct virt *v)
 {
 	const char *f = getenv("NUMAD_INJECT_FAULT");
+	char *copy, *tok, *save = NULL;
 
-	if (!f)
+	if (!f || !(copy = strdup(f)))
 		return;
-	if (strncmp(f, "transient:", 10) == 0)
-		v->inject_transient = atoi(f + 10);
-	else if (strncmp(f, "permanent:", 10) == 0)
-		v->inject_permanent = atoi(f + 10);
 	log_msg(LOG_WARNING, "fault injection for tests: NUMAD_INJECT_FAULT=%s", f);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "transient:", 10) == 0)
+			v->inject_transient = atoi(tok + 10);
+		else if (strncmp(tok, "permanent:", 10) == 0)
+			v->inject_permanent = atoi(tok + 10);
+		else if (strncmp(tok, "slow:", 5) == 0)
+			v->inject_slow_ms = atoi(tok + 5);
+		else
+			log_msg(LOG_WARNING, "NUMAD_INJECT_FAULT: unknown fault '%s' ignored", tok);
+	}
+	free(copy);
+}
+
+/*
+ * The slow:MS fake: the apply stops here for MS ms of real time, in the loop's own thread,
+ * with the nodeset already set and the pins still to come. A signal that arrives meanwhile
+ * interrupts the sleep, which goes on for the time that was left: like a real libvirt call,
+ * the apply finishes before the loop can see the signal.
+ */
+static void inject_hold(const struct virt *v, const struct guest *g, const char *set)
+{
+	struct timespec left = { v->inject_slow_ms / 1000, (long)(v->inject_slow_ms % 1000) * 1000000L };
+
+	log_msg(LOG_NOTICE, "fault injection: the apply to domain %s holds for %d ms, nodeset %s set, pins to come",
+		g->name, v->inject_slow_ms, set);
+	while (nanosleep(&left, &left) < 0 && errno == EINTR)
+		;
 }
 
 struct virt *virt_open(struct daemon *d, const char *uri)
@@ -479,6 +512,8 @@ enum outcome virt_apply(struct virt *v, struct guest *g, const struct nodeset *t
 		return o;
 	}
 	virTypedParamsFree(params, np);
+	if (v->inject_slow_ms > 0)
+		inject_hold(v, g, set);
 	bad = repin(v->d, dom, g, to);
 	if (bad) {
 		log_msg(LOG_WARNING, "domain %s: nodeset %s applied, but %d CPU pinning call(s) failed: %s", g->name, set,

@@ -1234,9 +1234,13 @@ static void check_error_reply(struct json_object *rep, const char *ctx)
 static struct daemon cur_daemon;
 static struct run cur_run;
 
+/* A log read by a running-daemon case, freed by the teardown even after a failed assertion. */
+static struct log cur_log;
+
 static int daemon_teardown(void **state)
 {
 	(void)state;
+	free_log(&cur_log);
 	run_free(&cur_run);
 	if (cur_daemon.dir[0])
 		daemon_cleanup(&cur_daemon);
@@ -1610,12 +1614,113 @@ static void test_log_disk_full(void **state)
 	run_free(&r);
 }
 
+/*
+ * SIGTERM in the middle of an apply. NUMAD_INJECT_FAULT=slow:MS (a test fake) holds every
+ * apply with the new nodeset set and the CPU pins still to come. vm1 sits on node 3 until
+ * another process takes 4 GB there at once: vm1's 6 GB still to come no longer fit, and
+ * numad extends it. The test waits for the hold to begin and sends SIGTERM; the signal is
+ * inside the apply when the log does not yet hold that apply's outcome. The daemon must
+ * finish the apply first (the Advising line from node 3 to a superset with its nearest
+ * node, then "Applied through libvirt ... vCPUs re-pinned"), only then stop, exit 0, and
+ * leave libvirt with exactly the nodeset it logged.
+ */
+#define HOLD_MS "5000"
+
+static const char mid_apply_scenario[] = "0 start vm1 vcpus=4 mem=12G touch=6G mode=restrictive nodes=3\n"
+					 "1 hog node=3 size=4G\n"
+					 "600 end\n";
+
+static void test_sigterm_mid_apply(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	char topo[PATH_MAX], empty[] = "", *text, *out;
+	const char *args[] = { "--simulate", topo, "--scenario", d->scen, "--speed", SPEED_IN_TIME, "--log", d->logp,
+			       "--socket", empty, "--pidfile", empty, "-F", NULL };
+	int64_t deadline = mono_ms() + IO_LIMIT_MS + 5000;
+	int hold = -1, adv = -1, stop = -1, code = 0, near;
+	struct host h;
+	struct log *lg = &cur_log;
+	struct advice a;
+	struct row row;
+	uint64_t from = 1ULL << 3, want;
+	(void)state;
+
+	read_host(&h);
+	near = nearest_node(&h, 3);
+	want = from | (1ULL << near);
+	daemon_paths(d);
+	write_text(d->scen, mid_apply_scenario);
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	d->pid = spawn_numad(args, "NUMAD_INJECT_FAULT=slow:" HOLD_MS, d->outp, d->errp, 120);
+	for (;;) {
+		text = slurp_path(d->logp);
+		if (text && strstr(text, "fault injection: the apply to domain vm1 holds"))
+			break;
+		free(text);
+		if (!still_running(d->pid, &code)) {
+			d->pid = 0;
+			fail_msg("numad exited %d before any apply began", code);
+		}
+		if (mono_ms() > deadline)
+			daemon_fail(d, "no apply to vm1 began (no hold in the log)");
+		nap_ms(20);
+	}
+	free(text);
+	assert_int_equal(kill(d->pid, SIGTERM), 0);
+	/* The log only grows: without the outcome now, the signal came before the apply ended. */
+	text = must_slurp(d->logp);
+	if (strstr(text, "Applied through libvirt: domain vm1"))
+		daemon_fail(d, "the apply had finished before SIGTERM was sent: the " HOLD_MS
+			       " ms hold was too short on this machine");
+	free(text);
+	code = wait_exit(d->pid, STOP_LIMIT_S);
+	d->pid = 0;
+	if (code != 0)
+		fail_msg("SIGTERM during an apply: numad exited %d, want 0", code);
+
+	read_log(d->logp, lg);
+	hold = find_line(lg, 0, "fault injection: the apply to domain vm1 holds", NULL);
+	for (int i = hold + 1; i < lg->n && adv < 0; i++)
+		if (parse_advice(lg->line[i], &a) && a.pid > 0)
+			adv = i;
+	stop = find_line(lg, 0, "SIGTERM: stopping", NULL);
+	if (hold < 0 || adv < 0 || stop < 0 || !(hold < adv && adv + 1 < stop)) {
+		dump_log(lg);
+		fail_msg("want the hold (line %d), then the apply's Advising line (%d) and its outcome, then "
+			 "'SIGTERM: stopping' (%d)", hold, adv, stop);
+	}
+	if (a.from != from || (a.to & want) != want || strcmp(a.comm, "qemu-system-x86") != 0) {
+		dump_log(lg);
+		fail_msg("the apply under the signal is '%s'; want vm1's qemu-system-x86 moved from node 3 to a "
+			 "superset with node %d", lg->line[adv], near);
+	}
+	if (!is_outcome(lg, adv + 1, "Applied through libvirt:", "vm1") || !strstr(lg->line[adv + 1], "vCPUs re-pinned")) {
+		dump_log(lg);
+		fail_msg("the line after the apply's Advising line is '%s'; want 'Applied through libvirt: domain "
+			 "vm1, ...; nodeset ..., vCPUs re-pinned'", lg->line[adv + 1]);
+	}
+	if (find_line(lg, 0, "Failed", NULL) >= 0 || find_line(lg, 0, "scenario ended", NULL) >= 0) {
+		dump_log(lg);
+		fail_msg("a failed apply, or a run that ended by itself instead of by SIGTERM");
+	}
+	/* What libvirt holds at exit (the simulator's summary) is the whole logged nodeset. */
+	out = must_slurp(d->outp);
+	must_row(out, "vm1", &row);
+	assert_string_equal(row.fate, "running");
+	if (nodes_of(row.nodes) != a.to)
+		fail_msg("libvirt holds nodes %s for vm1 at exit; the log says: '%s'", row.nodes, lg->line[adv]);
+	assert_int_equal(oom_kills(out), 0);
+	free(out);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[NSIM + 7];
+	struct CMUnitTest tests[NSIM + 8];
 	size_t n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("NUMAD_TEST_FILTER")) /* run only the cases whose name matches, e.g. "*SIGTERM*" */
+		cmocka_set_test_filter(getenv("NUMAD_TEST_FILTER"));
 	{
 		const char *probe[] = { "-V", NULL };
 		struct run r;
@@ -1639,5 +1744,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_log_disk_full);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_socket_path_hardening, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_thousand_connections, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_sigterm_mid_apply, daemon_teardown);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
