@@ -5,8 +5,11 @@
 #
 #   lab.sh image [--force]                       build (or reuse) the guest image
 #   lab.sh run TOPOLOGY SCENARIO [--peer numad05] [options]
-#   lab.sh smoke                                 CI: 4-node, scenario b, ours
+#   lab.sh smoke                                 4-node, scenario b, ours
+#   lab.sh ci                                    smoke for CI: exit 0 pass, 1 fail,
+#                                                77 lab unavailable (skipped)
 #   lab.sh all [TOPOLOGY...]                     every scenario, ours and numad 0.5
+#   lab.sh results                               write tests/lab/RESULTS.md again
 #   lab.sh topo TOPOLOGY                         print the QEMU topology flags
 #   lab.sh list                                  topologies and scenarios
 set -euo pipefail
@@ -24,13 +27,15 @@ MEM_PER_NODE=${NUMAD_LAB_MEM_PER_NODE:-1024}  # MiB of the largest node; others 
 CPUS_PER_NODE=${NUMAD_LAB_CPUS_PER_NODE:-1}   # vCPUs per node (at most the text's)
 VM_TIMEOUT=${NUMAD_LAB_VM_TIMEOUT:-900}       # seconds, whole VM run
 BOOT_TIMEOUT=${NUMAD_LAB_BOOT_TIMEOUT:-300}   # seconds until the scenario starts
+RESULTS=${NUMAD_LAB_RESULTS:-$LAB_DIR/RESULTS.md}  # written from the runs after each run
+LAB_BOOT_FAILED=0                             # set when the guest never came up
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
 now() { date +%s; }
 
 usage() {
-	sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	cat <<EOF
 
 run options:
@@ -162,6 +167,7 @@ scenario_file() {
 	d | interleave) s=d ;;
 	e | consolidate | consolidation) s=e ;;
 	f | lifecycle) s=f ;;
+	g | scancost | scan-cost) s=g ;;
 	probe) echo "$LAB_DIR/guest/probe.sh"; return ;;
 	esac
 	f=$(ls "$LAB_DIR"/scenarios/"$s"-*.sh 2>/dev/null | head -n1)
@@ -231,16 +237,19 @@ boot_vm() {
 
 # run TOPOLOGY SCENARIO [options]: boot the VM and run one scenario in it.
 cmd_run() {
-	local topo="" scen="" peer=ours numad="" out="" timeout=$VM_TIMEOUT
+	local topo="" scen="" peer=ours numad="" out="" timeout=$VM_TIMEOUT numad_given="" mem_given=""
+	local timeout_given=""
+	[ -n "${NUMAD_LAB_MEM_PER_NODE:-}" ] && mem_given=1
+	RUN_ARGS=("$@")
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--peer) peer=$2; shift 2 ;;
 		--peer=*) peer=${1#*=}; shift ;;
-		--mem-per-node) MEM_PER_NODE=$2; shift 2 ;;
+		--mem-per-node) MEM_PER_NODE=$2; mem_given=1; shift 2 ;;
 		--cpus-per-node) CPUS_PER_NODE=$2; shift 2 ;;
-		--numad) numad=$2; shift 2 ;;
+		--numad) numad=$2; numad_given=$2; shift 2 ;;
 		--out) out=$2; shift 2 ;;
-		--timeout) timeout=$2; shift 2 ;;
+		--timeout) timeout=$2; timeout_given=1; shift 2 ;;
 		-*) die "unknown option $1" ;;
 		*) if [ -z "$topo" ]; then topo=$1; elif [ -z "$scen" ]; then scen=$1; else die "extra argument $1"; fi; shift ;;
 		esac
@@ -253,12 +262,22 @@ cmd_run() {
 	sfile=$(scenario_file "$scen")
 	tname=$(basename "$tfile" .txt)
 	sname=$(basename "$sfile" .sh)
+	# A scenario may ask for more time or memory: "# lab-timeout: S" (its own
+	# limit in the guest; the VM gets 400 s more), "# lab-mem-per-node: MIB".
+	local stimeout smem
+	stimeout=$(sed -n 's/^# lab-timeout: *\([0-9]*\).*/\1/p' "$sfile" | head -n1)
+	smem=$(sed -n 's/^# lab-mem-per-node: *\([0-9]*\).*/\1/p' "$sfile" | head -n1)
+	[ -n "$smem" ] && [ -z "$mem_given" ] && MEM_PER_NODE=$smem
+	if [ -n "$stimeout" ] && [ -z "$timeout_given" ] && [ $((stimeout + 400)) -gt "$timeout" ]; then
+		timeout=$((stimeout + 400))
+	fi
 	img=$(cmd_image | tail -n1)
-	if [ "$peer" = ours ] && [ -z "$numad" ]; then numad=$(build_numad); fi
+	if [ "$peer" = ours ] && [ -z "$numad" ]; then numad=$(build_numad) || exit 2; fi
 	run=${out:-$CACHE/runs/$(date +%Y%m%d-%H%M%S)-$tname-$sname-$peer}
 	rm -rf "$run"
 	mkdir -p "$run/out"
 	run=$(cd "$run" && pwd)
+	[ -n "${RUNDIR_FILE:-}" ] && echo "$run" >"$RUNDIR_FILE"
 
 	# The 9p share: the scenario, its helpers, the topology, our binary.
 	install -m 0755 "$LAB_DIR/guest/run.sh" "$run/run.sh"
@@ -270,12 +289,19 @@ cmd_run() {
 		[ -x "$(dirname "$numad")/numadctl" ] && install -m 0755 "$(dirname "$numad")/numadctl" "$run/numadctl"
 	fi
 	build_toucher "$run/toucher"
+	# g-scancost's processes (guest/fakeguest.c), static so that the guest runs it
+	if grep -q /lab/fakeguest "$sfile"; then
+		cc -O2 -static -pthread -o "$run/fakeguest" "$LAB_DIR/guest/fakeguest.c" ||
+			die "cannot build guest/fakeguest.c (cc, static glibc: libc6-dev)"
+	fi
+	record_run "$run" "$peer" "$numad" "${RUN_ARGS[@]}"
 	cat >"$run/lab.env" <<EOF
 LAB_TOPOLOGY=$tname
 LAB_SCENARIO=$sname
 LAB_PEER=$peer
 LAB_MEM_PER_NODE=$MEM_PER_NODE
 LAB_CPUS_PER_NODE=$CPUS_PER_NODE
+LAB_SCENARIO_TIMEOUT=${stimeout:-660}
 EOF
 	local -a qflags
 	mapfile -t qflags < <(awk -v mem="$MEM_PER_NODE" -v cpn="$CPUS_PER_NODE" \
@@ -293,12 +319,44 @@ EOF
 		say "the guest did not come up within $BOOT_TIMEOUT s (a TCG boot hang, see console.log)"
 		[ "$attempt" = 1 ] && say "booting once more"
 	done
+	if [ $rc = 3 ]; then LAB_BOOT_FAILED=1; : >"$run/boot-failed"; fi
 	local secs=$(($(now) - t0))
 	echo "$secs" >"$run/vm-seconds"
 	LAST_RUN=$run
 	[ $rc = 124 ] && say "VM killed after ${timeout} s"
 	cp "$run/console.log" "$run/out/console.log" 2>/dev/null || true
-	report "$run" "$secs"
+	local status=0
+	report "$run" "$secs" || status=$?
+	[ "${NUMAD_LAB_NO_RESULTS:-0}" = 1 ] || cmd_results || true
+	return $status
+}
+
+# record_run RUNDIR PEER NUMAD ARGS...: the command, the machine and the numad
+# binary of a run, for RESULTS.md.
+record_run() {
+	local run=$1 peer=$2 numad=$3 v
+	shift 3
+	local e
+	e=$(env | grep -E '^NUMAD_LAB_(MEM_PER_NODE|CPUS_PER_NODE|VM_TIMEOUT|BOOT_TIMEOUT|CACHE)=' | sort | tr '\n' ' ' || true)
+	echo "${e}tests/lab/lab.sh run $*" >"$run/command"
+	echo "$(hostname), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), QEMU $(qemu-system-x86_64 --version | head -n1 | grep -o '[0-9][0-9.]*' | head -n1) TCG" >"$run/host.txt"
+	if [ "$peer" = numad05 ]; then
+		echo "numad 0.5 (Debian 12 package in the guest)" >"$run/numad.txt"
+	elif [ -n "${NUMAD_LAB_NUMAD_DESC:-}" ]; then
+		echo "$NUMAD_LAB_NUMAD_DESC" >"$run/numad.txt"
+	else
+		v=$(git -C "$TREE" describe --always --dirty 2>/dev/null || echo unknown)
+		if [ -n "$numad_given" ]; then
+			echo "--numad $numad_given (sha256 $(sha256sum "$numad" | cut -c1-12)); tree at $v" >"$run/numad.txt"
+		else
+			echo "this tree at $v (built in $CACHE/build)" >"$run/numad.txt"
+		fi
+	fi
+}
+
+cmd_results() {
+	[ -d "$CACHE/runs" ] || die "no runs under $CACHE/runs"
+	bash "$LAB_DIR/results.sh" "$CACHE/runs" "$RESULTS" "$LAB_DIR"
 }
 
 # Print a run's table and verdict; status 0 only if it ran and nothing failed.
@@ -330,6 +388,64 @@ cmd_smoke() {
 	return $rc
 }
 
+# ci: the smoke run for CI.  Exit 0 when scenario b passes with our numad, 1 when
+# a check fails (or numad does not build), 77 when the lab itself is unavailable
+# here: not root, no Debian mirror reachable, tools or the image not installable
+# for network reasons, or a guest that did not boot after the retry.
+skip() {
+	{
+		echo
+		echo "lab: ************************************************************"
+		echo "lab: SKIPPED: the NUMA lab did not run: $*"
+		echo "lab: (exit 77: the lab is unavailable here; this is not a pass)"
+		echo "lab: ************************************************************"
+	} >&2
+	exit 77
+}
+
+network_error() {
+	grep -qiE "Couldn't download|Failed getting release|Failed to fetch|Temporary failure resolving|Could not resolve|Connection (refused|timed out)|Network is unreachable|Unable to connect|No route to host|Cannot initiate the connection|Unable to locate package|Release signed by unknown key|Invalid Release file" "$@" 2>/dev/null
+}
+
+cmd_ci() {
+	local t0 rc=0 dir ti run
+	t0=$(now)
+	[ "$(id -u)" = 0 ] || skip "it needs root (debootstrap, mkfs, 9p)"
+	if ! need_tools_quietly; then skip "the lab's tools (debootstrap, qemu-system-x86, e2fsprogs, binutils) could not be installed"; fi
+	dir=$(image_dir)
+	if [ ! -f "$dir/rootfs.img" ]; then
+		curl -fsS -m 20 -o /dev/null "$(mirror)/dists/$SUITE/Release" 2>/dev/null ||
+			skip "no Debian mirror reachable ($(mirror)/dists/$SUITE/Release)"
+		if ! (cmd_image >/dev/null); then
+			if network_error "$dir.tmp."*/debootstrap.log; then
+				skip "the image could not be built for network reasons (see $dir.tmp.*/debootstrap.log)"
+			fi
+			say "ci: the image build failed (not a network error)"
+			return 1
+		fi
+	fi
+	ti=$(($(now) - t0))
+	RUNDIR_FILE=$(mktemp)
+	(cmd_run guest-4node b --peer ours "$@") || rc=$?
+	run=$(cat "$RUNDIR_FILE")
+	rm -f "$RUNDIR_FILE"
+	say "ci: image ${ti} s, total $(($(now) - t0)) s, status $rc"
+	[ -n "$run" ] && [ -f "$run/boot-failed" ] &&
+		skip "the guest did not boot within ${BOOT_TIMEOUT} s, twice (TCG boot hang; see $run/console.log)"
+	[ $rc = 0 ] || return 1
+}
+
+need_tools_quietly() {
+	local t
+	for t in debootstrap mkfs.ext4 qemu-system-x86_64 sha256sum timeout as ld curl; do
+		command -v "$t" >/dev/null && continue
+		apt-get install -y --no-install-recommends debootstrap qemu-system-x86 e2fsprogs binutils curl >/dev/null 2>&1 ||
+			{ apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends debootstrap qemu-system-x86 \
+				e2fsprogs binutils curl >/dev/null 2>&1; } || return 1
+		break
+	done
+}
+
 # all [TOPOLOGY...]: every scenario with ours and with numad 0.5; one summary file.
 cmd_all() {
 	local topos=("$@") t s p rc=0 sum
@@ -338,7 +454,8 @@ cmd_all() {
 	sum="$CACHE/runs/all-$(date +%Y%m%d-%H%M%S).md"
 	echo "# numad lab: every scenario, $(date -u)" >"$sum"
 	for t in "${topos[@]}"; do
-		for s in $(scenario_names); do
+		# a-f; g-scancost runs both daemons itself: lab.sh run TOPOLOGY g
+		for s in $(scenario_names | tr ' ' '\n' | grep -E '^[a-f]-'); do
 			for p in ours numad05; do
 				local r=ok
 				LAST_RUN=""
@@ -352,6 +469,7 @@ cmd_all() {
 		done
 	done
 	echo "all: summary in $sum"
+	cmd_results || true
 	return $rc
 }
 
@@ -362,11 +480,13 @@ main() {
 	image) cmd_image "$@" ;;
 	run) cmd_run "$@" ;;
 	smoke) cmd_smoke "$@" ;;
+	ci) cmd_ci "$@" ;;
+	results) cmd_results ;;
 	all) cmd_all "$@" ;;
 	topo) cmd_topo "$@" ;;
 	list) cmd_list ;;
 	-h | --help | help | "") usage ;;
-	*) die "unknown command '$c' (image, run, smoke, all, topo, list)" ;;
+	*) die "unknown command '$c' (image, run, smoke, ci, all, results, topo, list)" ;;
 	esac
 }
 

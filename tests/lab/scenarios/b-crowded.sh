@@ -47,7 +47,10 @@ if [ -n "$added" ]; then
 	on_added=0
 	for n in $added; do on_added=$((on_added + $(echo "$C_FINAL_MEM" | tr ' ' '\n' | awk -F= -v n="$n" '$1 == n { print $2 }' | head -n1))); done
 	expect_ours "guest1's memory reached the added node(s) $added: $on_added MiB" test "$on_added" -gt 0
-	# nearest by SLIT among the nodes that had room (a quarter of a node) when crowded
+	# nearest by SLIT among the nodes that had room (a quarter of a node) when crowded.
+	# That is what an extension (node X kept, a node added) must get.  A move off X
+	# takes all of guest1's memory along: the new nodes then need room for all of it,
+	# and their distance from X no longer matters.
 	best=255
 	for n in $(mem_nodes); do
 		[ "$n" = "$C_X" ] && continue
@@ -58,6 +61,16 @@ if [ -n "$added" ]; then
 	done
 	got=255
 	for n in $added; do d=$(node_dist "$C_X" "$n"); [ "$d" -lt "$got" ] && got=$d; done
-	expect_ours "the added node is the nearest to node $C_X with room (distance $got, best $best)" test "$got" = "$best"
+	if [[ " $(expand "$C_NODESET1") " == *" $C_X "* ]]; then
+		expect_ours "the added node is the nearest to node $C_X with room (distance $got, best $best)" test "$got" = "$best"
+	else
+		room=0
+		for n in $(expand "$C_NODESET1"); do
+			room=$((room + $(echo "$C_FREE_AT_CROWD" | tr ' ' '\n' | awk -F= -v n="$n" '$1 == n { print $2 + 0; f = 1 } END { if (!f) print 0 }')))
+		done
+		info "guest1 was moved off node $C_X ($C_NODESET0 -> $C_NODESET1, distance $got from $C_X; the nearest with room was $best)"
+		expect_ours "the nodes guest1 moved to ($C_NODESET1) had room for all of its ${C_MIB} MiB when crowded ($room MiB free)" \
+			test "$room" -ge "$C_MIB"
+	fi
 fi
 info "OOM killer: $(oom_lines | grep -E 'Killed process|invoked' | head -n 4 | tr '\n' ';')"
