@@ -284,7 +284,8 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 	struct engine_host host = { &d->topo, d->busy };
 	struct engine_request req = { 0 };
 	struct engine_result res;
-	char because[256];
+	char because[256], detail[512];
+	bool offline;
 
 	if (!bound_and_managed(g))
 		return;
@@ -305,7 +306,15 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 	}
 	if (now < g->retry_at_ms)
 		return;
-	if (!tb_take(&d->urgent_bucket, 1, now)) {
+	/*
+	 * Without libvirt nothing can be applied: the extension is decided and logged once,
+	 * with no burst token taken and no back-off, and decided again as soon as libvirt is
+	 * back (virt.c clears awaiting_libvirt on reconnection).
+	 */
+	offline = !d->o->advise_only && !d->paused && !virt_connected(d->virt);
+	if (offline && g->awaiting_libvirt)
+		return;
+	if (!offline && !tb_take(&d->urgent_bucket, 1, now)) {
 		log_debug("urgent extension of %s held back by the burst cap", g->name);
 		return;
 	}
@@ -327,6 +336,13 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 	else
 		snprintf(because, sizeof(because), "%.0f MB still to come, %.0f MB free on its nodes", remaining / 1024,
 			 headroom / 1024);
+	if (offline) {
+		g->awaiting_libvirt = true;
+		d->failed++;
+		snprintf(detail, sizeof(detail), "%s; no libvirt connection: applied as soon as libvirt is back", because);
+		guest_log_advice(d, g, &g->nodes, &res.best, REASON_URGENT, OUT_TRANSIENT, detail);
+		return;
+	}
 	actuate(d, g, &res.best, REASON_URGENT, because, now);
 }
 
@@ -370,6 +386,8 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 
 	if (!bound_and_managed(g) || g->mode != MODE_RESTRICTIVE || now < g->retry_at_ms)
 		return false;
+	if (!d->o->advise_only && !d->paused && !virt_connected(d->virt))
+		return false; /* nothing to apply it with; the next scan after reconnection decides again */
 	if (g->last_move_ms && now - g->last_move_ms < interval)
 		return false;
 	consolidation_request(d, g, &req);

@@ -155,6 +155,7 @@ struct guest {
 	bool tte_warned;          /* the time to exhaustion of this risk episode was logged */
 	int failures;             /* consecutive transient failures */
 	int64_t retry_at_ms;
+	bool awaiting_libvirt;    /* an urgent extension decided while libvirt was away: decided again when it is back */
 	bool permanent_failure;
 	char failure[256];
 	char last_advice[160];

@@ -30,11 +30,16 @@ struct virt {
 	 * NUMAD_INJECT_FAULT: named test fakes, never set in production. transient:N and
 	 * permanent:N fail the next N applies; slow:MS holds every apply MS ms of real time
 	 * between the new nodeset and the CPU pins, as a libvirtd that answers slowly would, so
-	 * that a signal can land inside an apply.
+	 * that a signal can land inside an apply. disconnect:AT:FOR loses the connection AT
+	 * seconds of daemon time after the start (simulated seconds under --simulate), as if
+	 * libvirtd had stopped, and every reconnection fails until FOR seconds later.
 	 */
 	int inject_transient;
 	int inject_permanent;
 	int inject_slow_ms;
+	double inject_down_at_s, inject_down_for_s;
+	bool inject_down;          /* the injected outage has begun */
+	struct event *inject_ev;   /* watches for its start */
 };
 
 static void connect_now(struct virt *v);
@@ -318,12 +323,27 @@ static void on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPt
 	update_domain(opaque, dom);
 }
 
+/* Seconds of daemon time since the start. */
+static double elapsed_s(const struct virt *v)
+{
+	return (double)(daemon_now(v->d) - v->d->start_ms) / 1000.0;
+}
+
+/* The disconnect:AT:FOR fake: libvirtd is "down" from AT to AT+FOR. */
+static bool injected_outage(const struct virt *v)
+{
+	return v->inject_down && elapsed_s(v) < v->inject_down_at_s + v->inject_down_for_s;
+}
+
 static void connect_now(struct virt *v)
 {
-	v->conn = virConnectOpen(v->uri);
+	const bool down = injected_outage(v);
+
+	v->conn = down ? NULL : virConnectOpen(v->uri);
 	if (!v->conn) {
 		log_msg(v->backoff_s <= 1 ? LOG_WARNING : LOG_DEBUG, "cannot connect to libvirt at %s: %s; retrying in %d s",
-			v->uri, virGetLastErrorMessage(), v->backoff_s ? v->backoff_s : 1);
+			v->uri, down ? "injected outage (NUMAD_INJECT_FAULT=disconnect)" : virGetLastErrorMessage(),
+			v->backoff_s ? v->backoff_s : 1);
 		schedule_retry(v);
 		return;
 	}
@@ -337,6 +357,20 @@ static void connect_now(struct virt *v)
 						      VIR_DOMAIN_EVENT_CALLBACK(on_tunable), v, NULL);
 	log_msg(LOG_NOTICE, "connected to libvirt at %s", v->uri);
 	virt_refresh(v);
+	/*
+	 * What waited for libvirt, or backed off after failures on the lost connection, is
+	 * decided again at the next fast tick, so no urgent extension is lost with libvirtd.
+	 */
+	for (int i = 0; i < v->d->nguests; i++) {
+		struct guest *g = &v->d->guests[i];
+
+		if (!g->awaiting_libvirt && !g->failures)
+			continue;
+		log_msg(LOG_INFO, "domain %s: libvirt is back; its pending move is decided again now", g->name);
+		g->awaiting_libvirt = false;
+		g->failures = 0;
+		g->retry_at_ms = 0;
+	}
 }
 
 /* libvirt prints its errors to stderr by default; route them to our log at debug level. */
@@ -362,10 +396,30 @@ static void parse_injection(struct virt *v)
 			v->inject_permanent = atoi(tok + 10);
 		else if (strncmp(tok, "slow:", 5) == 0)
 			v->inject_slow_ms = atoi(tok + 5);
-		else
+		else if (sscanf(tok, "disconnect:%lf:%lf", &v->inject_down_at_s, &v->inject_down_for_s) != 2 ||
+			 v->inject_down_for_s <= 0)
 			log_msg(LOG_WARNING, "NUMAD_INJECT_FAULT: unknown fault '%s' ignored", tok);
 	}
 	free(copy);
+}
+
+/* The disconnect:AT:FOR fake: at AT, lose the connection the way libvirt reports a dead libvirtd. */
+static void on_inject_outage(evutil_socket_t fd, short what, void *arg)
+{
+	struct virt *v = arg;
+	struct timeval tv = { 0, 20000 };
+
+	(void)fd;
+	(void)what;
+	if (elapsed_s(v) < v->inject_down_at_s) {
+		evtimer_add(v->inject_ev, &tv);
+		return;
+	}
+	v->inject_down = true;
+	log_msg(LOG_WARNING, "fault injection: libvirt goes away for %.1f s (NUMAD_INJECT_FAULT=disconnect)",
+		v->inject_down_for_s);
+	if (v->conn && !v->lost)
+		on_close(v->conn, VIR_CONNECT_CLOSE_REASON_EOF, v);
 }
 
 /*
@@ -397,6 +451,8 @@ struct virt *virt_open(struct daemon *d, const char *uri)
 	virSetErrorFunc(NULL, on_virt_error);
 	parse_injection(v);
 	connect_now(v);
+	if (v->inject_down_for_s > 0 && (v->inject_ev = evtimer_new(d->base, on_inject_outage, v)))
+		on_inject_outage(-1, 0, v);
 	return v;
 }
 
@@ -407,6 +463,8 @@ void virt_close(struct virt *v)
 	drop_connection(v);
 	if (v->retry_ev)
 		event_free(v->retry_ev);
+	if (v->inject_ev)
+		event_free(v->inject_ev);
 	free(v->uri);
 	free(v);
 }

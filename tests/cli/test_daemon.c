@@ -918,6 +918,50 @@ static void check_permanent(struct sim_result *r)
 	}
 }
 
+/*
+ * NUMAD_INJECT_FAULT=disconnect:2:50 on outage.scn: vm1's urgent extension is decided while
+ * libvirt is away (an Advising line followed by "Failed, will retry" between the lost
+ * connection and the reconnection), and applied once libvirt is back: the first decision
+ * for vm1 after the reconnection is an urgent widening from its start node to a superset
+ * with that node's nearest node, "Applied through libvirt", and vm1 then gets all it grows
+ * to instead of being OOM-killed.
+ */
+static void check_outage(struct sim_result *r)
+{
+	const struct scen_start *g = scen_guest(&r->scen, "vm1");
+	uint64_t from = nodes_of(g->nodes), want;
+	int lost = find_line(&r->log, 0, "libvirt connection to ", "lost"), back, pending = -1, after = -1;
+	struct advice a;
+
+	want = from | (1ULL << nearest_node(&r->host, __builtin_ctzll(from)));
+	back = lost >= 0 ? find_line(&r->log, lost + 1, "connected to libvirt", NULL) : -1;
+	if (lost < 0 || back < 0) {
+		dump_log(&r->log);
+		fail_msg("want the libvirt connection lost (line %d) and connected again (line %d)", lost, back);
+	}
+	for (int i = lost + 1; i < back && pending < 0; i++)
+		if (parse_advice(r->log.line[i], &a) && a.pid > 0 && a.from == from && (a.to & want) == want &&
+		    is_outcome(&r->log, i + 1, "Failed, will retry:", "vm1") && strstr(r->log.line[i + 1], "urgent move"))
+			pending = i;
+	for (int i = back + 1; i < r->log.n && after < 0; i++)
+		if (parse_advice(r->log.line[i], &a) && a.pid > 0)
+			after = i;
+	if (pending < 0) {
+		dump_log(&r->log);
+		fail_msg("no urgent widening of vm1 from nodes %s decided (and failed for now) while libvirt was away",
+			 g->nodes);
+	}
+	if (after < 0 || a.from != from || (a.to & want) != want ||
+	    !is_outcome(&r->log, after + 1, "Applied through libvirt:", "vm1") ||
+	    !strstr(r->log.line[after + 1], "urgent move")) {
+		dump_log(&r->log);
+		fail_msg("the first decision after libvirt came back (line %d) is not vm1's urgent widening from nodes "
+			 "%s, applied", after, g->nodes);
+	}
+	check_growth(r);
+	check_widened_urgent(r);
+}
+
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
 #define FAST_TIER_ONLY "-i", "60:60"
 
@@ -946,6 +990,8 @@ static struct sim_case sim_cases[] = {
 	  SPEED_IN_TIME, 0, 0, check_transient },
 	{ "permanent:1: given up on, never advised again", "crowded.scn", { NULL }, "NUMAD_INJECT_FAULT=permanent:1",
 	  SPEED_QUICK, 0, LONG_MAX, check_permanent },
+	{ "disconnect:2:50: an urgent extension decided while libvirt is away is applied once it is back", "outage.scn",
+	  { FAST_TIER_ONLY, NULL }, "NUMAD_INJECT_FAULT=disconnect:2:50", SPEED_IN_TIME, 0, 0, check_outage },
 };
 
 #define NSIM (sizeof(sim_cases) / sizeof(sim_cases[0]))
