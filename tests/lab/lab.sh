@@ -51,8 +51,9 @@ EOF
 # ---------------------------------------------------------------- image
 
 mirror() {
-	# The Debian mirror apt already uses on this machine.
+	# The Debian mirror apt already uses on this machine (or NUMAD_LAB_MIRROR).
 	local m
+	[ -n "${NUMAD_LAB_MIRROR:-}" ] && { echo "$NUMAD_LAB_MIRROR"; return; }
 	m=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list \
 		/etc/apt/sources.list.d/*.list 2>/dev/null |
 		grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n1 | tr -d ' ')
