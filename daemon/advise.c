@@ -80,7 +80,7 @@ int advise_compute(const struct topology *t, const double *busy, const struct en
 /* Ask a running daemon, which knows CPU use and pending moves. Returns 0 with list filled, or -1. */
 static int ask_daemon(const struct options *o, double ncpus, uint64_t mb, char *list, size_t len)
 {
-	struct json_object *args, *ret, *nodes;
+	struct json_object *args, *ret;
 	char err[256];
 	int r = -1;
 
@@ -92,13 +92,8 @@ static int ask_daemon(const struct options *o, double ncpus, uint64_t mb, char *
 	/* libvirt waits for -w with no timeout: never wait long on a daemon. */
 	ret = ctl_call(o->socket_path, "advise", args, 1000, err, sizeof(err));
 	json_object_put(args);
-	if (ret && json_object_object_get_ex(ret, "nodes", &nodes) && json_object_is_type(nodes, json_type_string)) {
-		struct nodeset ns;
-		char perr[256];
-		if (nodeset_parse(&ns, json_object_get_string(nodes), perr, sizeof(perr)) == 0 && !nodeset_empty(&ns) &&
-		    nodeset_format(&ns, list, len) > 0)
-			r = 0;
-	}
+	if (ret)
+		r = ctl_advice_nodes(ret, list, len);
 	json_object_put(ret);
 	return r;
 }

@@ -27,7 +27,6 @@
 #include "numad.h"
 
 #define CTL_OUT_HIGH (1024 * 1024)  /* take no more requests from a client while this much output waits */
-#define MAX_ARGS 2
 
 struct client {
 	struct ctl *ctl;
@@ -46,7 +45,6 @@ struct ctl {
 	struct event *resume_ev;  /* re-enables accepting after an accept error (EMFILE) */
 	struct client *clients;
 	int nclients;
-	char line[CTL_MAX_MSG + 1];
 };
 
 struct cmd_error {
@@ -54,23 +52,9 @@ struct cmd_error {
 	char desc[512];
 };
 
+/* A command's handler; ctl_parse_request() has checked that args holds only its arguments, of their types. */
 typedef struct json_object *(*handler_fn)(struct ctl *c, struct client *cl, struct json_object *args,
 					  struct cmd_error *e);
-
-enum arg_type { ARG_INT, ARG_NUMBER, ARG_STRING };
-
-struct arg_spec {
-	const char *name;
-	enum arg_type type;
-	bool required;
-};
-
-struct command {
-	const char *name;
-	handler_fn fn;
-	bool privileged;
-	struct arg_spec args[MAX_ARGS];
-};
 
 static struct json_object *cmd_status(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
 static struct json_object *cmd_nodes(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
@@ -84,27 +68,26 @@ static struct json_object *cmd_reload(struct ctl *, struct client *, struct json
 static struct json_object *cmd_log_level(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
 static struct json_object *cmd_metrics(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
 
-static const struct command commands[] = {
-	{ "status", cmd_status, false, { { 0 } } },
-	{ "nodes", cmd_nodes, false, { { 0 } } },
-	{ "guests", cmd_guests, false, { { 0 } } },
-	{ "history", cmd_history, false, { { "count", ARG_INT, false } } },
-	{ "advise", cmd_advise, false, { { "cpus", ARG_NUMBER, true }, { "mb", ARG_INT, false } } },
-	{ "explain", cmd_explain, false, { { "guest", ARG_STRING, true } } },
-	{ "metrics", cmd_metrics, false, { { 0 } } },
-	{ "pause", cmd_pause, true, { { 0 } } },
-	{ "resume", cmd_resume, true, { { 0 } } },
-	{ "reload", cmd_reload, true, { { 0 } } },
-	{ "log-level", cmd_log_level, true, { { "level", ARG_INT, true } } },
+/* The handler of each command in ctl_commands (ctlproto.c has their names, privileges and arguments). */
+static const handler_fn handlers[CTL_NCMDS] = {
+	[CTL_CMD_STATUS] = cmd_status,
+	[CTL_CMD_NODES] = cmd_nodes,
+	[CTL_CMD_GUESTS] = cmd_guests,
+	[CTL_CMD_HISTORY] = cmd_history,
+	[CTL_CMD_ADVISE] = cmd_advise,
+	[CTL_CMD_EXPLAIN] = cmd_explain,
+	[CTL_CMD_METRICS] = cmd_metrics,
+	[CTL_CMD_PAUSE] = cmd_pause,
+	[CTL_CMD_RESUME] = cmd_resume,
+	[CTL_CMD_RELOAD] = cmd_reload,
+	[CTL_CMD_LOG_LEVEL] = cmd_log_level,
 };
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* ---- replies ---- */
 
 static void send_json(struct client *cl, struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = ctl_wire_text(o);
 
 	bufferevent_write(cl->bev, s, strlen(s));
 	bufferevent_write(cl->bev, "\n", 1);
@@ -112,24 +95,16 @@ static void send_json(struct client *cl, struct json_object *o)
 
 static void send_error(struct client *cl, struct json_object *id, const char *eclass, const char *desc)
 {
-	struct json_object *r = json_object_new_object(), *e = json_object_new_object();
+	struct json_object *r = ctl_error_reply(id, eclass, desc);
 
-	json_object_object_add(e, "class", json_object_new_string(eclass));
-	json_object_object_add(e, "desc", json_object_new_string(desc));
-	json_object_object_add(r, "error", e);
-	if (id)
-		json_object_object_add(r, "id", json_object_get(id));
 	send_json(cl, r);
 	json_object_put(r);
 }
 
 static void send_return(struct client *cl, struct json_object *id, struct json_object *ret)
 {
-	struct json_object *r = json_object_new_object();
+	struct json_object *r = ctl_return_reply(id, ret);
 
-	json_object_object_add(r, "return", ret);
-	if (id)
-		json_object_object_add(r, "id", json_object_get(id));
 	send_json(cl, r);
 	json_object_put(r);
 }
@@ -238,185 +213,63 @@ static bool privileged(const struct ctl *c, const struct client *cl)
 
 /* ---- requests ---- */
 
-static const struct command *find_command(const char *name)
+/* Run a parsed request and send its reply. */
+static void run_request(struct client *cl, const struct ctl_req *r)
 {
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
-}
-
-static bool arg_type_ok(struct json_object *v, enum arg_type t)
-{
-	switch (t) {
-	case ARG_INT: return json_object_is_type(v, json_type_int);
-	case ARG_NUMBER: return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
-	default: return json_object_is_type(v, json_type_string);
-	}
-}
-
-static const char *arg_type_name(enum arg_type t)
-{
-	return t == ARG_INT ? "an integer" : t == ARG_NUMBER ? "a number" : "a string";
-}
-
-/* Every argument known and of its type, every required one there. Returns 0 or -1. */
-static int check_args(const struct command *cmd, struct json_object *args, struct cmd_error *e)
-{
-	e->eclass = CTL_E_ARG;
-	if (args) {
-		json_object_object_foreach(args, key, val) {
-			const struct arg_spec *a = NULL;
-			for (int i = 0; i < MAX_ARGS && cmd->args[i].name && !a; i++)
-				if (strcmp(cmd->args[i].name, key) == 0)
-					a = &cmd->args[i];
-			if (!a) {
-				snprintf(e->desc, sizeof(e->desc), "%s takes no argument \"%.64s\"", cmd->name, key);
-				return -1;
-			}
-			if (!arg_type_ok(val, a->type)) {
-				snprintf(e->desc, sizeof(e->desc), "%s: \"%s\" must be %s", cmd->name, a->name,
-					 arg_type_name(a->type));
-				return -1;
-			}
-		}
-	}
-	for (int i = 0; i < MAX_ARGS && cmd->args[i].name; i++)
-		if (cmd->args[i].required && !(args && json_object_object_get_ex(args, cmd->args[i].name, NULL))) {
-			snprintf(e->desc, sizeof(e->desc), "%s needs \"%s\", %s", cmd->name, cmd->args[i].name,
-				 arg_type_name(cmd->args[i].type));
-			return -1;
-		}
-	return 0;
-}
-
-/* Parse a line (NUL-terminated at len) into a request object. Returns it, or NULL with the error in e. */
-static struct json_object *parse_request(const char *line, size_t len, struct cmd_error *e)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req;
-	size_t end;
-
-	e->eclass = CTL_E_PARSE;
-	if (!tok) {
-		snprintf(e->desc, sizeof(e->desc), "out of memory");
-		return NULL;
-	}
-	/* The terminating NUL goes in too: it ends a bare number, which the tokener would wait on. */
-	req = json_tokener_parse_ex(tok, line, (int)len + 1);
-	if (!req || json_tokener_get_error(tok) != json_tokener_success) {
-		snprintf(e->desc, sizeof(e->desc), "not valid JSON: %s",
-			 json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_object_put(req);
-		json_tokener_free(tok);
-		return NULL;
-	}
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	while (end < len && strchr(" \t\r", line[end]))
-		end++;
-	if (end < len || !json_object_is_type(req, json_type_object)) {
-		snprintf(e->desc, sizeof(e->desc), end < len ? "text after the request" : "a request is a JSON object");
-		json_object_put(req);
-		return NULL;
-	}
-	return req;
-}
-
-/* The command a request names, after checking its members and arguments; NULL with e filled. */
-static const struct command *request_command(struct json_object *req, struct json_object **args, struct cmd_error *e)
-{
-	struct json_object *cmd = NULL;
-	const struct command *c;
-
-	e->eclass = CTL_E_ARG;
-	json_object_object_foreach(req, key, val) {
-		(void)val;
-		if (strcmp(key, "cmd") && strcmp(key, "args") && strcmp(key, "id")) {
-			snprintf(e->desc, sizeof(e->desc), "unknown member \"%.64s\": a request has cmd, args and id", key);
-			return NULL;
-		}
-	}
-	if (!json_object_object_get_ex(req, "cmd", &cmd) || !json_object_is_type(cmd, json_type_string)) {
-		snprintf(e->desc, sizeof(e->desc), "a request needs \"cmd\", a string");
-		return NULL;
-	}
-	if (!(c = find_command(json_object_get_string(cmd)))) {
-		e->eclass = CTL_E_NOCMD;
-		snprintf(e->desc, sizeof(e->desc), "unknown command \"%.64s\" (the greeting lists them)",
-			 json_object_get_string(cmd));
-		return NULL;
-	}
-	*args = NULL;
-	if (json_object_object_get_ex(req, "args", args) && *args && !json_object_is_type(*args, json_type_object)) {
-		snprintf(e->desc, sizeof(e->desc), "\"args\" must be an object");
-		return NULL;
-	}
-	return check_args(c, *args, e) < 0 ? NULL : c;
-}
-
-static void handle_line(struct client *cl, const char *line, size_t len)
-{
+	const struct ctl_command *cmd = &ctl_commands[r->cmd];
 	struct cmd_error e = { NULL, "" };
-	struct json_object *req, *id = NULL, *args = NULL, *ret;
-	const struct command *cmd;
+	struct json_object *ret;
 
-	if (!(req = parse_request(line, len, &e))) {
-		send_error(cl, NULL, e.eclass, e.desc);
-		return;
-	}
-	json_object_object_get_ex(req, "id", &id);
-	if (!(cmd = request_command(req, &args, &e))) {
-		send_error(cl, id, e.eclass, e.desc);
-	} else if (cmd->privileged && !privileged(cl->ctl, cl)) {
+	if (cmd->privileged && !privileged(cl->ctl, cl)) {
 		int gid = cl->ctl->d->o->control_gid;
 		if (gid >= 0)
 			snprintf(e.desc, sizeof(e.desc), "%s changes the daemon's state: it needs root or group %d", cmd->name,
 				 gid);
 		else
 			snprintf(e.desc, sizeof(e.desc), "%s changes the daemon's state: it needs root", cmd->name);
-		send_error(cl, id, CTL_E_DENIED, e.desc);
-	} else if ((ret = cmd->fn(cl->ctl, cl, args, &e))) {
-		send_return(cl, id, ret);
+		send_error(cl, r->id, CTL_E_DENIED, e.desc);
+	} else if ((ret = handlers[r->cmd](cl->ctl, cl, r->args, &e))) {
+		send_return(cl, r->id, ret);
 	} else {
-		send_error(cl, id, e.eclass ? e.eclass : CTL_E_GENERIC, e.desc);
+		send_error(cl, r->id, e.eclass ? e.eclass : CTL_E_GENERIC, e.desc);
 	}
-	json_object_put(req);
 }
 
-static void too_large(struct client *cl)
-{
-	char desc[128];
-
-	snprintf(desc, sizeof(desc), "request longer than %d bytes: closing", CTL_MAX_MSG);
-	send_error(cl, NULL, CTL_E_TOOLARGE, desc);
-	close_after_write(cl);
-}
-
-/* Handle every complete line, but stop while the client leaves its replies unread. */
+/*
+ * Handle every complete line, but stop while the client leaves its replies unread. A
+ * line over CTL_MAX_MSG, or that much without a newline, gets TooLarge and the
+ * connection is closed.
+ */
 static void process_input(struct client *cl)
 {
 	struct evbuffer *in = bufferevent_get_input(cl->bev);
-	char *line = cl->ctl->line;
 
 	while (!cl->closing && evbuffer_get_length(bufferevent_get_output(cl->bev)) < CTL_OUT_HIGH) {
-		size_t eol_len, len;
+		size_t eol_len = 0, len, avail = evbuffer_get_length(in);
 		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+		const char *line;
+		struct ctl_req r;
 
-		if (eol.pos < 0 ? evbuffer_get_length(in) > CTL_MAX_MSG : (size_t)eol.pos > CTL_MAX_MSG) {
-			too_large(cl);
+		if (eol.pos < 0 && avail <= CTL_MAX_MSG)
+			return;  /* the rest of the line has yet to come */
+		len = eol.pos < 0 ? avail : (size_t)eol.pos;
+		line = len > 0 ? (const char *)evbuffer_pullup(in, (ev_ssize_t)len) : "";
+		if (!line) {
+			log_warn("control: out of memory reading a request from pid %d: closing", (int)cl->pid);
+			close_after_write(cl);
 			return;
 		}
-		if (eol.pos < 0)
+		switch (ctl_parse_request(line, len, &r)) {
+		case CTL_PARSE_OK: run_request(cl, &r); break;
+		case CTL_PARSE_ERROR: send_error(cl, r.id, r.eclass, r.desc); break;
+		case CTL_PARSE_BLANK: break;
+		}
+		ctl_req_free(&r);
+		if (len > CTL_MAX_MSG) {  /* TooLarge, just sent */
+			close_after_write(cl);
 			return;
-		len = (size_t)eol.pos;
-		evbuffer_remove(in, line, len);
-		evbuffer_drain(in, eol_len);
-		line[len] = '\0';
-		while (len > 0 && strchr(" \t\r", line[len - 1]))
-			line[--len] = '\0';
-		if (len > 0)
-			handle_line(cl, line, len);
+		}
+		evbuffer_drain(in, len + eol_len);
 	}
 }
 
@@ -452,18 +305,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 static void greet(struct client *cl)
 {
-	struct json_object *g = json_object_new_object(), *n = json_object_new_object(),
-			   *caps = json_object_new_array(), *priv = json_object_new_array();
+	struct json_object *g = ctl_greeting(NUMAD_VERSION);
 
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		json_object_array_add(caps, json_object_new_string(commands[i].name));
-		if (commands[i].privileged)
-			json_object_array_add(priv, json_object_new_string(commands[i].name));
-	}
-	json_object_object_add(n, "version", json_object_new_string(NUMAD_VERSION));
-	json_object_object_add(n, "capabilities", caps);
-	json_object_object_add(n, "privileged", priv);
-	json_object_object_add(g, "numad", n);
 	send_json(cl, g);
 	json_object_put(g);
 }

@@ -121,53 +121,12 @@ static int send_all(struct conn *c, const char *s, size_t n)
 	return 0;
 }
 
-/* Fill st from an "error" member; returns true when there was one. */
-static bool take_error(struct json_object *msg, struct ctl_status *st)
-{
-	struct json_object *e, *cls = NULL, *desc = NULL;
-
-	if (!json_object_object_get_ex(msg, "error", &e))
-		return false;
-	json_object_object_get_ex(e, "class", &cls);
-	json_object_object_get_ex(e, "desc", &desc);
-	st->failure = CTL_ERROR;
-	snprintf(st->eclass, sizeof(st->eclass), "%s",
-		 json_object_is_type(cls, json_type_string) ? json_object_get_string(cls) : "GenericError");
-	snprintf(st->desc, sizeof(st->desc), "%s",
-		 json_object_is_type(desc, json_type_string) ? json_object_get_string(desc) : "(no description)");
-	return true;
-}
-
-static struct json_object *parse_object(const char *line)
-{
-	struct json_object *o = json_tokener_parse(line);
-
-	if (o && !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-	}
-	return o;
-}
-
 /* Read the greeting; a daemon with too many clients sends a Busy error instead. Returns 0 or -1. */
 static int read_greeting(struct conn *c, const char *path, struct ctl_status *st)
 {
 	char *line = next_line(c, st, path);
-	struct json_object *g;
-	int r = -1;
 
-	if (!line)
-		return -1;
-	if (!(g = parse_object(line)))
-		fail(st, CTL_MALFORMED, 0, "%s does not greet as numad does", path);
-	else if (take_error(g, st))
-		;
-	else if (!json_object_object_get_ex(g, "numad", NULL))
-		fail(st, CTL_MALFORMED, 0, "%s does not greet as numad does", path);
-	else
-		r = 0;
-	json_object_put(g);
-	return r;
+	return line ? ctl_parse_greeting(line, path, st) : -1;
 }
 
 static int send_request(struct conn *c, const char *path, const char *cmd, struct json_object *args,
@@ -189,31 +148,12 @@ static int send_request(struct conn *c, const char *path, const char *cmd, struc
 	return r;
 }
 
-/* Take the "return" value out of a reply, or fill st. */
-static struct json_object *take_return(struct json_object *rep, const char *path, struct ctl_status *st)
-{
-	struct json_object *id = NULL, *ret;
-
-	if (json_object_object_get_ex(rep, "id", &id) && !(json_object_is_type(id, json_type_int) &&
-							       json_object_get_int64(id) == 1)) {
-		fail(st, CTL_MALFORMED, 0, "reply from %s carries another request's id", path);
-		return NULL;
-	}
-	if (take_error(rep, st))
-		return NULL;
-	if (!json_object_object_get_ex(rep, "return", &ret)) {
-		fail(st, CTL_MALFORMED, 0, "reply from %s has neither \"return\" nor \"error\"", path);
-		return NULL;
-	}
-	return ret ? json_object_get(ret) : json_object_new_object();
-}
-
 struct json_object *ctl_request(const char *path, const char *cmd, struct json_object *args, int timeout_ms,
 				struct ctl_status *st)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct conn c = { .fd = -1, .deadline = now_ms() + timeout_ms };
-	struct json_object *rep = NULL, *ret = NULL;
+	struct json_object *ret = NULL;
 	char *line;
 
 	memset(st, 0, sizeof(*st));
@@ -232,14 +172,10 @@ struct json_object *ctl_request(const char *path, const char *cmd, struct json_o
 	if (read_greeting(&c, path, st) < 0 || send_request(&c, path, cmd, args, st) < 0 ||
 	    !(line = next_line(&c, st, path)))
 		goto out;
-	if (!(rep = parse_object(line)))
-		fail(st, CTL_MALFORMED, 0, "reply from %s is not a JSON object", path);
-	else
-		ret = take_return(rep, path, st);
+	ret = ctl_parse_reply(line, path, st);
 out:
 	if (c.fd >= 0)
 		close(c.fd);
-	json_object_put(rep);
 	free(c.buf);
 	return ret;
 }
