@@ -144,7 +144,8 @@ const char *ctl_wire_text(struct json_object *o);
  * The client's reading of the daemon's lines (numadctl, numad -w). Each line is a C
  * string without its newline; path only names the daemon in messages. st is reset,
  * then filled on failure: CTL_ERROR with eclass and desc (as the daemon sent them, cut
- * to fit; "GenericError" and "(no description)" when missing), or CTL_MALFORMED with desc.
+ * to fit, control characters made '?' so that each is one line of text; "GenericError"
+ * and "(no description)" when missing or empty), or CTL_MALFORMED with desc.
  */
 /* The greeting: 0 when it is numad's, else -1 (a Busy error is CTL_ERROR). */
 int ctl_parse_greeting(const char *line, const char *path, struct ctl_status *st);

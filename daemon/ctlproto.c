@@ -35,10 +35,13 @@ static bool trailing_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\0';
 }
 
-static int find_command(const char *name)
+/* The command named by the whole string (a JSON string may hold a NUL: "status\u0000x" is none). */
+static int find_command(struct json_object *name)
 {
+	size_t n = (size_t)json_object_get_string_len(name);
+
 	for (int i = 0; i < CTL_NCMDS; i++)
-		if (strcmp(ctl_commands[i].name, name) == 0)
+		if (strlen(ctl_commands[i].name) == n && memcmp(ctl_commands[i].name, json_object_get_string(name), n) == 0)
 			return i;
 	return -1;
 }
@@ -105,6 +108,10 @@ static enum ctl_parse parse_object(const char *line, size_t len, struct ctl_req 
 		return fail_req(r, CTL_E_PARSE, "out of memory");
 	/* The terminating NUL goes in too: it ends a bare number, which the tokener would wait on. */
 	obj = json_tokener_parse_ex(tok, line, (int)len + 1);
+	if (!obj && json_tokener_get_error(tok) == json_tokener_success) {  /* the line is "null" */
+		json_tokener_free(tok);
+		return fail_req(r, CTL_E_PARSE, "a request is a JSON object");
+	}
 	if (!obj || json_tokener_get_error(tok) != json_tokener_success) {
 		r->eclass = CTL_E_PARSE;
 		snprintf(r->desc, sizeof(r->desc), "not valid JSON: %s",
@@ -142,10 +149,19 @@ static enum ctl_parse request_command(struct ctl_req *r)
 	}
 	if (!json_object_object_get_ex(r->obj, "cmd", &cmd) || !json_object_is_type(cmd, json_type_string))
 		return fail_req(r, CTL_E_ARG, "a request needs \"cmd\", a string");
-	if ((c = find_command(json_object_get_string(cmd))) < 0) {
+	if ((c = find_command(cmd)) < 0) {
+		char name[65];
+		size_t n = (size_t)json_object_get_string_len(cmd);
+
+		/* as much of it as "%.64s" would show, NULs included (as '?') */
+		n = n < sizeof(name) - 1 ? n : sizeof(name) - 1;
+		memcpy(name, json_object_get_string(cmd), n);
+		name[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if (name[i] == '\0')
+				name[i] = '?';
 		r->eclass = CTL_E_NOCMD;
-		snprintf(r->desc, sizeof(r->desc), "unknown command \"%.64s\" (the greeting lists them)",
-			 json_object_get_string(cmd));
+		snprintf(r->desc, sizeof(r->desc), "unknown command \"%s\" (the greeting lists them)", name);
 		return CTL_PARSE_ERROR;
 	}
 	if (json_object_object_get_ex(r->obj, "args", &args) && args && !json_object_is_type(args, json_type_object))
@@ -245,6 +261,20 @@ static void fail_st(struct ctl_status *st, const char *fmt, const char *path)
 	snprintf(st->desc, sizeof(st->desc), fmt, path);
 }
 
+/*
+ * Copy a string member of the daemon's error into out, or dflt when it is missing, not a
+ * string or empty. Control characters become '?': numadctl prints the error as one line.
+ */
+static void copy_text(char *out, size_t len, struct json_object *v, const char *dflt)
+{
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+	snprintf(out, len, "%s", *s ? s : dflt);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 /* Fill st from an "error" member; returns true when there was one. */
 static bool take_error(struct json_object *msg, struct ctl_status *st)
 {
@@ -255,10 +285,8 @@ static bool take_error(struct json_object *msg, struct ctl_status *st)
 	json_object_object_get_ex(e, "class", &cls);
 	json_object_object_get_ex(e, "desc", &desc);
 	st->failure = CTL_ERROR;
-	snprintf(st->eclass, sizeof(st->eclass), "%s",
-		 json_object_is_type(cls, json_type_string) ? json_object_get_string(cls) : CTL_E_GENERIC);
-	snprintf(st->desc, sizeof(st->desc), "%s",
-		 json_object_is_type(desc, json_type_string) ? json_object_get_string(desc) : "(no description)");
+	copy_text(st->eclass, sizeof(st->eclass), cls, CTL_E_GENERIC);
+	copy_text(st->desc, sizeof(st->desc), desc, "(no description)");
 	return true;
 }
 
