@@ -1,138 +1,151 @@
 /*
- * fuzz_ctl_reply: the client's side of the control protocol (numad -w asking a running
- * daemon, numadctl), as far as it can be reached from outside daemon/ctlclient.c.
+ * fuzz_ctl_reply: the client's reading of what the daemon writes on the control socket
+ * (numadctl, numad -w).
  *
- * The reply path (next_line(), read_greeting(), take_error(), take_return()) is static
- * in ctlclient.c and talks to a socket, so this target follows it over the public
- * pieces: the input is what the daemon writes, cut into lines at '\n' (a NUL inside a
- * line ends the text json_tokener_parse() sees). The first line is the greeting: a JSON
- * object with "numad" (its "capabilities" are read), or an "error" (Busy). The second is
- * the reply: an object whose "id", when there, must be the integer 1, with an "error"
- * ("class" and "desc" strings copied into 64 and 512 bytes) or a "return". Then what
- * numad -w does with an advise answer: "nodes" must be a string that nodeset_parse()
- * accepts, is not empty, and formats into its 4096-byte list.
+ * The input is the daemon's bytes, cut into lines at '\n' as ctlclient.c's next_line()
+ * does; a NUL inside a line ends the text the client parses. The first line goes to
+ * ctl_parse_greeting(), and when the client would go on, the second to
+ * ctl_parse_reply() (daemon/ctlproto.c), the functions ctl_request() calls. A "return"
+ * value then goes through ctl_advice_nodes(), what numad -w does with an advise answer.
  *
- * Checks: no crash, leak or sanitizer report on any reply; the copied class and desc
- * are cut, not overrun; a node list the client accepts formats and parses back to the
- * same set, or is refused whole (never cut).
- *
- * When the client exposes its reply parser (see README.md), this target should call it
- * instead of following it.
+ * Checks, besides no crash, leak or sanitizer report:
+ *  - the daemon's own greeting (ctl_greeting()) is accepted;
+ *  - a greeting is accepted exactly when its status is CTL_OK; a reply is returned
+ *    exactly when its status is CTL_OK;
+ *  - a failure is CTL_MALFORMED or CTL_ERROR (and only a line with an "error" member
+ *    gives CTL_ERROR); its desc, and for CTL_ERROR its class, are non-empty, terminated,
+ *    and one line of text (numadctl prints them as one line on stderr);
+ *  - the same line reads the same again;
+ *  - an advise answer's list is canonical (it formats back to itself), names the same
+ *    set as the answer's "nodes", and is either whole or refused (list emptied): it fits
+ *    a short buffer exactly when it is shorter than that buffer.
  */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "fuzz.h"
 #include "nodeset.h"
 
-static struct json_object *parse_object(const char *line)
+/* The same JSON (by its text: json_object_equal() finds NaN unequal to itself, and json-c reads NaN). */
+static bool same_json(struct json_object *a, struct json_object *b)
+{
+	return (!a && !b) || (a && b && strcmp(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
+					       json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN)) == 0);
+}
+
+/* Non-empty, terminated within n bytes, and printable on one line. */
+static bool one_line(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+
+	if (len == 0 || len == n)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool has_error_member(const char *line)
 {
 	struct json_object *o = json_tokener_parse(line);
+	bool has = json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "error", NULL);
 
-	if (o && !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-	}
-	return o;
+	json_object_put(o);
+	return has;
 }
 
-static int take_error(struct json_object *msg)
+static void check_status(const struct ctl_status *st, bool ok, const char *line)
 {
-	struct json_object *e, *cls = NULL, *desc = NULL;
-	char eclass[64], edesc[512];
-
-	if (!json_object_object_get_ex(msg, "error", &e))
-		return 0;
-	json_object_object_get_ex(e, "class", &cls);
-	json_object_object_get_ex(e, "desc", &desc);
-	memset(eclass, 'x', sizeof(eclass));
-	memset(edesc, 'x', sizeof(edesc));
-	snprintf(eclass, sizeof(eclass), "%s",
-		 json_object_is_type(cls, json_type_string) ? json_object_get_string(cls) : "GenericError");
-	snprintf(edesc, sizeof(edesc), "%s",
-		 json_object_is_type(desc, json_type_string) ? json_object_get_string(desc) : "(no description)");
-	FUZZ_CHECK(fuzz_terminated(eclass, sizeof(eclass)) && fuzz_terminated(edesc, sizeof(edesc)));
-	return 1;
+	FUZZ_CHECK(st->sys_errno == 0);
+	if (ok) {
+		FUZZ_CHECK(st->failure == CTL_OK);
+		return;
+	}
+	FUZZ_CHECK(st->failure == CTL_MALFORMED || st->failure == CTL_ERROR);
+	FUZZ_CHECK(one_line(st->desc, sizeof(st->desc)));
+	if (st->failure == CTL_ERROR) {
+		FUZZ_CHECK(one_line(st->eclass, sizeof(st->eclass)));
+		FUZZ_CHECK(has_error_member(line));
+	}
 }
 
-/* 0 when the greeting lets the client go on */
-static int greeting(const char *line)
+static void check_same(const struct ctl_status *a, const struct ctl_status *b)
 {
-	struct json_object *g = parse_object(line), *n = NULL, *caps = NULL;
-	int r = -1;
+	FUZZ_CHECK(a->failure == b->failure && strcmp(a->eclass, b->eclass) == 0 && strcmp(a->desc, b->desc) == 0);
+}
 
-	if (g && !take_error(g) && json_object_object_get_ex(g, "numad", &n)) {
-		r = 0;
-		if (json_object_object_get_ex(n, "capabilities", &caps) && json_object_is_type(caps, json_type_array)) {
-			size_t len = json_object_array_length(caps);
-			for (size_t i = 0; i < len; i++)
-				(void)json_object_get_string(json_object_array_get_idx(caps, i));
-		}
-	}
+static void greeting_once(void)
+{
+	static bool done;
+	struct json_object *g;
+	struct ctl_status st;
+
+	if (done)
+		return;
+	done = true;
+	g = ctl_greeting("0.0.0");
+	FUZZ_CHECK(ctl_parse_greeting(ctl_wire_text(g), "fuzz", &st) == 0 && st.failure == CTL_OK);
 	json_object_put(g);
-	return r;
 }
 
-static struct json_object *take_return(const char *line)
-{
-	struct json_object *rep = parse_object(line), *id = NULL, *ret = NULL;
-
-	if (!rep)
-		return NULL;
-	if (json_object_object_get_ex(rep, "id", &id) &&
-	    !(json_object_is_type(id, json_type_int) && json_object_get_int64(id) == 1))
-		ret = NULL;
-	else if (take_error(rep))
-		ret = NULL;
-	else if (json_object_object_get_ex(rep, "return", &ret))
-		ret = ret ? json_object_get(ret) : json_object_new_object();
-	json_object_put(rep);
-	return ret;
-}
-
-static void advise_answer(struct json_object *ret)
+static void advice(struct json_object *ret)
 {
 	struct json_object *nodes;
 	struct nodeset ns, back;
-	char perr[256], list[4096];
-	int len;
+	char list[4096], small[8], again[4096], perr[256];
+	int r = ctl_advice_nodes(ret, list, sizeof(list)), rs = ctl_advice_nodes(ret, small, sizeof(small));
+	size_t len;
 
-	if (!json_object_is_type(ret, json_type_object) || !json_object_object_get_ex(ret, "nodes", &nodes) ||
-	    !json_object_is_type(nodes, json_type_string))
-		return;
-	memset(perr, 'x', sizeof(perr));
-	if (nodeset_parse(&ns, json_object_get_string(nodes), perr, sizeof(perr)) < 0) {
-		FUZZ_CHECK(fuzz_terminated(perr, sizeof(perr)));
+	if (r < 0) {
+		FUZZ_CHECK(r == -1 && list[0] == '\0' && rs == -1 && small[0] == '\0');
 		return;
 	}
-	if (nodeset_empty(&ns))
-		return;
-	len = nodeset_format(&ns, list, sizeof(list));
-	if (len > 0) {
-		FUZZ_CHECK((size_t)len == strlen(list));
-		FUZZ_CHECK(nodeset_parse(&back, list, perr, sizeof(perr)) == 0 && nodeset_equal(&ns, &back));
-	} else {
-		FUZZ_CHECK(len == -1);
-	}
+	FUZZ_CHECK(r == 0);
+	len = strlen(list);
+	FUZZ_CHECK(len > 0 && len < sizeof(list));
+	FUZZ_CHECK(nodeset_parse(&back, list, perr, sizeof(perr)) == 0 && !nodeset_empty(&back));
+	FUZZ_CHECK(nodeset_format(&back, again, sizeof(again)) == (int)len && strcmp(again, list) == 0);
+	FUZZ_CHECK(json_object_object_get_ex(ret, "nodes", &nodes) && json_object_is_type(nodes, json_type_string));
+	FUZZ_CHECK(nodeset_parse(&ns, json_object_get_string(nodes), perr, sizeof(perr)) == 0 &&
+		   nodeset_equal(&ns, &back));
+	if (len < sizeof(small))
+		FUZZ_CHECK(rs == 0 && strcmp(small, list) == 0);
+	else
+		FUZZ_CHECK(rs == -1 && small[0] == '\0');
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nl = memchr(data, '\n', size), *nl2;
-	struct json_object *ret;
+	struct ctl_status st, st2;
+	struct json_object *ret, *ret2;
 	char *first, *second;
+	int g;
 
+	greeting_once();
 	if (!nl)
 		return 0; /* no greeting line: the client times out */
 	first = fuzz_text(data, (size_t)(nl - data));
+	g = ctl_parse_greeting(first, "fuzz", &st);
+	FUZZ_CHECK(g == 0 || g == -1);
+	check_status(&st, g == 0, first);
+	FUZZ_CHECK(ctl_parse_greeting(first, "fuzz", &st2) == g);
+	check_same(&st, &st2);
 	nl2 = memchr(nl + 1, '\n', size - (size_t)(nl + 1 - data));
-	if (greeting(first) == 0 && nl2) {
+	if (g == 0 && nl2) {
 		second = fuzz_text(nl + 1, (size_t)(nl2 - (nl + 1)));
-		ret = take_return(second);
+		ret = ctl_parse_reply(second, "fuzz", &st);
+		check_status(&st, ret != NULL, second);
+		ret2 = ctl_parse_reply(second, "fuzz", &st2);
+		check_same(&st, &st2);
+		FUZZ_CHECK(same_json(ret, ret2));
 		if (ret)
-			advise_answer(ret);
+			advice(ret);
+		json_object_put(ret2);
 		json_object_put(ret);
 		free(second);
 	}

@@ -1,189 +1,266 @@
 /*
- * fuzz_ctl_request: the daemon's side of the control protocol, as far as it can be
- * reached from outside daemon/ctl.c.
+ * fuzz_ctl_request: the daemon's reading of what a client writes on the control socket.
  *
- * The request path (process_input(), parse_request(), request_command(), check_args()
- * and the cmd_* handlers) is static in ctl.c and needs a running daemon, so this target
- * drives the same public pieces the same way: the input is what a client writes on the
- * socket; it is cut into lines at '\n' (EVBUFFER_EOL_LF), a line over CTL_MAX_MSG ends
- * the connection, blanks and '\r' at a line's end are trimmed, and each line goes through
- * json_tokener_parse_ex() with its terminating NUL (len + 1, so a bare number ends), the
- * trailing-text check, the member checks ("cmd" a string; "args" an object; no other
- * member than cmd, args and id), the "advise" argument checks (cpus a number, mb an
- * integer, 0 <= cpus <= 65536, mb >= 0, not both zero), engine_place() on a host with
- * sparse node ids (fuzz_topology_sparse), and a reply that echoes "id".
+ * The input is the client's bytes. As daemon/ctl.c's process_input() does, they are cut
+ * into lines at '\n' and each line (without the '\n') goes to ctl_parse_request()
+ * (daemon/ctlproto.c), the daemon's own parser; a last line without '\n' is read only
+ * when it is over CTL_MAX_MSG (TooLarge), and TooLarge ends the connection. Then the
+ * reply the daemon sends for the result is built with its own ctl_error_reply() or
+ * ctl_return_reply() and ctl_wire_text(), and read back with the client's
+ * ctl_parse_reply().
  *
- * Checks: no crash, leak or sanitizer report in json-c's tokenizer and object code on
- * hostile lines; an advise that passes the checks gets a non-empty node list that formats
- * and parses back; every reply serializes to one line and parses back as one JSON object
- * with the client's parser (json_tokener_parse).
- *
- * When ctl.c exposes its request parser (see README.md), this target should call it
- * instead of following it.
+ * Checks, besides no crash, leak or sanitizer report:
+ *  - the result is OK, BLANK or ERROR; BLANK exactly when the line is only blanks ('
+ *    ', '\t', '\r', NUL); TooLarge exactly when the line is over CTL_MAX_MSG;
+ *  - an error has a known class and a non-empty, terminated desc; ParseError and
+ *    TooLarge have no request object, the others have one;
+ *  - a success names a command of ctl_commands whose name is the whole "cmd" string; the
+ *    request has no member but cmd, args and id; args is NULL or the "args" object; each
+ *    argument is one of the command's, of its type, and every required one is there;
+ *  - the same bytes parse the same again (result, class, desc, command, request);
+ *  - a request that parsed as an object parses the same from its canonical JSON text
+ *    (what any client that builds the object would send), where json-c reads that text
+ *    back with the same types;
+ *  - the reply is one line, and the client reads it as the daemon meant it: the same
+ *    class and desc (control characters shown as '?') for an error, the return value
+ *    for a success, when its id is absent or 1; "another request's id" otherwise.
  */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "ctl.h"
 #include "fuzz.h"
-#include "nodeset.h"
 
-#define CTL_MAX_MSG (64 * 1024)   /* ctl.h: longest request line */
+static const char *const classes[] = { CTL_E_PARSE, CTL_E_ARG, CTL_E_NOCMD, CTL_E_TOOLARGE };
 
-static struct topology topo;
-
-/* The reply must reach the client intact. */
-static void check_reply(struct json_object *reply)
+static bool blank(char c)
 {
-	const char *s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-	struct json_object *back;
-
-	FUZZ_CHECK(s != NULL && strchr(s, '\n') == NULL); /* one line on the wire */
-	back = json_tokener_parse(s);
-	FUZZ_CHECK(back != NULL && json_object_is_type(back, json_type_object));
-	FUZZ_CHECK(json_object_object_get_ex(back, "return", NULL) || json_object_object_get_ex(back, "error", NULL));
-	json_object_put(back);
+	return c == ' ' || c == '\t' || c == '\r' || c == '\0';
 }
 
-static struct json_object *error_reply(const char *eclass, const char *desc)
+/* The same JSON (by its text: json_object_equal() finds NaN unequal to itself, and json-c reads NaN). */
+static bool same_json(struct json_object *a, struct json_object *b)
 {
-	struct json_object *r = json_object_new_object(), *e = json_object_new_object();
-
-	json_object_object_add(e, "class", json_object_new_string(eclass));
-	json_object_object_add(e, "desc", json_object_new_string(desc));
-	json_object_object_add(r, "error", e);
-	return r;
+	return (!a && !b) || (a && b && strcmp(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
+					       json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN)) == 0);
 }
 
-static struct json_object *advise(struct json_object *args)
+/* Non-empty and terminated within n bytes. */
+static bool filled(const char *s, size_t n)
 {
-	struct json_object *cpus = NULL, *mb = NULL, *r;
-	struct engine_policy p;
-	struct engine_host h = { &topo, NULL };
-	struct engine_request req = { 0 };
-	struct engine_result res;
-	struct nodeset back;
-	char set[8192], err[128];
-	double ncpus;
-	int64_t mbv = 0;
+	size_t len = strnlen(s, n);
 
-	if (!args || !json_object_object_get_ex(args, "cpus", &cpus) ||
-	    !(json_object_is_type(cpus, json_type_int) || json_object_is_type(cpus, json_type_double)) ||
-	    (json_object_object_get_ex(args, "mb", &mb) && !json_object_is_type(mb, json_type_int)))
-		return error_reply("InvalidArgument", "advise needs {\"cpus\": number, \"mb\": integer}");
-	ncpus = json_object_get_double(cpus);
-	if (mb)
-		mbv = json_object_get_int64(mb);
-	if (!(ncpus >= 0 && ncpus <= 65536) || mbv < 0 || (ncpus <= 0 && mbv == 0))
-		return error_reply("InvalidArgument", "cpus must be 0-65536, mb non-negative, and one of them above zero");
-	engine_policy_default(&p);
-	req.ncpus = ncpus;
-	req.mem_mb = (uint64_t)mbv;
-	FUZZ_CHECK(engine_place(&h, &p, &req, &res) == 0);
-	FUZZ_CHECK(res.status != ENGINE_ERROR && !nodeset_empty(&res.best));
-	FUZZ_CHECK(nodeset_format(&res.best, set, sizeof(set)) > 0);
-	FUZZ_CHECK(nodeset_parse(&back, set, err, sizeof(err)) == 0 && nodeset_equal(&back, &res.best));
-	r = json_object_new_object();
-	json_object_object_add(r, "nodes", json_object_new_string(set));
-	json_object_object_add(r, "status", json_object_new_string(engine_status_name(res.status)));
-	json_object_object_add(r, "score", json_object_new_double(res.best_score.total));
-	return r;
+	return len > 0 && len < n;
 }
 
-static void handle_line(const char *line, size_t len)
+static bool arg_ok(struct json_object *v, enum ctl_arg_type t)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req, *cmd = NULL, *args = NULL, *id = NULL, *reply = NULL, *ret;
-	const char *name;
-	size_t end = 0;
-	int unknown = 0;
-
-	if (!tok)
-		abort();
-	/* the terminating NUL goes in too: it ends a bare number */
-	req = json_tokener_parse_ex(tok, line, (int)len + 1);
-	if (req && json_tokener_get_error(tok) == json_tokener_success) {
-		end = json_tokener_get_parse_end(tok);
-		FUZZ_CHECK(end <= len + 1);
-		while (end < len && strchr(" \t\r", line[end]))
-			end++;
+	switch (t) {
+	case CTL_ARG_INT: return json_object_is_type(v, json_type_int);
+	case CTL_ARG_NUMBER: return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+	case CTL_ARG_STRING: return json_object_is_type(v, json_type_string);
 	}
-	if (!req || json_tokener_get_error(tok) != json_tokener_success || end < len ||
-	    !json_object_is_type(req, json_type_object)) {
-		reply = error_reply("ParseError", json_tokener_error_desc(json_tokener_get_error(tok)));
-		check_reply(reply);
-		json_object_put(reply);
-		json_tokener_free(tok);
-		json_object_put(req);
-		return;
+	return false;
+}
+
+static void check_error(const struct ctl_req *r, size_t len)
+{
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		known |= r->eclass && strcmp(r->eclass, classes[i]) == 0;
+	FUZZ_CHECK(known);
+	FUZZ_CHECK(filled(r->desc, sizeof(r->desc)));
+	FUZZ_CHECK(strcmp(r->desc, "not valid JSON: success") != 0);  /* json-c's "null" is no object */
+	FUZZ_CHECK((strcmp(r->eclass, CTL_E_TOOLARGE) == 0) == (len > CTL_MAX_MSG));
+	if (strcmp(r->eclass, CTL_E_PARSE) == 0 || strcmp(r->eclass, CTL_E_TOOLARGE) == 0)
+		FUZZ_CHECK(r->obj == NULL && r->id == NULL);
+	else
+		FUZZ_CHECK(r->obj != NULL && json_object_is_type(r->obj, json_type_object));
+	FUZZ_CHECK(r->args == NULL);
+}
+
+/* Each argument one of the command's and of its type, every required one there. */
+static void check_args(const struct ctl_command *c, struct json_object *args)
+{
+	if (args) {
+		json_object_object_foreach(args, key, val) {
+			const struct ctl_arg_spec *a = NULL;
+			for (int i = 0; i < CTL_MAX_ARGS && c->args[i].name && !a; i++)
+				if (strcmp(c->args[i].name, key) == 0)
+					a = &c->args[i];
+			FUZZ_CHECK(a != NULL && arg_ok(val, a->type));
+		}
 	}
-	json_tokener_free(tok);
-	json_object_object_get_ex(req, "id", &id);
-	json_object_object_foreach(req, key, val) {
+	for (int i = 0; i < CTL_MAX_ARGS && c->args[i].name; i++)
+		if (c->args[i].required)
+			FUZZ_CHECK(args && json_object_object_get_ex(args, c->args[i].name, NULL));
+}
+
+static void check_ok(const struct ctl_req *r)
+{
+	const struct ctl_command *c;
+	struct json_object *cmd = NULL, *args = NULL, *id = NULL;
+
+	FUZZ_CHECK((unsigned)r->cmd < CTL_NCMDS);
+	c = &ctl_commands[r->cmd];
+	FUZZ_CHECK(r->obj != NULL && json_object_is_type(r->obj, json_type_object));
+	json_object_object_foreach(r->obj, key, val) {
 		(void)val;
-		if (strcmp(key, "cmd") && strcmp(key, "args") && strcmp(key, "id"))
-			unknown = 1;
+		FUZZ_CHECK(strcmp(key, "cmd") == 0 || strcmp(key, "args") == 0 || strcmp(key, "id") == 0);
 	}
-	if (unknown) {
-		reply = error_reply("InvalidArgument", "unknown member");
-	} else if (!json_object_object_get_ex(req, "cmd", &cmd) || !json_object_is_type(cmd, json_type_string)) {
-		reply = error_reply("InvalidArgument", "missing \"cmd\" string");
-	} else if (json_object_object_get_ex(req, "args", &args) && !json_object_is_type(args, json_type_object)) {
-		reply = error_reply("InvalidArgument", "\"args\" must be an object");
-	} else {
-		name = json_object_get_string(cmd);
-		FUZZ_CHECK(name != NULL);
-		if (strcmp(name, "advise") == 0) {
-			reply = advise(args);
-		} else if (strcmp(name, "status") == 0 || strcmp(name, "nodes") == 0 || strcmp(name, "guests") == 0) {
-			ret = json_object_new_object();
-			json_object_object_add(ret, "nodes", json_object_new_array());
-			reply = json_object_new_object();
-			json_object_object_add(reply, "return", ret);
-		} else {
-			char desc[256];
+	FUZZ_CHECK(json_object_object_get_ex(r->obj, "cmd", &cmd) && json_object_is_type(cmd, json_type_string));
+	FUZZ_CHECK((size_t)json_object_get_string_len(cmd) == strlen(c->name) &&
+		   memcmp(json_object_get_string(cmd), c->name, strlen(c->name)) == 0);
+	json_object_object_get_ex(r->obj, "args", &args);
+	FUZZ_CHECK(r->args == args);
+	FUZZ_CHECK(args == NULL || json_object_is_type(args, json_type_object));
+	json_object_object_get_ex(r->obj, "id", &id);
+	FUZZ_CHECK(r->id == id);
+	check_args(c, args);
+}
 
-			snprintf(desc, sizeof(desc), "unknown command '%.64s'", name);
-			reply = error_reply("CommandNotFound", desc);
-		}
-		if (!json_object_object_get_ex(reply, "error", NULL) && !json_object_object_get_ex(reply, "return", NULL)) {
-			ret = reply;
-			reply = json_object_new_object();
-			json_object_object_add(reply, "return", ret);
-		}
+/* Two parses that must agree; same_text: their request objects print the same too. */
+static void check_same(enum ctl_parse ra, const struct ctl_req *a, enum ctl_parse rb, const struct ctl_req *b,
+		       bool same_text)
+{
+	FUZZ_CHECK(ra == rb);
+	if (ra == CTL_PARSE_OK)
+		FUZZ_CHECK(a->cmd == b->cmd);
+	if (ra == CTL_PARSE_ERROR)
+		FUZZ_CHECK(strcmp(a->eclass, b->eclass) == 0 && strcmp(a->desc, b->desc) == 0);
+	if (same_text)
+		FUZZ_CHECK(same_json(a->obj, b->obj) && same_json(a->args, b->args) && same_json(a->id, b->id));
+}
+
+/*
+ * a and b hold values of the same JSON types throughout. json-c does not always print a
+ * number so that it reads back as the same type ("1e" is a double printed "1"); requests
+ * it changes so are not compared with their printed form.
+ */
+static bool same_types(struct json_object *a, struct json_object *b)
+{
+	enum json_type t = json_object_get_type(a);
+
+	if (t != json_object_get_type(b))
+		return false;
+	if (t == json_type_array) {
+		size_t n = json_object_array_length(a);
+		if (n != json_object_array_length(b))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!same_types(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i)))
+				return false;
+	} else if (t == json_type_object) {
+		struct json_object *bv;
+		if (json_object_object_length(a) != json_object_object_length(b))
+			return false;
+		json_object_object_foreach(a, key, av)
+			if (!json_object_object_get_ex(b, key, &bv) || !same_types(av, bv))
+				return false;
 	}
-	if (id)
-		json_object_object_add(reply, "id", json_object_get(id));
-	/* "id" sits as deep in the reply as in the request, so the client can always parse it */
-	check_reply(reply);
+	return true;
+}
+
+/* The client shows the daemon's text as it is, control characters made '?'. */
+static bool shown_as(const char *shown, const char *sent)
+{
+	if (strlen(shown) != strlen(sent))
+		return false;
+	for (; *sent; sent++, shown++)
+		if (*shown != *sent && !(*shown == '?' && ((unsigned char)*sent < 0x20 || *sent == 0x7f)))
+			return false;
+	return true;
+}
+
+/* The daemon's reply to the request, as the client reads it. */
+static void check_reply(enum ctl_parse res, const struct ctl_req *r)
+{
+	struct json_object *reply, *ret;
+	struct ctl_status st;
+	const char *text;
+	bool our_id = !r->id || (json_object_is_type(r->id, json_type_int) && json_object_get_int64(r->id) == 1);
+
+	if (res == CTL_PARSE_OK)
+		reply = ctl_return_reply(r->id, json_object_new_string(ctl_commands[r->cmd].name));
+	else
+		reply = ctl_error_reply(r->id, r->eclass, r->desc);
+	text = ctl_wire_text(reply);
+	FUZZ_CHECK(text != NULL && strchr(text, '\n') == NULL);
+	ret = ctl_parse_reply(text, "fuzz", &st);
+	if (!our_id) {
+		FUZZ_CHECK(ret == NULL && st.failure == CTL_MALFORMED);
+	} else if (res == CTL_PARSE_OK) {
+		FUZZ_CHECK(ret != NULL && st.failure == CTL_OK);
+		FUZZ_CHECK(strcmp(json_object_get_string(ret), ctl_commands[r->cmd].name) == 0);
+	} else {
+		FUZZ_CHECK(ret == NULL && st.failure == CTL_ERROR);
+		FUZZ_CHECK(strcmp(st.eclass, r->eclass) == 0 && shown_as(st.desc, r->desc));
+	}
+	json_object_put(ret);
 	json_object_put(reply);
-	json_object_put(req);
+}
+
+static void one_request(const char *line, size_t len)
+{
+	struct ctl_req r, again;
+	enum ctl_parse res = ctl_parse_request(line, len, &r), res2;
+	bool all_blank = true;
+
+	for (size_t i = 0; i < len && all_blank && len <= CTL_MAX_MSG; i++)
+		all_blank = blank(line[i]);
+	FUZZ_CHECK(res == CTL_PARSE_OK || res == CTL_PARSE_BLANK || res == CTL_PARSE_ERROR);
+	FUZZ_CHECK((res == CTL_PARSE_BLANK) == (len <= CTL_MAX_MSG && all_blank));
+	if (res == CTL_PARSE_ERROR)
+		check_error(&r, len);
+	else if (res == CTL_PARSE_OK)
+		check_ok(&r);
+	else
+		FUZZ_CHECK(r.obj == NULL);
+
+	res2 = ctl_parse_request(line, len, &again);
+	check_same(res, &r, res2, &again, true);
+	ctl_req_free(&again);
+
+	if (r.obj) {
+		const char *canon = json_object_to_json_string_ext(r.obj, JSON_C_TO_STRING_PLAIN);
+		size_t clen = strlen(canon);
+		struct json_object *back = json_tokener_parse(canon);
+
+		if (clen <= CTL_MAX_MSG && back && same_types(r.obj, back)) {
+			res2 = ctl_parse_request(canon, clen, &again);
+			check_same(res, &r, res2, &again, false);
+			ctl_req_free(&again);
+		}
+		json_object_put(back);
+	}
+	if (res != CTL_PARSE_BLANK)
+		check_reply(res, &r);
+	ctl_req_free(&r);
+	FUZZ_CHECK(r.obj == NULL && r.args == NULL && r.id == NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t start = 0;
 
-	if (topo.nnodes == 0)
-		fuzz_topology_sparse(&topo);
 	while (start < size) {
 		const uint8_t *nl = memchr(data + start, '\n', size - start);
 		size_t len = nl ? (size_t)(nl - (data + start)) : size - start;
-		char *line;
+		/* the line in a buffer of its own size, so a read past its end is caught */
+		char *line = malloc(len ? len : 1);
 
-		if (len > CTL_MAX_MSG)
-			break; /* the daemon answers TooLarge and closes */
-		if (!nl)
-			break; /* a last line without '\n' waits for more */
-		line = fuzz_text(data + start, len);
-		while (len > 0 && strchr(" \t\r", line[len - 1]))
-			line[--len] = '\0';
-		if (len > 0)
-			handle_line(line, len);
+		if (!line)
+			abort();
+		memcpy(line, data + start, len);
+		if (nl || len > CTL_MAX_MSG)
+			one_request(line, len);
 		free(line);
-		start += (size_t)(nl - (data + start)) + 1;
+		if (!nl || len > CTL_MAX_MSG)
+			break; /* the rest of a line to come, or TooLarge: the connection is closed */
+		start += len + 1;
 	}
 	return 0;
 }
