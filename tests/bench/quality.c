@@ -13,9 +13,14 @@
  * memory, then, while the guest does not fit, the nearest node (by SLIT from the first)
  * with the most free memory.
  *
- *   numad_quality [--trials N] [--seed S]
+ * Hosts are either random (2-16 nodes, random CPUs, sizes, SLIT and free memory) or a
+ * numactl -H layout (--topo) whose CPUs, sizes and SLIT stay fixed while every scenario draws
+ * each node's free memory anew. Each scenario asks for 1-8 vCPUs and 5-55% of the free memory.
+ *
+ *   numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE]
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +54,7 @@ static double cost(const struct host *h, unsigned mask, double need)
 			if ((mask & (1u << i)) && (mask & (1u << j)))
 				c += (h->cpus[i] / cpu_sum) * (h->free[j] / free_sum) * h->dist[i][j] / 10.0;
 	for (int j = 0; j < h->n; j++)
-		if (mask & (1u << j)) {
+		if ((mask & (1u << j)) && h->total[j] > 0) {
 			double used = h->total[j] - h->free[j] + need * h->free[j] / free_sum;
 			if (used / h->total[j] > 0.85)
 				pen += used / h->total[j] - 0.85;
@@ -106,6 +111,59 @@ static void random_host(struct host *h, unsigned *seed)
 			h->dist[i][j] = h->dist[j][i] = i == j ? 10 : 11 + (int)(frand(seed) * 30);
 }
 
+/*
+ * A scenario on a fixed layout: the layout's CPUs, node sizes and SLIT (asymmetric rows kept),
+ * with each node's free memory drawn anew as a random share of its size.
+ */
+static void layout_host(const struct host *layout, struct host *h, unsigned *seed)
+{
+	*h = *layout;
+	for (int i = 0; i < h->n; i++)
+		h->free[i] = h->total[i] * frand(seed);
+}
+
+/* Read a numactl -H layout into a host, through the fixture tool and topology_read(). */
+static int load_layout(const char *path, struct host *h)
+{
+	char dir[] = "/tmp/numad-quality-XXXXXX", err[512];
+	char *text;
+	struct topology t;
+	int rc = -1;
+
+	if (!(text = fixture_read_file(path, err, sizeof(err)))) {
+		fprintf(stderr, "numad_quality: %s\n", err);
+		return -1;
+	}
+	if (!mkdtemp(dir)) {
+		perror("numad_quality: mkdtemp");
+		free(text);
+		return -1;
+	}
+	if (fixture_build(dir, text, NULL, err, sizeof(err)) < 0 || topology_read(dir, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "numad_quality: %s: %s\n", path, err);
+		goto out;
+	}
+	if (t.nnodes > MAXN) {
+		fprintf(stderr, "numad_quality: %s: %d nodes; the exact optimum is computed for up to %d\n", path,
+			t.nnodes, MAXN);
+	} else {
+		memset(h, 0, sizeof(*h));
+		h->n = t.nnodes;
+		for (int i = 0; i < h->n; i++) {
+			h->cpus[i] = t.nodes[i].ncpus;
+			h->total[i] = t.nodes[i].has_memory ? (double)t.nodes[i].mem.total_kb / 1024 : 0;
+			for (int j = 0; j < h->n; j++)
+				h->dist[i][j] = topology_distance(&t, i, j);
+		}
+		rc = 0;
+	}
+	topology_free(&t);
+out:
+	fixture_remove(dir);
+	free(text);
+	return rc;
+}
+
 /* Build a struct topology for the engine from the host (the engine reads nothing else). */
 static void to_topology(const struct host *h, struct topology *t)
 {
@@ -127,7 +185,7 @@ static void to_topology(const struct host *h, struct topology *t)
 		ni->cpus = calloc((size_t)nc + 1, sizeof(int));
 		for (int c = 0; c < nc; c++)
 			ni->cpus[c] = i * 64 + c;
-		ni->has_memory = true;
+		ni->has_memory = h->total[i] > 0;
 		ni->mem.total_kb = (uint64_t)(h->total[i] * 1024);
 		ni->mem.free_kb = (uint64_t)(h->free[i] * 1024);
 		ni->mem.valid = true;
@@ -144,68 +202,151 @@ static unsigned to_mask(const struct nodeset *s)
 	return m;
 }
 
+struct tally {
+	int counted, nofit, engine_opt, base_worse, base_better;
+	double sum_ratio, worst, base_sum, base_worst, worse_by; /* worse_by: sum of base/ours where worse */
+};
+
+/* One scenario: the exact optimum, numad's engine and the baseline on host h. */
+static void trial(const struct host *h, unsigned *seed, const struct engine_policy *p, struct tally *y, FILE *ratios,
+		  const char *label)
+{
+	struct topology topo;
+	struct engine_host eh = { &topo, NULL };
+	struct engine_request req = { 0 };
+	struct engine_result res;
+	double total_free = 0, need, opt = INFINITY, ours, base;
+
+	for (int i = 0; i < h->n; i++)
+		total_free += h->free[i];
+	need = total_free * (0.05 + 0.5 * frand(seed));
+	for (unsigned m = 1; m < (1u << h->n); m++) {
+		double c = cost(h, m, need);
+		if (c < opt)
+			opt = c;
+	}
+	to_topology(h, &topo);
+	req.ncpus = 1 + (int)(frand(seed) * 8);
+	req.mem_mb = (uint64_t)need;
+	engine_place(&eh, p, &req, &res);
+	ours = cost(h, to_mask(&res.best), need);
+	base = cost(h, baseline(h, need), need);
+	topology_free(&topo);
+	if (!isfinite(opt) || res.status == ENGINE_NOFIT) {
+		y->nofit++;
+		return;
+	}
+	y->counted++;
+	if (!isfinite(ours))
+		ours = opt * 10; /* counts as a miss: the engine chose a set the model rejects */
+	if (!isfinite(base))
+		base = opt * 10;
+	y->sum_ratio += ours / opt;
+	y->worst = fmax(y->worst, ours / opt);
+	y->engine_opt += ours <= opt * (1 + 1e-9);
+	y->base_sum += base / opt;
+	y->base_worst = fmax(y->base_worst, base / opt);
+	if (base > ours * (1 + 1e-9)) {
+		y->base_worse++;
+		y->worse_by += base / ours;
+	} else if (ours > base * (1 + 1e-9)) {
+		y->base_better++;
+	}
+	if (ratios)
+		fprintf(ratios, "%s %.6f %.6f\n", label, ours / opt, base / opt);
+}
+
+static void print_row(const char *label, unsigned seed, const struct tally *y)
+{
+	int n = y->counted > 0 ? y->counted : 1;
+
+	printf("| %s, seed %u | %d (%d nothing fits) | %.3f | %.3f | %.0f%% | %.3f | %.3f | %.0f%% | %s%.1f%% | %.0f%% |\n",
+	       label, seed, y->counted, y->nofit, y->sum_ratio / n, y->worst, 100.0 * y->engine_opt / n,
+	       y->base_sum / n, y->base_worst, 100.0 * y->base_worse / n, y->base_worse ? "+" : "",
+	       y->base_worse ? 100.0 * (y->worse_by / y->base_worse - 1) : 0.0, 100.0 * y->base_better / n);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE]\n"
+		   "  --trials N    scenarios per model (default 1000)\n"
+		   "  --seed S      first seed (default 1); every model starts from it\n"
+		   "  --topo FILE   a numactl -H layout: N scenarios on it (repeatable)\n"
+		   "  --random      N random hosts of 2-16 nodes (the default when no --topo is given)\n"
+		   "  --ratios FILE write 'model numad/optimum baseline/optimum' for every scenario\n");
+}
+
 int main(int argc, char **argv)
 {
-	int trials = 1000, counted = 0, base_worse = 0, engine_opt = 0, nofit = 0;
-	unsigned seed = 1, seed0;
-	double sum_ratio = 0, worst = 1, base_sum = 0, base_worst = 1;
+	const char *topos[64], *ratios_path = NULL;
+	int trials = 1000, ntopos = 0, rc = 0;
+	bool random = false;
+	unsigned seed0 = 1;
 	struct engine_policy p;
+	FILE *ratios = NULL;
 
-	for (int a = 1; a + 1 < argc; a += 2) {
-		if (!strcmp(argv[a], "--trials"))
-			trials = atoi(argv[a + 1]);
-		else if (!strcmp(argv[a], "--seed"))
-			seed = (unsigned)atoi(argv[a + 1]);
+	for (int a = 1; a < argc; a++) {
+		const char *v = a + 1 < argc ? argv[a + 1] : NULL;
+
+		if (!strcmp(argv[a], "--random")) {
+			random = true;
+		} else if (!strcmp(argv[a], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (v && !strcmp(argv[a], "--trials") && atoi(v) > 0) {
+			trials = atoi(v), a++;
+		} else if (v && !strcmp(argv[a], "--seed")) {
+			seed0 = (unsigned)strtoul(v, NULL, 10), a++;
+		} else if (v && !strcmp(argv[a], "--topo") && ntopos < 64) {
+			topos[ntopos++] = v, a++;
+		} else if (v && !strcmp(argv[a], "--ratios")) {
+			ratios_path = v, a++;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!ntopos)
+		random = true;
+	if (ratios_path && !(ratios = fopen(ratios_path, "w"))) {
+		perror(ratios_path);
+		return 1;
 	}
 	engine_policy_default(&p);
-	seed0 = seed;
-	for (int t = 0; t < trials; t++) {
-		struct host h;
-		struct topology topo;
-		struct engine_host eh = { &topo, NULL };
-		struct engine_request req = { 0 };
-		struct engine_result res;
-		double total_free = 0, need, opt = INFINITY, ours, base;
+	printf("| model | trials | numad mean / optimum | numad worst | numad optimal | baseline mean / optimum | "
+	       "baseline worst | baseline worse than numad | baseline cost over numad's, when worse | "
+	       "baseline better than numad |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (int k = 0; k < ntopos; k++) {
+		struct host layout, h;
+		struct tally y = { .worst = 1, .base_worst = 1 };
+		unsigned seed = seed0;
+		const char *label = strrchr(topos[k], '/') ? strrchr(topos[k], '/') + 1 : topos[k];
 
-		random_host(&h, &seed);
-		for (int i = 0; i < h.n; i++)
-			total_free += h.free[i];
-		need = total_free * (0.05 + 0.5 * frand(&seed));
-		for (unsigned m = 1; m < (1u << h.n); m++) {
-			double c = cost(&h, m, need);
-			if (c < opt)
-				opt = c;
-		}
-		to_topology(&h, &topo);
-		req.ncpus = 1 + (int)(frand(&seed) * 8);
-		req.mem_mb = (uint64_t)need;
-		engine_place(&eh, &p, &req, &res);
-		ours = cost(&h, to_mask(&res.best), need);
-		base = cost(&h, baseline(&h, need), need);
-		topology_free(&topo);
-		if (!isfinite(opt) || res.status == ENGINE_NOFIT) {
-			nofit++;
+		if (load_layout(topos[k], &layout) < 0) {
+			rc = 1;
 			continue;
 		}
-		counted++;
-		if (!isfinite(ours))
-			ours = opt * 10; /* counts as a miss: the engine chose a set the model rejects */
-		sum_ratio += ours / opt;
-		worst = fmax(worst, ours / opt);
-		engine_opt += ours <= opt * (1 + 1e-9);
-		if (isfinite(base)) {
-			base_sum += base / opt;
-			base_worst = fmax(base_worst, base / opt);
-			base_worse += base > ours * (1 + 1e-9);
-		} else {
-			base_worse++;
-			base_sum += 10;
+		for (int t = 0; t < trials; t++) {
+			layout_host(&layout, &h, &seed);
+			trial(&h, &seed, &p, &y, ratios, label);
 		}
+		print_row(label, seed0, &y);
 	}
-	printf("| model | trials | numad mean / optimum | numad worst | numad optimal | baseline mean / optimum | baseline worst | baseline worse than numad |\n");
-	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	printf("| random 2-16 nodes, seed %d | %d (%d nothing fits) | %.3f | %.3f | %.0f%% | %.3f | %.3f | %.0f%% |\n",
-	       (int)seed0, counted, nofit, sum_ratio / counted, worst, 100.0 * engine_opt / counted, base_sum / counted,
-	       base_worst, 100.0 * base_worse / counted);
-	return 0;
+	if (random) {
+		struct host h;
+		struct tally y = { .worst = 1, .base_worst = 1 };
+		unsigned seed = seed0;
+
+		for (int t = 0; t < trials; t++) {
+			random_host(&h, &seed);
+			trial(&h, &seed, &p, &y, ratios, "random");
+		}
+		print_row("random 2-16 nodes", seed0, &y);
+	}
+	if (ratios && fclose(ratios) != 0) {
+		perror(ratios_path);
+		rc = 1;
+	}
+	return rc;
 }
