@@ -12,7 +12,8 @@ shift || true
 rates=("$@")
 [ ${#rates[@]} -gt 0 ] || rates=(1G)
 speed=${SPEED:-25}
-bin=./build/daemon/numad
+horizon=2
+bin=${NUMAD:-./build/daemon/numad}
 work=$(mktemp -d /tmp/numad-reaction.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -36,20 +37,25 @@ gen() { # rate events -> scenario
 
 echo "# Reaction on the simulated DL980 ($(date -u +%F), $(nproc) CPUs, speed ${speed}x)"
 echo
-echo "| fill rate | daemon | events | p50 ms | p99 ms | widened ahead | OOM kills |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| fill rate | daemon | events | p50 ms | p99 ms | max ms | min headroom MB | widened ahead | OOM kills |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for rate in "${rates[@]}"; do
 	gen "$rate" "$events" > "$work/s.scn"
 	for mode in numad numad05; do
 		extra=()
 		[ $mode = numad05 ] && extra=(--numad05-timing)
 		out=$("$bin" --simulate tests/topologies/dl980-8node.txt --scenario "$work/s.scn" --speed "$speed" \
-			--log "" --socket "" --pidfile "" -F -l 3 "${extra[@]}" 2>/dev/null)
+			--horizon "$horizon" --config "" --log "" --socket "" --pidfile "" -F -l 3 "${extra[@]}" 2>/dev/null)
 		p50=$(sed -n 's/^reaction: .* p50 \([0-9]*\) ms.*/\1/p' <<<"$out")
 		p99=$(sed -n 's/^reaction: .* p99 \([0-9]*\) ms.*/\1/p' <<<"$out")
+		max=$(sed -n 's/^reaction: .* max \([0-9]*\) ms.*/\1/p' <<<"$out")
 		n=$(sed -n 's/^reaction: \([0-9]*\) events.*/\1/p' <<<"$out")
 		ahead=$(sed -n 's/^widened before any risk: \([0-9]*\);.*/\1/p' <<<"$out")
 		ooms=$(sed -n 's/^OOM kills: //p' <<<"$out")
-		echo "| $rate/s | $mode | ${n:-0} | ${p50:--} | ${p99:--} | ${ahead:-0} | $ooms |"
+		room=$(awk -v r="$rate" -v h="$horizon" -v m="${max:-}" -v o="$ooms" 'BEGIN {
+			mb = r; if (mb ~ /G$/) { sub(/G$/, "", mb); mb *= 1024 } else sub(/M$/, "", mb);
+			if (o > 0) print 0; else if (m == "") print "-";
+			else { x = (h - m / 1000) * mb; print (x > 0 ? int(x) : 0) } }')
+		echo "| $rate/s | $mode | ${n:-0} | ${p50:--} | ${p99:--} | ${max:--} | $room | ${ahead:-0} | $ooms |"
 	done
 done
