@@ -11,7 +11,8 @@
 #   --no-build   use the binaries already in DIR (ctest does this)
 #   --out DIR    where REPORT.md and the PNGs go (default tests/bench)
 #
-# NUMAD05 names numad 0.5's binary (default /usr/bin/numad). Nothing here asserts a timing.
+# NUMAD05 names numad 0.5's binary (default /usr/bin/numad); SHARED_TOPO_DIR the shared layouts
+# (default ../shared/topologies next to the tree). Nothing here asserts a timing.
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -274,20 +275,29 @@ s1() {
 
 # --- 2. placement quality ------------------------------------------------------------------
 s2() {
-	local topos=() f t seen
+	local topos=() f t seen shared=${SHARED_TOPO_DIR:-$repo/../shared/topologies} same=0 extra=0
 	log "2. placement quality"
 	for f in tests/topologies/*.txt; do
 		topos+=(--topo "$f")
 	done
-	# the shared layouts, when present next to the tree and not already here with the same text
-	if [ -d "$repo/../shared/topologies" ]; then
-		for f in "$repo"/../shared/topologies/*.txt; do
+	# the shared layouts, when present, unless tests/topologies has the same text
+	if [ -d "$shared" ]; then
+		for f in "$shared"/*.txt; do
 			seen=0
 			for t in tests/topologies/*.txt; do
-				cmp -s "$f" "$t" && seen=1
+				if cmp -s "$f" "$t"; then
+					seen=1
+				fi
 			done
-			[ $seen = 1 ] || topos+=(--topo "$f")
+			if [ $seen = 1 ]; then
+				same=$((same + 1))
+			else
+				topos+=(--topo "$f") extra=$((extra + 1))
+			fi
 		done
+		shared_note="Of the $((same + extra)) shared layouts in \`$(cd "$shared" && pwd)\`, $same are the same text as one in tests/topologies and are counted once; $extra are added."
+	else
+		shared_note="No shared layout directory (\`$shared\`, or SHARED_TOPO_DIR): the layouts are tests/topologies'."
 	fi
 	"$qual" --trials "$trials" --random "${topos[@]}" --ratios "$work/ratios" >"$work/quality.md"
 	{
@@ -300,7 +310,7 @@ s2() {
 		echo "SLIT distance between the guest's vCPUs and its memory, plus 2 x every point of use over 85% on"
 		echo "a node. Its exact optimum (every subset) is compared with numad's choice and with the greedy"
 		echo "baseline of numad 0.5's kind: the node with the most free memory, then its nearest nodes until"
-		echo "the guest fits. Shared layouts identical to those in tests/topologies are counted once."
+		echo "the guest fits. $shared_note"
 		echo
 		cat "$work/quality.md"
 		echo
