@@ -3,8 +3,9 @@
  * fixture generator) and evolves it: guests are domains of libvirt's test driver, in this
  * process, whose memory grows, shrinks and moves as a scenario says and as their live
  * nodesets allow, and "hog" processes crowd nodes. Memory is bound as the kernel binds it:
- * a guest that needs more than its nodes can give is OOM-killed. The daemon reads the tree
- * through its normal sampling code and acts through its normal libvirt code.
+ * a guest that needs more than its nodes can give is OOM-killed. Other processes come and
+ * go in /proc at the rate a scenario asks ("procs"), for numad's process scans. The daemon
+ * reads the tree through its normal sampling code and acts through its normal libvirt code.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,12 +23,15 @@
 #include "numad.h"
 
 #define SIM_TICK_MS 100
-#define SIM_MAX_GUESTS 256
+#define SIM_MAX_GUESTS 256           /* guests in the table: those running, then the latest stopped */
 #define SIM_MAX_EVENTS 1000000
 #define SIM_MIGRATE_KBPS (2.0 * 1024 * 1024)  /* page migration speed: 2 GB/s */
 #define SIM_QEMU_OVERHEAD_KB (64.0 * 1024)
+#define SIM_PROC_PID0 1000000       /* the first pid of the other processes; guests are below */
+#define SIM_PROC_PID_MAX 4194304
+#define SIM_PROC_CPU_EVERY_MS 2000  /* how often a busy process's CPU ticks are rewritten */
 
-enum ev_kind { EV_START, EV_GROW, EV_STOP, EV_HOG, EV_FREE, EV_END };
+enum ev_kind { EV_START, EV_GROW, EV_STOP, EV_HOG, EV_FREE, EV_PROCS, EV_END };
 
 struct sim_event {
 	double at_s;
@@ -38,7 +42,15 @@ struct sim_event {
 	enum guest_mode mode;
 	char nodes[256];
 	int node;
+	double per_min, life_s, cpu;   /* procs */
 	int line;
+};
+
+/* A process that is not a guest: it lives a while in /proc, holds memory on two nodes and may use CPU. */
+struct sim_proc {
+	int pid;
+	int a, b;             /* node indexes: three quarters of its memory on a, the rest on b */
+	int64_t born_ms, dies_ms, cpu_at_ms;
 };
 
 struct sim_guest {
@@ -88,6 +100,14 @@ struct sim {
 	unsigned oom_with_room;      /* safety: a restrictive guest OOM-killed while another node had room */
 	unsigned ahead;              /* nodesets widened before any risk */
 	double cpu_s;                /* CPU spent in the simulator itself */
+	/* other processes, started and ended as "procs" says */
+	struct sim_proc *procs;
+	int nprocs, capprocs;
+	double churn_per_min, churn_life_s, churn_kb, churn_cpu, churn_due;
+	int next_proc_pid;
+	unsigned long procs_started, procs_ended;
+	double *churn_node_kb;       /* per node index: memory those processes hold */
+	struct buf buf;
 };
 
 /* The reference article's cases, run when no --scenario is given (tests/scenarios/article.scn). */
@@ -169,6 +189,14 @@ static int scenario_kv(struct sim_event *e, const char *k, const char *v)
 		return parse_mode(v, &e->mode);
 	if (!strcmp(k, "node"))
 		return (e->node = atoi(v)) >= 0 && isdigit((unsigned char)*v) ? 0 : -1;
+	if (!strcmp(k, "per_min") || !strcmp(k, "life") || !strcmp(k, "cpu")) {
+		char *end;
+		double x = strtod(v, &end);
+		if (end == v || *end || x < 0 || !isfinite(x))
+			return -1;
+		*(!strcmp(k, "per_min") ? &e->per_min : !strcmp(k, "life") ? &e->life_s : &e->cpu) = x;
+		return 0;
+	}
 	if (!strcmp(k, "nodes")) {
 		struct nodeset ns;
 		char err[128];
@@ -180,7 +208,7 @@ static int scenario_kv(struct sim_event *e, const char *k, const char *v)
 
 static int scenario_line(struct sim *s, char *line, int lineno, char *err, size_t errlen)
 {
-	static const char *verbs[] = { "start", "grow", "stop", "hog", "free", "end" };
+	static const char *verbs[] = { "start", "grow", "stop", "hog", "free", "procs", "end" };
 	struct sim_event *e;
 	char *tok, *save = NULL;
 	int v;
@@ -215,10 +243,10 @@ static int scenario_line(struct sim *s, char *line, int lineno, char *err, size_
 		return -1;
 	}
 	tok = strtok_r(NULL, " \t", &save);
-	for (v = 0; tok && v < 6 && strcmp(tok, verbs[v]); v++)
+	for (v = 0; tok && v < 7 && strcmp(tok, verbs[v]); v++)
 		;
-	if (!tok || v == 6) {
-		snprintf(err, errlen, "line %d: expected start, grow, stop, hog, free or end", lineno);
+	if (!tok || v == 7) {
+		snprintf(err, errlen, "line %d: expected start, grow, stop, hog, free, procs or end", lineno);
 		return -1;
 	}
 	e->kind = (enum ev_kind)v;
@@ -243,6 +271,10 @@ static int scenario_line(struct sim *s, char *line, int lineno, char *err, size_
 	}
 	if ((e->kind == EV_HOG || e->kind == EV_FREE) && (e->node < 0 || e->size_kb <= 0)) {
 		snprintf(err, errlen, "line %d: %s needs node=N and size=SIZE", lineno, verbs[v]);
+		return -1;
+	}
+	if (e->kind == EV_PROCS && e->per_min > 0 && e->life_s <= 0) {
+		snprintf(err, errlen, "line %d: procs needs life=SECONDS", lineno);
 		return -1;
 	}
 	s->nev++;
@@ -282,7 +314,7 @@ static int load_scenario(struct sim *s, const char *path, char *err, size_t errl
 
 static double node_free(const struct sim *s, int i)
 {
-	double used = s->base_kb[i] + s->hog_kb[i];
+	double used = s->base_kb[i] + s->hog_kb[i] + s->churn_node_kb[i];
 
 	for (int k = 0; k < s->nguests; k++)
 		if (s->guests[k].alive)
@@ -396,9 +428,22 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	char xml[2048], mem[512], nodes[256], desc[1024], err[512];
 	virDomainPtr dom;
 
-	if (s->nguests >= SIM_MAX_GUESTS || find_guest(s, e->name)) {
-		log_warnx("simulator: cannot start %s (exists or too many guests)", e->name);
+	if (find_guest(s, e->name)) {
+		log_warnx("simulator: cannot start %s: it runs already", e->name);
 		return;
+	}
+	if (s->nguests == SIM_MAX_GUESTS) {
+		/* A long run: the oldest stopped guest leaves the table (and the summary) to make room. */
+		int k = 0;
+		while (k < s->nguests && s->guests[k].alive)
+			k++;
+		if (k == s->nguests) {
+			log_warnx("simulator: cannot start %s: %d guests run already", e->name, SIM_MAX_GUESTS);
+			return;
+		}
+		free(s->guests[k].held_kb);
+		memmove(&s->guests[k], &s->guests[k + 1], (size_t)(s->nguests - k - 1) * sizeof(s->guests[0]));
+		s->nguests--;
 	}
 	if (e->nodes[0])
 		snprintf(nodes, sizeof(nodes), "%s", e->nodes);
@@ -461,8 +506,10 @@ static void kill_guest(struct sim *s, struct sim_guest *g, bool oom)
 	g->alive = false;
 	g->oom = oom;
 	memset(g->held_kb, 0, (size_t)s->topo.nnodes * sizeof(double));
-	snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
-	fixture_write(s->root, rel, "");
+	/* The process leaves /proc as it does on a real host, so that long runs keep a /proc of their live size. */
+	snprintf(rel, sizeof(rel), "%s/proc/%d", s->root, g->pid);
+	if (fixture_remove(rel) < 0)
+		log_warn("simulator: cannot remove %s", rel);
 	if (oom) {
 		char nodes[256];
 		s->ooms++;
@@ -646,6 +693,135 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 	write_guest(s, g);
 }
 
+/* ---- other processes ---- */
+
+/* The CPU ticks a process has used by now, and its start time in ticks after boot. */
+static unsigned long long proc_ticks(const struct sim *s, const struct sim_proc *p, int64_t at_ms)
+{
+	long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+
+	return (unsigned long long)(s->churn_cpu * (double)(at_ms - p->born_ms) / 1000.0 * (double)hz);
+}
+
+/* Write one process's /proc/PID tree, as it starts. */
+static void write_proc(struct sim *s, struct sim_proc *p)
+{
+	long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	unsigned long long ticks = proc_ticks(s, p, s->now);
+	unsigned long long start = (unsigned long long)(p->born_ms * hz / 1000) + 1000;
+	double mb = s->churn_kb / 1024;
+	char desc[512], err[512];
+
+	if (p->a == p->b)
+		snprintf(desc, sizeof(desc), "proc pid=%d comm=batch threads=1 mem=%d:%.0f utime=%llu starttime=%llu\n",
+			 p->pid, s->topo.nodes[p->a].id, mb, ticks, start);
+	else
+		snprintf(desc, sizeof(desc),
+			 "proc pid=%d comm=batch threads=1 mem=%d:%.0f,%d:%.0f utime=%llu starttime=%llu\n", p->pid,
+			 s->topo.nodes[p->a].id, mb * 3 / 4, s->topo.nodes[p->b].id, mb - floor(mb * 3 / 4 + 0.5),
+			 ticks, start);
+	if (fixture_write_procs(s->root, s->topo_text, desc, err, sizeof(err)) < 0)
+		log_warnx("simulator: cannot write process %d: %s", p->pid, err);
+	p->cpu_at_ms = s->now;
+}
+
+/* The kernel's tick counter moves: rewrite utime (field 14) of a busy process's stat. */
+static void bump_ticks(struct sim *s, struct sim_proc *p)
+{
+	char rel[64], text[4096];
+	const char *after, *f;
+	int field = 2;
+	size_t head;
+
+	snprintf(rel, sizeof(rel), "proc/%d/stat", p->pid);
+	p->cpu_at_ms = s->now;
+	if (read_file_at(s->root, rel, &s->buf, sizeof(text) - 64) < 0 || !(after = strrchr(s->buf.data, ')')))
+		return;
+	/* the blank after the comm starts field 3 (state); utime is field 14 */
+	for (f = after + 1; *f && field < 14; f++)
+		if (*f == ' ' && f[1] != ' ')
+			field++;
+	if (field != 14 || !*f)
+		return;
+	head = (size_t)(f - s->buf.data);
+	snprintf(text, sizeof(text), "%.*s%llu%s", (int)head, s->buf.data, proc_ticks(s, p, s->now), f + strcspn(f, " "));
+	if (fixture_write(s->root, rel, text) < 0)
+		log_warn("simulator: cannot write %s", rel);
+}
+
+/* The next node with memory after index i (i itself when it is the only one). */
+static int next_mem_node(const struct sim *s, int i)
+{
+	for (int k = 1; k <= s->topo.nnodes; k++) {
+		int j = (i + k) % s->topo.nnodes;
+		if (s->total_kb[j] > 0)
+			return j;
+	}
+	return i;
+}
+
+static void start_proc(struct sim *s)
+{
+	struct sim_proc *p;
+
+	if (s->nprocs == s->capprocs) {
+		int cap = s->capprocs ? s->capprocs * 2 : 64;
+		struct sim_proc *q = realloc(s->procs, (size_t)cap * sizeof(*q));
+		if (!q)
+			return;
+		s->procs = q;
+		s->capprocs = cap;
+	}
+	p = &s->procs[s->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = s->next_proc_pid;
+	s->next_proc_pid = s->next_proc_pid + 1 < SIM_PROC_PID_MAX ? s->next_proc_pid + 1 : SIM_PROC_PID0;
+	p->a = next_mem_node(s, (int)(s->procs_started % (unsigned long)s->topo.nnodes));
+	p->b = next_mem_node(s, p->a);
+	p->born_ms = s->now;
+	p->dies_ms = s->now + (int64_t)(s->churn_life_s * 1000);
+	s->churn_node_kb[p->a] += p->a == p->b ? s->churn_kb : s->churn_kb * 3 / 4;
+	if (p->a != p->b)
+		s->churn_node_kb[p->b] += s->churn_kb / 4;
+	s->procs_started++;
+	write_proc(s, p);
+}
+
+static void end_proc(struct sim *s, int k)
+{
+	struct sim_proc *p = &s->procs[k];
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s/proc/%d", s->root, p->pid);
+	if (fixture_remove(dir) < 0)
+		log_warn("simulator: cannot remove %s", dir);
+	s->churn_node_kb[p->a] -= p->a == p->b ? s->churn_kb : s->churn_kb * 3 / 4;
+	if (p->a != p->b)
+		s->churn_node_kb[p->b] -= s->churn_kb / 4;
+	for (int i = 0; i < s->topo.nnodes; i++)
+		if (s->churn_node_kb[i] < 0)
+			s->churn_node_kb[i] = 0;
+	s->procs[k] = s->procs[--s->nprocs];
+	s->procs_ended++;
+}
+
+/* End the processes whose time is up, keep the busy ones' CPU ticks moving, start new ones. */
+static void step_procs(struct sim *s, double dt_s)
+{
+	for (int k = s->nprocs - 1; k >= 0; k--)
+		if (s->now >= s->procs[k].dies_ms)
+			end_proc(s, k);
+	if (s->churn_cpu > 0)
+		for (int k = 0; k < s->nprocs; k++)
+			if (s->now - s->procs[k].cpu_at_ms >= SIM_PROC_CPU_EVERY_MS)
+				bump_ticks(s, &s->procs[k]);
+	s->churn_due += s->churn_per_min / 60.0 * dt_s;
+	while (s->churn_due >= 1) {
+		s->churn_due -= 1;
+		start_proc(s);
+	}
+}
+
 static void run_event(struct sim *s, const struct sim_event *e)
 {
 	struct sim_guest *g;
@@ -679,6 +855,15 @@ static void run_event(struct sim *s, const struct sim_event *e)
 		log_msg(LOG_INFO, "simulator: %s %.0f MB on node %d", e->kind == EV_HOG ? "a process takes" : "freed",
 			e->size_kb / 1024, e->node);
 		break;
+	case EV_PROCS:
+		s->churn_per_min = e->per_min;
+		s->churn_life_s = e->life_s;
+		s->churn_kb = e->mem_kb > 0 ? e->mem_kb : 16 * 1024;
+		s->churn_cpu = e->cpu;
+		s->churn_due = 0;
+		log_msg(LOG_INFO, "simulator: %.0f other processes a minute from now on, each %.0f s, %.0f MB, %.1f CPUs",
+			e->per_min, e->life_s, s->churn_kb / 1024, e->cpu);
+		break;
 	case EV_END:
 		s->end_ms = (int64_t)(e->at_s * 1000);
 		break;
@@ -706,12 +891,16 @@ static void step_hogs(struct sim *s, double dt_s)
 void sim_step(struct sim *s, int64_t now)
 {
 	double dt_s = (double)(now - s->now) / 1000.0;
+	int64_t prev = s->now;
 
 	if (dt_s <= 0)
 		return;
 	s->now = now;
 	while (s->next_ev < s->nev && s->ev[s->next_ev].at_s * 1000 <= (double)now)
 		run_event(s, &s->ev[s->next_ev++]);
+	/* processes start until the scenario's end, even when this step runs past it */
+	step_procs(s, s->end_ms >= 0 && now > s->end_ms ? (double)(s->end_ms > prev ? s->end_ms - prev : 0) / 1000.0
+						   : dt_s);
 	step_hogs(s, dt_s);
 	for (int i = 0; i < s->nguests; i++)
 		if (s->guests[i].alive)
@@ -768,7 +957,7 @@ static int init_nodes(struct sim *s)
 	struct buf b = { 0 };
 	int n = s->topo.nnodes;
 
-	s->total_kb = calloc((size_t)n * 6, sizeof(double));
+	s->total_kb = calloc((size_t)n * 7, sizeof(double));
 	wm = calloc((size_t)n, sizeof(*wm));
 	if (!s->total_kb || !wm) {
 		free(wm);
@@ -779,6 +968,7 @@ static int init_nodes(struct sim *s)
 	s->hog_target_kb = s->hog_kb + n;
 	s->hog_rate = s->hog_target_kb + n;
 	s->min_kb = s->hog_rate + n;
+	s->churn_node_kb = s->min_kb + n;
 	if (read_file_at(s->root, "proc/zoneinfo", &b, 1 << 22) == 0)
 		zoneinfo_parse(b.data, &s->topo, wm);
 	for (int i = 0; i < n; i++) {
@@ -802,6 +992,7 @@ struct sim *sim_create(struct daemon *d)
 	s->d = d;
 	s->end_ms = -1;
 	s->next_pid = 4000;
+	s->next_proc_pid = SIM_PROC_PID0;
 	s->speed = d->o->speed > 0 ? d->o->speed : 1.0;
 	s->d->sim = s;
 	if (build_host(s, d->o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
@@ -867,6 +1058,9 @@ static void summary(struct sim *s)
 	printf("widened before any risk: %u; OOM-killed while at risk: %u\n", s->ahead, s->missed);
 	printf("safety: %u empty or offline nodesets, %u restrictive guests OOM-killed with room elsewhere\n",
 	       s->bad_nodesets, s->oom_with_room);
+	if (s->procs_started)
+		printf("other processes: %lu started, %lu ended, %d running\n", s->procs_started, s->procs_ended,
+		       s->nprocs);
 	{
 		double total = cpu_now();
 		printf("CPU: numad %.2f s, simulator %.2f s, over %.0f s simulated; numad ran %lu fast ticks and %lu "
@@ -888,6 +1082,8 @@ void sim_destroy(struct sim *s)
 			kill_guest(s, &s->guests[i], false);
 		free(s->guests[i].held_kb);
 	}
+	free(s->procs);
+	buf_free(&s->buf);
 	if (s->tick_ev)
 		event_free(s->tick_ev);
 	if (s->conn)

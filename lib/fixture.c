@@ -2215,8 +2215,8 @@ static int build_model(fx_model *m, const char *numactl_text, const char *desc_t
     return 0;
 }
 
-int fixture_build(const char *root, const char *numactl_text, const char *desc_text,
-                  char *err, size_t errlen)
+static int build_tree(const char *root, const char *numactl_text, const char *desc_text,
+                      int procs_only, char *err, size_t errlen)
 {
     fx_model m;
     wctx c;
@@ -2252,12 +2252,26 @@ int fixture_build(const char *root, const char *numactl_text, const char *desc_t
         model_free(&m);
         return -1;
     }
-    if (write_nodes(&c, &m, &b) == 0 && write_cpu_and_global(&c, &m, &b) == 0 &&
-        write_procs(&c, &m, &b) == 0 && write_cgroups(&c, &m, &b) == 0)
+    if (procs_only)
+        rc = write_procs(&c, &m, &b);
+    else if (write_nodes(&c, &m, &b) == 0 && write_cpu_and_global(&c, &m, &b) == 0 &&
+             write_procs(&c, &m, &b) == 0 && write_cgroups(&c, &m, &b) == 0)
         rc = 0;
     sb_free(&b);
     model_free(&m);
     return rc;
+}
+
+int fixture_build(const char *root, const char *numactl_text, const char *desc_text,
+                  char *err, size_t errlen)
+{
+    return build_tree(root, numactl_text, desc_text, 0, err, errlen);
+}
+
+int fixture_write_procs(const char *root, const char *numactl_text, const char *desc_text,
+                        char *err, size_t errlen)
+{
+    return build_tree(root, numactl_text, desc_text, 1, err, errlen);
 }
 
 char *fixture_read_file(const char *path, char *err, size_t errlen)

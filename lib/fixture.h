@@ -26,7 +26,14 @@ extern "C" {
 int fixture_build(const char *root, const char *numactl_text, const char *desc_text,
                   char *err, size_t errlen);
 
-/* Same, reading both from files (desc_path may be NULL). */
+/* Write only the proc/PID trees of the processes in desc_text, leaving every other
+ * file under root as it is (node and cpu files, proc/stat, cgroups): cheap enough to
+ * start a short-lived process in a tree that fixture_build() made.  The numactl text is
+ * needed to place the memory.  Returns 0, or -1 with a message in err. */
+int fixture_write_procs(const char *root, const char *numactl_text, const char *desc_text,
+                        char *err, size_t errlen);
+
+/* Same as fixture_build, reading both from files (desc_path may be NULL). */
 int fixture_build_files(const char *root, const char *numactl_path, const char *desc_path,
                         char *err, size_t errlen);
 

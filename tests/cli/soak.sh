@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Soak: numad on the simulated DL980 while guests start and stop all the time (GUESTS
-# guests cycling, each living LIFE seconds, about GUESTS*60/LIFE starts a minute) for
-# SECONDS of simulated time at SPEED x. Checks, on the running daemon:
+# guests cycling, each living LIFE seconds, about GUESTS*60/LIFE starts a minute) and
+# other processes come and go in the simulated /proc (PROCS a minute, each living PLIFE
+# seconds with PMEM on two nodes and one CPU busy), for SECONDS of simulated time at
+# SPEED x. numad runs with -S 1, so every full scan reads all of that /proc and considers
+# the processes numad-style (advice only: the simulated host is not the live one).
+# Checks, on the running daemon:
 #   - memory is flat: RSS at the end within 5% (+512 KiB) of RSS after the warm-up;
 #   - no descriptor leak: the same number of open fds at the end as after the warm-up;
-#   - no flapping: no guest moved back to the nodes it left within 300 s;
+#   - no flapping: no guest or process moved back to the nodes it left within 300 s, and
+#     no short-lived process advised twice;
+#   - the churn reached numad: the simulator started the processes the scenario asks for,
+#     numad advised some of them, each only as advice, and never a QEMU process this way;
 #   - a clean exit (under ASan, LeakSanitizer's verdict is part of the exit code).
 #   soak.sh NUMAD_BIN [SECONDS] [SPEED]
 set -euo pipefail
@@ -15,7 +22,9 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/numad-soak.XXXXXX)
 trap 'kill "$pid" 2>/dev/null || true; [ -n "${SOAK_KEEP:-}" ] || rm -rf "$work"' EXIT
 guests=24 life=60
+procs=300 plife=20 pmem=320M
 {
+	echo "0 procs per_min=$procs life=$plife mem=$pmem cpu=1"
 	t=0
 	while [ "$t" -lt "$secs" ]; do
 		for ((g = 0; g < guests; g++)); do
@@ -31,11 +40,13 @@ guests=24 life=60
 	echo "$((secs + life)) end"
 } > "$work/soak.scn"
 
-# The fewest open fds over a few looks: a file being read at that instant is not a leak.
+# The fewest open fds over ten looks in half a second: a file being read (or /proc being
+# scanned) at that instant is not a leak.
 fds() {
 	local n min=100000
-	for _ in 1 2 3 4 5; do
-		n=$(ls "/proc/$1/fd" | wc -l)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		n=$(ls "/proc/$1/fd" 2>/dev/null | wc -l)
+		[ -d "/proc/$1/fd" ] || break # it ended during the looks: the ones before count
 		[ "$n" -lt "$min" ] && min=$n
 		sleep 0.05
 	done
@@ -44,19 +55,24 @@ fds() {
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 "$bin" --config "" --simulate "$here/tests/topologies/dl980-8node.txt" --scenario "$work/soak.scn" \
-	--speed "$speed" --log "$work/numad.log" --socket "" --pidfile "" -F -l 5 > "$work/out" 2> "$work/err" &
+	--speed "$speed" -S 1 --log "$work/numad.log" --socket "" --pidfile "" -F -l 5 > "$work/out" 2> "$work/err" &
 pid=$!
-# Look after a quarter of the run (warm-up) and again at 85% of it.
+# Look after a quarter of the run (warm-up) and again at about 80% of it.
 real=$(awk -v s="$secs" -v l="$life" -v x="$speed" 'BEGIN { print (s + l) / x }')
 sleep "$(awk -v r="$real" 'BEGIN { print r * 0.25 }')"
+[ -d "/proc/$pid" ] || { echo "FAIL: numad is gone after a quarter of the run"; tail -20 "$work/err"; exit 1; }
 rss0=$(rss $pid); fd0=$(fds $pid)
-sleep "$(awk -v r="$real" 'BEGIN { print r * 0.60 }')"
+sleep "$(awk -v r="$real" 'BEGIN { print r * 0.55 }')"
+[ -d "/proc/$pid" ] || { echo "FAIL: numad is gone before 80% of the run"; tail -20 "$work/err"; exit 1; }
 rss1=$(rss $pid); fd1=$(fds $pid)
 code=0
 wait $pid || code=$?
 starts=$(grep -c "managed (placement='auto')" "$work/numad.log" || true)
 stops=$(grep -c "stopped" "$work/numad.log" || true)
-echo "soak: ${secs} s simulated at ${speed}x: $starts guest starts, $stops stops"
+started=$(sed -n 's/^other processes: \([0-9]*\) started.*/\1/p' "$work/out")
+styled=$(grep -c "Advising pid [0-9]* (batch)" "$work/numad.log" || true)
+echo "soak: ${secs} s simulated at ${speed}x: $starts guest starts, $stops stops;" \
+	"${started:-0} other processes started ($procs a minute, ${plife} s each), $styled advised numad-style"
 echo "soak: RSS ${rss0} kB after warm-up, ${rss1} kB near the end; fds $fd0 -> $fd1; exit $code"
 fail=0
 if [ "$code" -ne 0 ]; then echo "FAIL: numad exited $code"; tail -20 "$work/err"; fail=1; fi
@@ -78,5 +94,17 @@ flaps=$(awk -F'Advising pid ' 'NF > 1 {
 	if (pid != -1 && (pid SUBSEP to SUBSEP from) in seen && s - seen[pid, to, from] < 300) flaps++;
 	seen[pid, from, to] = s } END { print flaps + 0 }' "$work/numad.log")
 if [ "$flaps" -ne 0 ]; then echo "FAIL: $flaps moves undid a move of the same guest within 300 s"; fail=1; fi
+# The processes run from 0 to the end of the scenario: PROCS a minute of it, give or take one.
+want=$(awk -v p="$procs" -v s="$secs" -v l="$life" 'BEGIN { printf "%d", p * (s + l) / 60 }')
+if [ "${started:-0}" -lt $((want - 1)) ] || [ "${started:-0}" -gt $((want + 1)) ]; then
+	echo "FAIL: ${started:-0} other processes started, the scenario asks for $want"; fail=1
+fi
+if [ "$styled" -lt 1 ]; then echo "FAIL: numad advised none of the other processes (-S 1)"; fail=1; fi
+notonly=$(grep -A1 "Advising pid [0-9]* (batch)" "$work/numad.log" | grep -vc "Advising pid\|Advice only, not applied: process\|^--" || true)
+if [ "$notonly" -ne 0 ]; then echo "FAIL: $notonly numad-style moves were not advice only"; fail=1; fi
+twice=$(grep -o "Advising pid [0-9]* (batch)" "$work/numad.log" | sort | uniq -d | wc -l)
+if [ "$twice" -ne 0 ]; then echo "FAIL: $twice short-lived processes advised twice"; fail=1; fi
+qemu=$(grep -c ": process [0-9]* (qemu" "$work/numad.log" || true)
+if [ "$qemu" -ne 0 ]; then echo "FAIL: $qemu QEMU processes handled numad-style"; fail=1; fi
 [ $fail -eq 0 ] && echo "soak: PASS"
 exit $fail
