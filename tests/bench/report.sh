@@ -300,6 +300,7 @@ s2() {
 		shared_note="No shared layout directory (\`$shared\`, or SHARED_TOPO_DIR): the layouts are tests/topologies'."
 	fi
 	"$qual" --trials "$trials" --random "${topos[@]}" --ratios "$work/ratios" >"$work/quality.md"
+	read -r q_ours q_base q_worse q_better <<<"$(awk -F'|' '$2 ~ /random/ { print $4 + 0, $7 + 0, $9, $11 }' "$work/quality.md")"
 	{
 		echo "## 2. Placement quality against the exact optimum"
 		echo
@@ -345,6 +346,10 @@ s3() {
 	awk -F'|' 'NR > 2 { for (i = 2; i <= 10; i++) { gsub(/ /, "", $i); if ($i == "-") $i = "NaN" }
 		g = $2; sub(/\/s$/, "", g); if (g ~ /G$/) { sub(/G$/, "", g) } else { sub(/M$/, "", g); g /= 1024 }
 		print g, $3, $4, $5, $6, $7, $8, $10 }' "$work/reaction.md" >"$work/reaction.dat"
+	read -r r_oom r_oom05 r_rounds <<<"$(awk -v n="$events" '$2 == "numad" { o += $8; e += n } $2 == "numad05" { p += $8 }
+		END { print o, p, e }' "$work/reaction.dat")"
+	r_p50_1g=$(awk '$1 == 1 && $2 == "numad" { print $4 }' "$work/reaction.dat")
+	r_p50_4g=$(awk '$1 == 4 && $2 == "numad" { print $4 }' "$work/reaction.dat")
 	{
 		echo "## 3. Reaction in the simulated host"
 		echo
@@ -411,6 +416,9 @@ s4() {
 		stop_peer
 	fi
 	kill "$hp"; wait "$hp" 2>/dev/null || true; forget "$hp"
+	idle_hour=$(awk -F'|' '{ gsub(/^ +| +$/, "", $6); print $6 }' "$work/idle.md" | tail -1)
+	read -r fp_scan fp_hour <<<"$(awk -v c="$((c1 - c0))" -v hz="$hz" -v k="$((k1 - k0))" -v t0="$t0" -v t1="$t1" 'BEGIN {
+		cpu = c / hz; printf "%.1f %.0f\n", (k > 0 ? 1000 * cpu / k : 0), 3600 * cpu / (t1 - t0) }')"
 	{
 		echo "## 4. Footprint"
 		echo
@@ -489,7 +497,7 @@ plots() {
 	awk '$3 == "numad05" { print $1, $2 }' "$work/r_oom.dat" >"$work/r_oom_05.dat"
 	local no05=""
 	if ! awk '$2 != "NaN" { f = 1 } END { exit !f }' "$work/r_05.dat"; then
-		no05='set label 1 "numad 0.5 timing: no nodeset change\nbefore the OOM kill at any rate" at graph 0.97, graph 0.42 right'
+		no05='set label 1 "numad 0.5 timing: no nodeset change\nbefore the OOM kill at any rate" at graph 0.03, graph 0.52 left'
 	fi
 	gnuplot <<-EOF
 		set terminal pngcairo size 1100,480 font "sans,10"
@@ -502,8 +510,8 @@ plots() {
 		set xlabel "fill rate on the guest's node (GB/s)"
 		set ylabel "horizon crossing to nodeset applied (ms)"
 		set yrange [0:*]
-		set offsets 0, 0, 250, 0
-		set key at graph 0.97, graph 0.74 right
+		set offsets 0, 0, 1000, 0
+		set key top left opaque box
 		set grid
 		$no05
 		plot "$work/r_ours.dat" using 1:2 with linespoints lw 2 pt 7 title "numad p50", \
@@ -547,6 +555,55 @@ plots() {
 	EOF
 }
 
+# The headline figures, side by side, and where numad 0.5 is as good or better.
+summary() {
+	local peer_fp="-"
+	if [ -n "$peer_row" ]; then
+		peer_fp=${peer_row##*(}
+		peer_fp="${peer_fp% per hour)} (it does not scan a one-node host)"
+	elif [ "$nnodes" -eq 1 ]; then
+		peer_fp="nothing (it does not scan a one-node host)"
+	fi
+	echo "## Headlines"
+	echo
+	echo "| | numad | numad 0.5 | ratio |"
+	echo "| --- | --- | --- | --- |"
+	if [ -n "$peer_version" ]; then
+		echo "| \`-w 4:4096\`, no daemon, median | $m_host ms | $m_05 ms | ${w_ratio}x |"
+		if [ -s "$work/w05d" ]; then
+			echo "| \`-w 4:4096\`, daemon running, median | $m_d ms | $m_05d ms | ${w_ratio_d}x |"
+		fi
+	else
+		echo "| \`-w 4:4096\`, no daemon / daemon running, median | $m_host / $m_d ms | not installed | |"
+	fi
+	echo "| placement cost over the optimum, random hosts, mean | $q_ours | $q_base (greedy baseline: worse than numad on $q_worse of hosts, better on $q_better) | |"
+	echo "| OOM kills, reaction rounds at 0.5-4 GB/s | $r_oom of $r_rounds | $r_oom05 of $r_rounds (numad 0.5 timing) | |"
+	echo "| reaction, horizon crossing to nodeset applied, p50 at 1 / 4 GB/s | $r_p50_1g / $r_p50_4g ms | never before the OOM kill | |"
+	echo "| CPU per hour, $((sleepers + bigs)) real processes, scans every 1 s | $fp_hour s ($fp_scan ms a scan) | $peer_fp | |"
+	echo "| CPU per hour, $idle_guests idle simulated guests | $idle_hour | | |"
+	echo
+	echo "Where numad 0.5 is as good or better:"
+	echo
+	if [ -s "$work/quality_better" ]; then
+		echo "- Placement, under the independent cost model: the greedy baseline of its kind has the lower mean"
+		echo "  cost on $(cat "$work/quality_better"); on random hosts it is cheaper than numad in $q_better of the scenarios."
+	else
+		echo "- Placement, under the independent cost model: the greedy baseline is cheaper than numad in $q_better of"
+		echo "  the random scenarios, though never on average for a layout."
+	fi
+	if [ "$nnodes" -eq 1 ]; then
+		echo "- Footprint on this one-node host: numad 0.5 does no work here, numad scans $((sleepers + bigs)) processes."
+	fi
+	if [ -s "$work/w05d" ]; then
+		awk -v a="$n_05d" -v b="$n_d" 'BEGIN { if (a < b) printf "- `-w` with a daemon: numad 0.5'"'"'s fastest answer (%s ms) beat numad'"'"'s fastest (%s ms).\n", a, b }'
+	fi
+	if [ "$r_oom" -gt 0 ]; then
+		echo "- Neither keeps every guest alive at the fastest fill rate: numad lost $r_oom of $r_rounds rounds."
+	fi
+	echo "- On a host whose guests never grow or crowd each other both leave guests where pre-placement put them."
+	echo
+}
+
 s1
 s2
 s3
@@ -574,6 +631,7 @@ elapsed=$(($(date +%s) - started))
 		echo "- plots: skipped, gnuplot is not installed"
 	fi
 	echo
+	summary
 	cat "$work/s1.md" "$work/s2.md" "$work/s3.md" "$work/s4.md" "$work/s5.md"
 } >"$out/REPORT.md"
 log "wrote $out/REPORT.md in $elapsed s"
