@@ -304,6 +304,12 @@ LAB_MEM_PER_NODE=$MEM_PER_NODE
 LAB_CPUS_PER_NODE=$CPUS_PER_NODE
 LAB_SCENARIO_TIMEOUT=${stimeout:-660}
 EOF
+	# NUMAD_LAB_SET_NAME=VALUE on the host: NAME=VALUE in the scenario's environment
+	local kv
+	while IFS= read -r kv; do
+		kv=${kv#NUMAD_LAB_SET_}
+		printf 'export %s=%q\n' "${kv%%=*}" "${kv#*=}" >>"$run/lab.env"
+	done < <(env | grep -E '^NUMAD_LAB_SET_[A-Za-z_][A-Za-z0-9_]*=' || true)
 	local -a qflags
 	mapfile -t qflags < <(awk -v mem="$MEM_PER_NODE" -v cpn="$CPUS_PER_NODE" \
 		-f "$LAB_DIR/topo.awk" "$tfile" | tr ' ' '\n' | grep -v '^$')
@@ -338,7 +344,8 @@ record_run() {
 	local run=$1 peer=$2 numad=$3 v
 	shift 3
 	local e
-	e=$(env | grep -E '^NUMAD_LAB_(MEM_PER_NODE|CPUS_PER_NODE|VM_TIMEOUT|BOOT_TIMEOUT|CACHE)=' | sort | tr '\n' ' ' || true)
+	e=$(env | grep -E '^NUMAD_LAB_(MEM_PER_NODE|CPUS_PER_NODE|VM_TIMEOUT|BOOT_TIMEOUT|CACHE|SET_[A-Za-z0-9_]*)=' | sort |
+		sed "s/=\(.*[ ,].*\)/='\1'/" | tr '\n' ' ' || true)
 	echo "${e}tests/lab/lab.sh run $*" >"$run/command"
 	echo "$(hostname), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), QEMU $(qemu-system-x86_64 --version | head -n1 | grep -o '[0-9][0-9.]*' | head -n1) TCG" >"$run/host.txt"
 	if [ "$peer" = numad05 ]; then

@@ -52,6 +52,8 @@ static int fill(size_t bytes, int prot)
 
 	if (p == MAP_FAILED)
 		return -1;
+	/* as QEMU does for guest RAM; also 512 times fewer faults under TCG */
+	madvise(p, bytes, MADV_HUGEPAGE);
 	for (size_t o = 0; o < bytes; o += (size_t)page)
 		p[o] = 1;
 	if (prot != (PROT_READ | PROT_WRITE))

@@ -11,12 +11,16 @@
 # lab-mem-per-node: 3072
 . /lab/common.sh
 
-W=${SCAN_WINDOW:-45}         # seconds each daemon is measured, at each N
+W=${SCAN_WINDOW:-40}         # seconds each daemon is measured, at each N
 MIB=${SCAN_MIB:-310}         # RSS of each process (numad's threshold is 300 MB)
 STEPS=${SCAN_STEPS:-}
-FG=/run/scan/qemu-system-x86_64
+BIG=${SCAN_BIG:-1}           # 0: skip the one-large-process part
+# ours' options, one measured window each ("-S 1" is the comparison; "-S 0" shows
+# what -S 1 adds): SCAN_OURS="-S 1,-S 0"
+IFS=, read -r -a OURS_VARIANTS <<<"${SCAN_OURS:--S 1}"
+FG=/usr/local/lib/lab-scan/qemu-system-x86_64   # not under /run: it is noexec
 HZ=$(getconf CLK_TCK)
-mkdir -p /run/scan /run/numad
+mkdir -p /usr/local/lib/lab-scan /run/numad
 install -m 0755 /lab/fakeguest "$FG" || { fail "no /lab/fakeguest (lab.sh builds it with cc)"; exit 0; }
 
 total_free() { awk '/MemAvailable/ { print int($2 / 1024) }' /proc/meminfo; }
@@ -40,6 +44,7 @@ spawn() { # spawn COUNT MIB [CHUNK]
 	for i in $(seq 600); do
 		ok=1
 		for p in "${PIDS[@]}"; do
+			kill -0 "$p" 2>/dev/null || { log "process $p died"; return 1; }
 			[ "$(awk '/VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)" -ge "$want" ] || { ok=0; break; }
 		done
 		[ $ok = 1 ] && return 0
@@ -53,10 +58,10 @@ ticks() { cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }';
 scans_ours() { timeout 10 /lab/numadctl --socket /run/numad/numad.sock metrics 2>/dev/null | awk '$1 == "numad_full_scans_total" || $1 == "numad_full_scans" { print $2; exit }'; }
 uptime_s() { awk '{ printf "%d", $1 }' /proc/uptime; }
 
-# measure PEER N: start the daemon, let it settle 5 s, measure W s, stop it.
+# measure PEER N [OURS-OPTIONS]: start the daemon, let it settle 5 s, measure W s, stop it.
 # Appends "peer n uptime cpu_ms scans ms_per_scan advising" to $OUT/scancost.txt.
 measure() {
-	local peer=$1 n=$2 pid t0 t1 s0 s1 up adv0 adv1 log
+	local peer=$1 n=$2 opts=${3:--S 1} pid t0 t1 s0 s1 up adv0 adv1 log
 	if [ "$peer" = numad05 ]; then
 		log=/var/log/numad.log
 		rm -f /var/run/numad.pid
@@ -65,7 +70,8 @@ measure() {
 		pid=$(cat /var/run/numad.pid 2>/dev/null)
 	else
 		log=/var/log/numad-ours.log
-		/lab/numad -F --log "$log" --pidfile "" --socket /run/numad/numad.sock -i 1:1 -S 1 >>"$OUT/numad.stderr" 2>&1 &
+		# shellcheck disable=SC2086
+		/lab/numad -F --log "$log" --pidfile "" --socket /run/numad/numad.sock -i 1:1 $opts >>"$OUT/numad.stderr" 2>&1 &
 		pid=$!
 	fi
 	sleep 5
@@ -86,8 +92,10 @@ measure() {
 	local scans=$W
 	[ "$peer" = ours ] && [ -n "$s0" ] && [ -n "$s1" ] && scans=$((s1 - s0))
 	local ms=$(((t1 - t0) * 1000 / HZ))
-	echo "$peer $n $up $ms $scans $(awk -v a="$ms" -v b="$scans" 'BEGIN { printf "%.2f", b ? a / b : 0 }') $((adv1 - adv0))" >>"$OUT/scancost.txt"
-	log "$peer, N=$n, uptime $up s: $ms ms of CPU in $W s, $scans scans ($((adv1 - adv0)) Advising lines)"
+	local label=$peer
+	[ "$peer" = ours ] && [ "$opts" != "-S 1" ] && label="ours(${opts// /})"
+	echo "$label $n $up $ms $scans $(awk -v a="$ms" -v b="$scans" 'BEGIN { printf "%.2f", b ? a / b : 0 }') $((adv1 - adv0))" >>"$OUT/scancost.txt"
+	log "$label, N=$n, uptime $up s: $ms ms of CPU in $W s, $scans scans ($((adv1 - adv0)) Advising lines)"
 }
 
 : >"$OUT/scancost.txt"
@@ -102,7 +110,7 @@ for n in $STEPS; do
 		measure numad05 "$n"
 		first=0
 	fi
-	measure ours "$n"
+	for v in "${OURS_VARIANTS[@]}"; do measure ours "$n" "$v"; done
 	while [ "$(uptime_s)" -lt 310 ]; do sleep 5; done
 	measure numad05 "$n"
 done
@@ -112,6 +120,7 @@ killall_fake
 # chunks; the direct cost of numa_maps against memory.numa_stat, and both daemons.
 big=$(($(total_free) - 1200))
 for chunk in 0 2; do
+	[ "$BIG" = 1 ] || break
 	mkdir -p /sys/fs/cgroup/scanbig
 	spawn 1 "$big" "$chunk" || fail "the large process did not reach $big MiB"
 	p=${PIDS[0]}
@@ -147,18 +156,20 @@ cp /var/log/numad-ours.log "$OUT/" 2>/dev/null
 	echo "| N | numad | guest uptime | CPU ms in ${W} s | scans | CPU ms per scan | Advising lines | ours / numad 0.5 |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	awk '
-	{ key = $2; if ($1 == "numad05") { if ($3 >= 300 || !(key in o5)) o5[key] = $6 } else ours[key] = $6; rows[NR] = $0 }
+	{ key = $2; if ($1 == "numad05") { if ($3 >= 300 || !(key in o5)) o5[key] = $6 }; rows[NR] = $0 }
 	END {
 		for (i = 1; i <= NR; i++) {
 			split(rows[i], f, " ")
 			r = ""
-			if (f[1] == "ours" && (f[2] in o5) && o5[f[2]] > 0) r = sprintf("%.2f", f[6] / o5[f[2]])
-			printf "| %s | %s | %s s | %s | %s | %s | %s | %s |\n", f[2], (f[1] == "ours" ? "ours" : "numad 0.5"), f[3], f[4], f[5], f[6], f[7], r
+			if (f[1] ~ /^ours/ && (f[2] in o5) && o5[f[2]] > 0) r = sprintf("%.2f", f[6] / o5[f[2]])
+			printf "| %s | %s | %s s | %s | %s | %s | %s | %s |\n", f[2], (f[1] == "numad05" ? "numad 0.5" : f[1]), f[3], f[4], f[5], f[6], f[7], r
 		}
 	}' "$OUT/scancost.txt"
 	echo
 	echo "'bigK': one process of the size below (K: its memory as one mapping, or in K MiB mappings)."
 	echo "Reading its /proc/PID/numa_maps and its cgroup's memory.numa_stat directly, 10 reads each:"
+	echo
+	[ -s "$OUT/scanbig.txt" ] || echo "(not measured in this run: SCAN_BIG=0)"
 	echo
 	echo "| process MiB | mapping | numa_maps lines | numa_maps ms a read | memory.numa_stat µs a read |"
 	echo "| --- | --- | --- | --- | --- |"
