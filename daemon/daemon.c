@@ -120,20 +120,14 @@ static void setup_psi(struct daemon *d)
 }
 
 /*
- * The process part of the full scan: count QEMU processes (a cheap pass over
- * /proc/PID/stat), and for a guest whose cgroup gives no residency, fall back to its
- * numa_maps, the expensive walk, for that one process only.
+ * The process part of the full scan: for a guest whose cgroup gives no residency, fall
+ * back to its numa_maps, the expensive walk, for that one process only. Nothing else in
+ * /proc is read here: the cost follows the number of guests, not of processes.
  */
 static void scan_processes(struct daemon *d, int64_t now)
 {
-	struct proc_scan_opts cheap = { .qemu_only = true };
 	struct proc_scan_opts deep = { .residency = true, .vcpus = true };
-	struct proc_scan_stats st;
 
-	if (proc_scan(d->o->root, &d->topo, &cheap, &d->procs, &st) == 0) {
-		d->qemu_procs = st.kept;
-		d->vanished += st.vanished;
-	}
 	for (int i = 0; i < d->nguests; i++) {
 		struct guest *g = &d->guests[i];
 		struct proc_info pi;
@@ -441,7 +435,6 @@ static void teardown(struct daemon *d)
 	for (int i = 0; i < d->nguests; i++)
 		free(d->guests[i].res_kb);
 	free(d->guests);
-	proc_list_free(&d->procs);
 	proc_list_free(&d->numad_style);
 	free(d->pstate);
 	topology_free(&d->topo);

@@ -198,12 +198,9 @@ struct daemon {
 	unsigned long by_outcome[REASON_COUNT][OUTCOME_COUNT];  /* decisions by reason and outcome */
 	int exit_code;
 	struct buf buf;             /* reused by sampling reads */
-	struct proc_list procs;     /* QEMU processes seen by the last full scan */
 	struct proc_list numad_style;  /* processes considered for numad-style management (-S 1, -p) */
 	struct pstate *pstate;      /* their CPU ticks and last move, by pid */
 	int npstate, cappstate;
-	unsigned qemu_procs;        /* how many */
-	unsigned long vanished;     /* processes that vanished mid-read (normal: counted, dropped) */
 	/* counters for status and metrics */
 	unsigned long fast_ticks, full_scans, advices, applied, urgent, refused, failed;
 	unsigned long ooms;         /* OOM kills seen (simulated host) */
