@@ -699,21 +699,35 @@ static void test_smt_cores(void **state)
 	assert_int_equal(nfail, 0);
 }
 
-/* ---------------------------------------------------------------- default huge page size */
+/* ------------------------------------------ what numad takes from /proc/meminfo */
 
-static void test_huge_page_size(void **state)
+/*
+ * The default huge page size, and memory the kernel counts but no node holds: a virtual
+ * machine was seen with 128 GiB in /proc/meminfo and 4.4 GiB in its only node's meminfo
+ * (numactl -H agreed with the node). THREE_NODES holds 3 x 4096 MB = 12582912 kB.
+ */
+static void test_proc_meminfo(void **state)
 {
 	static const struct {
 		const char *what;
 		const char *meminfo;  /* proc/meminfo written over the fixture's, NULL: keep it */
-		ull want_kb;
+		ull want_kb;          /* default huge page size */
+		ull want_outside_kb;  /* topology_outside_nodes_kb() */
 	} cases[] = {
+		{ .what = "the fixture's own: MemTotal is the nodes' sum", .meminfo = NULL, .want_kb = 2048 },
 		{ .what = "2 MiB huge pages (x86 default)",
 		  .meminfo = "MemTotal:        8388608 kB\nHugePages_Total:       0\nHugepagesize:       2048 kB\n",
 		  .want_kb = 2048 },
 		{ .what = "1 GiB default huge pages",
 		  .meminfo = "MemTotal:        8388608 kB\nHugePages_Total:       4\nHugepagesize:    1048576 kB\n",
 		  .want_kb = 1048576 },
+		{ .what = "128 GiB in MemTotal, 12 GiB in the nodes",
+		  .meminfo = "MemTotal:      134217728 kB\nHugepagesize:       2048 kB\n",
+		  .want_kb = 2048, .want_outside_kb = 134217728ULL - 12582912ULL },
+		{ .what = "4% more than the nodes: rounding, not reported",
+		  .meminfo = "MemTotal:       13086228 kB\nHugepagesize:       2048 kB\n", .want_kb = 2048 },
+		{ .what = "no MemTotal line", .meminfo = "Hugepagesize:       2048 kB\n", .want_kb = 2048 },
+		{ .what = "garbage MemTotal, no Hugepagesize", .meminfo = "MemTotal: lots kB\n", .want_kb = 2048 },
 	};
 	int nfail = 0;
 	(void)state;
@@ -734,53 +748,8 @@ static void test_huge_page_size(void **state)
 			for (int i = 0; i < t.nnodes; i++)
 				CHECK(what, t.nodes[i].mem.huge_page_kb == cases[c].want_kb, "node %d huge_page_kb %llu",
 				      t.nodes[i].id, (ull)t.nodes[i].mem.huge_page_kb);
-			topology_free(&t);
-		}
-		drop_root(root);
-	}
-	assert_int_equal(nfail, 0);
-}
-
-/* ---------------------------------------------------- memory outside every node */
-
-/*
- * A virtual machine seen with 128 GiB in /proc/meminfo and 4.4 GiB in its only node's
- * meminfo (numactl -H agreed with the node): the rest cannot be placed, and numad says so.
- * THREE_NODES holds 3 x 4096 MB = 12582912 kB.
- */
-static void test_memory_outside_nodes(void **state)
-{
-	static const struct {
-		const char *what;
-		const char *meminfo;  /* NULL: the fixture's own, whose MemTotal is the nodes' sum */
-		ull want_kb;
-	} cases[] = {
-		{ .what = "MemTotal equals the nodes' sum", .meminfo = NULL, .want_kb = 0 },
-		{ .what = "128 GiB in MemTotal, 12 GiB in the nodes",
-		  .meminfo = "MemTotal:      134217728 kB\nHugepagesize:       2048 kB\n",
-		  .want_kb = 134217728ULL - 12582912ULL },
-		{ .what = "4% more than the nodes: rounding, not reported",
-		  .meminfo = "MemTotal:       13086228 kB\nHugepagesize:       2048 kB\n", .want_kb = 0 },
-		{ .what = "less than the nodes' sum", .meminfo = "MemTotal:        8388608 kB\n", .want_kb = 0 },
-		{ .what = "no MemTotal line", .meminfo = "Hugepagesize:       2048 kB\n", .want_kb = 0 },
-		{ .what = "garbage MemTotal", .meminfo = "MemTotal: lots kB\n", .want_kb = 0 },
-	};
-	int nfail = 0;
-	(void)state;
-
-	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		const char *what = cases[c].what;
-		char err[512] = "", *root = make_root();
-		struct topology t;
-
-		CHECK(what, fixture_build(root, THREE_NODES, NULL, err, sizeof(err)) == 0, "fixture_build: %s", err);
-		if (cases[c].meminfo)
-			CHECK(what, fixture_write(root, "proc/meminfo", cases[c].meminfo) == 0, "fixture_write failed");
-		if (topology_read(root, &t, err, sizeof(err)) != 0) {
-			CHECK(what, false, "topology_read failed: %s", err);
-		} else {
-			CHECK(what, topology_outside_nodes_kb(&t) == cases[c].want_kb, "outside %llu kB, want %llu",
-			      (ull)topology_outside_nodes_kb(&t), cases[c].want_kb);
+			CHECK(what, topology_outside_nodes_kb(&t) == cases[c].want_outside_kb, "outside %llu kB, want %llu",
+			      (ull)topology_outside_nodes_kb(&t), cases[c].want_outside_kb);
 			topology_free(&t);
 		}
 		drop_root(root);
@@ -978,8 +947,7 @@ int main(void)
 		cmocka_unit_test(test_bad_online_file),
 		cmocka_unit_test(test_bad_meminfo),
 		cmocka_unit_test(test_smt_cores),
-		cmocka_unit_test(test_huge_page_size),
-		cmocka_unit_test(test_memory_outside_nodes),
+		cmocka_unit_test(test_proc_meminfo),
 		cmocka_unit_test(test_reserve_cpus),
 		cmocka_unit_test(test_sample_mem),
 	};
