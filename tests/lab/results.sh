@@ -4,7 +4,8 @@
 # run and lab.sh all call it after each run).  Everything comes from the files a
 # run left (lab.env, vm-seconds, command, host.txt, out/run.log, out/numad.log,
 # out/oom.log, out/numa_stat.log, out/libvirtd-numa.log), so the file can be
-# regenerated at any time.  FAIL lines are explained from known-fails.txt.
+# regenerated at any time.  FAIL lines are explained from known-fails.txt;
+# results-notes.md, when present, follows them verbatim.
 #
 #   results.sh RUNS-DIR OUTPUT [LAB-DIR]
 set -euo pipefail
@@ -183,6 +184,10 @@ done
 			echo "- **$topo $scen $peer**: FAIL: $f"
 			echo "  - $(explain "$topo" "$scen" "$peer" "$f") ($(basename "$r"))"
 		done <"$fails"
+	fi
+	if [ -f "$LAB_DIR/results-notes.md" ]; then
+		echo
+		cat "$LAB_DIR/results-notes.md"
 	fi
 	echo
 	echo "## Runs"
