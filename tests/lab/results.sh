@@ -206,7 +206,9 @@ done
 
 # Sections other scenarios leave (out/section.md of their latest run, e.g. g-scancost).
 for s in $(for r in "$RUNS"/*/; do [ -f "$r/out/section.md" ] && [ -f "$r/vm-seconds" ] && echo "$(value LAB_SCENARIO "$r/lab.env")"; done | sort -u); do
-	r=$(for x in "$RUNS"/*/; do [ -f "$x/out/section.md" ] && [ "$(value LAB_SCENARIO "$x/lab.env")" = "$s" ] && echo "${x%/}"; done | tail -n1)
+	r=$(for x in "$RUNS"/*/; do
+		if [ -f "$x/out/section.md" ] && [ "$(value LAB_SCENARIO "$x/lab.env")" = "$s" ]; then echo "${x%/}"; fi
+	done | tail -n1)
 	{
 		echo
 		cat "$r/out/section.md"
