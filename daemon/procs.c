@@ -180,25 +180,32 @@ static bool consider(struct daemon *d, struct proc_info *pi, double cpus, struct
 
 void procs_scan(struct daemon *d, int64_t now)
 {
-	struct proc_scan_opts opts = { .residency = true, .min_rss_kb = d->o->ninclude ? 0 : SIGNIFICANT_KB };
+	/*
+	 * Two passes, as the costs differ by orders of magnitude: /proc/PID/stat of every
+	 * process (size, CPU ticks), then numa_maps, whose page-table walk takes the process's
+	 * mmap_lock, only for a process that passed every cheap test. QEMU processes, which are
+	 * the largest on a KVM host and never managed this way, are never walked here.
+	 */
+	struct proc_scan_opts cheap = { .min_rss_kb = d->o->ninclude ? 0 : SIGNIFICANT_KB };
+	struct proc_scan_opts deep = { .residency = true };
 	struct proc_scan_stats st;
 	long hz = sysconf(_SC_CLK_TCK);
 
 	if (!d->o->scan_all && !d->o->ninclude)
 		return;
-	if (proc_scan(d->o->root, &d->topo, &opts, &d->numad_style, &st) < 0)
+	if (proc_scan(d->o->root, &d->topo, &cheap, &d->numad_style, &st) < 0)
 		return;
 	for (int k = 0; k < d->npstate; k++)
 		d->pstate[k].seen = false;
 	for (int i = 0; i < d->numad_style.n; i++) {
-		struct proc_info *pi = &d->numad_style.p[i];
-		bool asked = listed(d->o->include, d->o->ninclude, pi->st.pid);
+		struct proc_info *pi = &d->numad_style.p[i], full;
+		bool asked = listed(d->o->include, d->o->ninclude, pi->st.pid), moved;
 		struct pstate *ps;
 		double cpus = 0;
 
 		if ((!asked && !d->o->scan_all) || pi->is_qemu || is_guest(d, pi->st.pid) ||
-		    listed(d->o->exclude, d->o->nexclude, pi->st.pid) || !pi->have_residency ||
-		    pi->st.pid == getpid() || !(ps = state_for(d, pi)))
+		    listed(d->o->exclude, d->o->nexclude, pi->st.pid) || pi->st.pid == getpid() ||
+		    !(ps = state_for(d, pi)))
 			continue;
 		ps->seen = true;
 		if (ps->at_ms && now > ps->at_ms && hz > 0)
@@ -206,9 +213,20 @@ void procs_scan(struct daemon *d, int64_t now)
 			       ((double)(now - ps->at_ms) / 1000.0);
 		ps->ticks = pi->st.utime + pi->st.stime;
 		ps->at_ms = now;
-		if (!asked && (pi->res.total_kb < SIGNIFICANT_KB || cpus < SIGNIFICANT_CPUS))
+		if (!asked && cpus < SIGNIFICANT_CPUS)
 			continue;
-		if (consider(d, pi, cpus, ps, now))
+		if (ps->last_move_ms && now - ps->last_move_ms < (int64_t)d->o->guest_interval_s * 1000)
+			continue;
+		/* the expensive read, for this process only; a pid reused since the first pass is left */
+		if (proc_read(d->o->root, pi->st.pid, &d->topo, &deep, &full, &d->buf) != 0 ||
+		    full.st.starttime != pi->st.starttime || !full.have_residency ||
+		    (!asked && full.res.total_kb < SIGNIFICANT_KB)) {
+			proc_info_free(&full);
+			continue;
+		}
+		moved = consider(d, &full, cpus, ps, now);
+		proc_info_free(&full);
+		if (moved)
 			break; /* one process per scan, as numad 0.5 */
 	}
 	for (int k = d->npstate - 1; k >= 0; k--)
