@@ -97,6 +97,7 @@ struct sim {
 	int nlat, caplat;
 	unsigned missed;             /* OOM-killed while at risk, before numad reacted */
 	unsigned bad_nodesets;       /* safety: a live nodeset that was empty or named an offline node */
+	unsigned strict_changed;     /* safety: a strict guest's nodeset changed after its start */
 	unsigned oom_with_room;      /* safety: a restrictive guest OOM-killed while another node had room */
 	unsigned ahead;              /* nodesets widened before any risk */
 	double cpu_s;                /* CPU spent in the simulator itself */
@@ -658,6 +659,10 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 
 	live_nodes(s, g, &allowed);
 	check_nodeset(s, g, &allowed);
+	if (g->mode == MODE_STRICT && !nodeset_empty(&g->last_nodes) && !nodeset_equal(&allowed, &g->last_nodes)) {
+		s->strict_changed++;
+		log_msg(LOG_WARNING, "simulator: safety: strict guest %s had its nodeset changed", g->name);
+	}
 	if (g->mode == MODE_RESTRICTIVE || g->mode == MODE_STRICT)
 		track_risk(s, g, &allowed);
 	migrate(s, g, &allowed, dt_s);
@@ -1056,8 +1061,9 @@ static void summary(struct sim *s)
 		       s->d->o->horizon_s);
 	}
 	printf("widened before any risk: %u; OOM-killed while at risk: %u\n", s->ahead, s->missed);
-	printf("safety: %u empty or offline nodesets, %u restrictive guests OOM-killed with room elsewhere\n",
-	       s->bad_nodesets, s->oom_with_room);
+	printf("safety: %u empty or offline nodesets, %u restrictive guests OOM-killed with room elsewhere, "
+	       "%u strict nodesets changed\n",
+	       s->bad_nodesets, s->oom_with_room, s->strict_changed);
 	if (s->procs_started)
 		printf("other processes: %lu started, %lu ended, %d running\n", s->procs_started, s->procs_ended,
 		       s->nprocs);

@@ -4,7 +4,8 @@
 # crowding nodes, at up to 1 GB/s), numad on the simulated host must never leave a nodeset
 # that is empty or names a node that is not online, and must never let a restrictive guest
 # be OOM-killed while a node outside its nodeset has the room it needed (once numad had two
-# seconds to see the guest: one started where it cannot fit dies before any tick).
+# seconds to see the guest: one started where it cannot fit dies before any tick), and must
+# never change a strict guest's nodeset.
 #   invariants.sh NUMAD_BIN [RUNS] [FIRST_SEED]
 set -euo pipefail
 bin=${1:?usage: invariants.sh NUMAD_BIN [RUNS] [FIRST_SEED]}
@@ -50,8 +51,9 @@ for ((r = 0; r < runs; r++)); do
 	line=$(grep '^safety:' <<<"$out")
 	bad=$(sed -n 's/^safety: \([0-9]*\) empty.*/\1/p' <<<"$line")
 	room=$(sed -n 's/.* nodesets, \([0-9]*\) restrictive.*/\1/p' <<<"$line")
+	strict=$(sed -n 's/.* elsewhere, \([0-9]*\) strict nodesets changed.*/\1/p' <<<"$line")
 	echo "seed $seed ($topo): $line; $(grep '^OOM kills' <<<"$out")"
-	if [ "$bad" != 0 ] || [ "$room" != 0 ]; then
+	if [ "$bad" != 0 ] || [ "$room" != 0 ] || [ "$strict" != 0 ]; then
 		echo "FAIL: seed $seed ($topo) broke a safety invariant; scenario:"; cat "$work/s$seed.scn"
 		grep "safety" "$work/s$seed.err" | head -5 || true
 		fail=1
