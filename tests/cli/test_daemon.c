@@ -1660,6 +1660,34 @@ static void test_log_disk_full(void **state)
 	run_free(&r);
 }
 
+/* The log on a full disk, seen from outside: numadctl status carries a warning saying so. */
+static void test_log_disk_full_status(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	struct json_object *rep, *warnings;
+	bool said = false;
+	int fd;
+	(void)state;
+
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	daemon_paths(d);
+	snprintf(d->logp, sizeof(d->logp), "/dev/full");
+	daemon_start(d); /* its start-up lines have already failed to reach the log */
+	fd = try_connect(d->sock);
+	assert_true(fd >= 0);
+	json_object_put(read_json(fd, "connecting"));
+	send_text(fd, "{\"cmd\":\"status\",\"id\":1}\n");
+	rep = read_json(fd, "status");
+	warnings = member(member(rep, "return", json_type_object, "status"), "warnings", json_type_array, "status");
+	for (size_t i = 0; i < json_object_array_length(warnings); i++)
+		said |= strstr(json_object_get_string(json_object_array_get_idx(warnings, i)), "cannot write the log") != NULL;
+	if (!said)
+		fail_msg("status does not warn that the log cannot be written: %s", json_object_to_json_string(warnings));
+	json_object_put(rep);
+	close(fd);
+}
+
 /*
  * SIGTERM in the middle of an apply. NUMAD_INJECT_FAULT=slow:MS (a test fake) holds every
  * apply with the new nodeset set and the CPU pins still to come. vm1 sits on node 3 until
@@ -1761,7 +1789,7 @@ static void test_sigterm_mid_apply(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[NSIM + 8];
+	struct CMUnitTest tests[NSIM + 9];
 	size_t n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1788,6 +1816,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_second_daemon_refused, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_stop_with_i0, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_log_disk_full);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_log_disk_full_status, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_socket_path_hardening, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_thousand_connections, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_sigterm_mid_apply, daemon_teardown);
