@@ -257,27 +257,6 @@ static void test_parse_maxerrs(void **state)
 
 /* ---------------------------------------------------------------- the options layer */
 
-/*
- * options.c checks --metrics-listen with metrics.c's parser, which comes with the HTTP
- * server and the daemon behind it. A stand-in that takes a bare port is enough here: the
- * binary's tests (tests/cli/test_config_cli.c) go through the real one.
- */
-int metrics_parse_listen(const char *spec, char *host, size_t hostlen, int *port, bool *loopback, char *err,
-			 size_t errlen)
-{
-	char *end;
-	long v = strtol(spec, &end, 10);
-
-	if (end == spec || *end || v < 1 || v > 65535) {
-		snprintf(err, errlen, "'%s' is not a port", spec);
-		return -1;
-	}
-	snprintf(host, hostlen, "127.0.0.1");
-	*port = (int)v;
-	*loopback = true;
-	return 0;
-}
-
 static char tmpdir[64];
 static char conf_path[128];
 static char *argv_pool[1024];  /* every argv string handed to options_parse: o points into them */
