@@ -69,9 +69,10 @@ fi
 if [ $build = 1 ]; then
 	log "building in $build_dir"
 	cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$build_dir" -j "$(nproc)" --target numad numadctl numad_bench numad_quality numad_procs mkfixture >/dev/null
+	cmake --build "$build_dir" -j "$(nproc)" --target numad numad_front numadctl numad_bench numad_quality numad_procs mkfixture >/dev/null
 fi
 numad=$build_dir/daemon/numad
+front=$build_dir/daemon/front/numad  # installed as /usr/bin/numad, what libvirt runs
 numadctl=$build_dir/daemon/numadctl
 qual=$build_dir/tests/bench/numad_quality
 benchbin=$build_dir/tests/bench/numad_bench
@@ -179,12 +180,17 @@ s1() {
 	local fx=$work/dl980 sock=$work/sim.sock scn=$work/quiet.scn p r peer_d_file=$work/w05d
 	log "1. -w latency"
 	"$mkfix" --topology tests/topologies/dl980-8node.txt --out "$fx" >/dev/null
-	local w=("$numad" -w 4:4096 --config "" --log "$work/w.log")
-	: >"$work/w_host"; : >"$work/w_fx"; : >"$work/w_d"; : >"$work/w05"; : >"$peer_d_file"
+	local w=("$front" -w 4:4096 --config "" --log "$work/w.log")
+	local wfull=("$numad" -w 4:4096 --config "" --log "$work/w.log")
+	: >"$work/w_host"; : >"$work/w_full"; : >"$work/w_fx"; : >"$work/w_d"; : >"$work/w05"; : >"$peer_d_file"
 	for ((r = 0; r < w_runs; r++)); do
 		timed "$work/w_host" "${w[@]}" --socket "$work/none.sock" || die "numad -w failed: $(tail -1 "$work/timed.err")"
 	done
 	ans_host=$(cat "$work/last")
+	for ((r = 0; r < w_runs; r++)); do
+		timed "$work/w_full" "${wfull[@]}" --socket "$work/none.sock" || die "numad -w failed: $(tail -1 "$work/timed.err")"
+	done
+	ans_full=$(cat "$work/last")
 	for ((r = 0; r < w_runs; r++)); do
 		timed "$work/w_fx" "${w[@]}" --socket "$work/none.sock" --root "$fx" || die "numad -w --root failed"
 	done
@@ -225,6 +231,7 @@ s1() {
 		fi
 	fi
 	read -r m_host n_host x_host <<<"$(stats "$work/w_host")"
+	read -r m_full n_full x_full <<<"$(stats "$work/w_full")"
 	read -r m_fx n_fx x_fx <<<"$(stats "$work/w_fx")"
 	read -r m_d n_d x_d <<<"$(stats "$work/w_d")"
 	read -r m_05 n_05 x_05 <<<"$(stats "$work/w05")"
@@ -232,7 +239,8 @@ s1() {
 	{
 		echo "## 1. \`numad -w 4:4096\` latency"
 		echo
-		echo "The whole process as libvirt runs it, fork and exec included, timed by the shell"
+		echo "The whole process as libvirt runs it, fork and exec included, timed by the shell;"
+		echo "\"numad\" is the front end installed as /usr/bin/numad (\`daemon/front/numad\`), the path libvirt runs"
 		echo "(\`\$EPOCHREALTIME\` around each run): numad $w_runs times per row, numad 0.5 $w05_runs time(s) without"
 		with_d=""
 		if [ $w05d_runs -gt 0 ]; then
@@ -243,6 +251,7 @@ s1() {
 		echo "| what | runs | median ms | min ms | max ms | answer |"
 		echo "| --- | --- | --- | --- | --- | --- |"
 		echo "| numad, no daemon, this host's sysfs | $(wc -l <"$work/w_host") | $m_host | $n_host | $x_host | $ans_host |"
+		echo "| the full numad (/usr/sbin/numad, libvirt's libraries loaded), no daemon, this host's sysfs | $(wc -l <"$work/w_full") | $m_full | $n_full | $x_full | $ans_full |"
 		echo "| numad, no daemon, DL980 fixture tree (\`--root\`) | $(wc -l <"$work/w_fx") | $m_fx | $n_fx | $x_fx | $ans_fx |"
 		echo "| numad, daemon running (simulated DL980, asked over its control socket) | $(wc -l <"$work/w_d") | $m_d | $n_d | $x_d | $ans_d (numadctl advise: ${ans_ctl:-?}) |"
 		if [ -n "$peer_version" ]; then
