@@ -473,10 +473,21 @@ int daemon_run(struct options *o)
 {
 	struct daemon d;
 	int pidfd = -1;
+	sigset_t stop_sigs, old_mask;
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	signal(SIGPIPE, SIG_IGN); /* a control or metrics client that hangs up mid-reply must not kill us */
+	/*
+	 * SIGTERM, SIGINT and SIGHUP wait until the loop handles them: the control socket
+	 * answers before libvirt is connected, and a logrotate SIGHUP or a stop in that window
+	 * must not meet the default action (death, with the pid file left behind).
+	 */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_sigs, &old_mask);
 	d.exit_code = 0;
 	evthread_use_pthreads();
 	d.base = event_base_new();
@@ -509,6 +520,7 @@ int daemon_run(struct options *o)
 	d.virt = virt_open(&d, o->uri);
 	if (setup_events(&d) < 0)
 		goto fail;
+	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* what arrived meanwhile is delivered to the loop now */
 	log_msg(LOG_NOTICE, "numad %s started: %d nodes, libvirt %s%s%s", NUMAD_VERSION, d.topo.nnodes, o->uri,
 		o->advise_only ? ", advise only" : "", o->numad05_timing ? ", numad 0.5 timing" : "");
 	sd_notify(0, "READY=1");
@@ -526,5 +538,6 @@ fail:
 		close(pidfd);
 	}
 	teardown(&d);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return 1;
 }
