@@ -6,6 +6,13 @@
 . /lab/common.sh
 
 crowd restrictive
+# A change that came after the watch ended (it stops 10 s after guest1 holds all of
+# its memory; memtester may exhaust the node later) still counts: the final nodeset.
+if [ -z "$C_NODESET1" ] && [ -n "${C_FINAL_NODESET:-}" ] && [ -n "$C_NODESET0" ] &&
+	[ "$(expand "$C_FINAL_NODESET")" != "$(expand "$C_NODESET0")" ]; then
+	C_NODESET1=$C_FINAL_NODESET
+	log "guest1's nodeset changed after the watch: $C_NODESET0 -> $C_NODESET1"
+fi
 added=$(nodes_minus "${C_NODESET1:-$C_NODESET0}" "$C_NODESET0")
 # numad's first decision for guest1 on the crowded nodes, and the line after it (its outcome).
 adv=$(grep -m1 "Advising pid $C_PID ([^)]*) move from nodes ($C_NODESET0) to" "$NUMAD_LOG" 2>/dev/null)
