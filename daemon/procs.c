@@ -189,6 +189,7 @@ void procs_scan(struct daemon *d, int64_t now)
 	struct proc_scan_opts cheap = { .min_rss_kb = d->o->ninclude ? 0 : SIGNIFICANT_KB };
 	struct proc_scan_opts deep = { .residency = true };
 	struct proc_scan_stats st;
+	struct buf b = { 0 };
 	long hz = sysconf(_SC_CLK_TCK);
 
 	if (!d->o->scan_all && !d->o->ninclude)
@@ -218,7 +219,7 @@ void procs_scan(struct daemon *d, int64_t now)
 		if (ps->last_move_ms && now - ps->last_move_ms < (int64_t)d->o->guest_interval_s * 1000)
 			continue;
 		/* the expensive read, for this process only; a pid reused since the first pass is left */
-		if (proc_read(d->o->root, pi->st.pid, &d->topo, &deep, &full, &d->buf) != 0 ||
+		if (proc_read(d->o->root, pi->st.pid, &d->topo, &deep, &full, &b) != 0 ||
 		    full.st.starttime != pi->st.starttime || !full.have_residency ||
 		    (!asked && full.res.total_kb < SIGNIFICANT_KB)) {
 			proc_info_free(&full);
@@ -229,6 +230,7 @@ void procs_scan(struct daemon *d, int64_t now)
 		if (moved)
 			break; /* one process per scan, as numad 0.5 */
 	}
+	buf_free(&b);
 	for (int k = d->npstate - 1; k >= 0; k--)
 		if (!d->pstate[k].seen)
 			d->pstate[k] = d->pstate[--d->npstate];
