@@ -204,16 +204,14 @@ done
 	done
 } >>"$tmp"
 
-# Sections other scenarios leave (out/section.md of their latest run, e.g. g-scancost).
-for s in $(for r in "$RUNS"/*/; do [ -f "$r/out/section.md" ] && [ -f "$r/vm-seconds" ] && echo "$(value LAB_SCENARIO "$r/lab.env")"; done | sort -u); do
-	r=$(for x in "$RUNS"/*/; do
-		if [ -f "$x/out/section.md" ] && [ "$(value LAB_SCENARIO "$x/lab.env")" = "$s" ]; then echo "${x%/}"; fi
-	done | tail -n1)
+# Sections other scenarios leave (out/section.md, e.g. g-scancost): every finished
+# run's, newest first, each with its run, command, numad and machine.
+for r in $(for x in "$RUNS"/*/; do if [ -f "$x/out/section.md" ] && [ -f "$x/vm-seconds" ]; then echo "${x%/}"; fi; done | sort -r); do
 	{
 		echo
 		cat "$r/out/section.md"
 		echo
-		echo "Run: $(basename "$r"), \`$(cat "$r/command" 2>/dev/null || echo "lab.sh run ... $s")\`, machine: $(cat "$r/host.txt" 2>/dev/null || echo "not recorded")."
+		echo "Run: $(basename "$r"), \`$(cat "$r/command" 2>/dev/null || echo "lab.sh run ...")\`; numad: $(cat "$r/numad.txt" 2>/dev/null || echo "not recorded"); machine: $(cat "$r/host.txt" 2>/dev/null || echo "not recorded")."
 	} >>"$tmp"
 done
 
