@@ -239,14 +239,14 @@ s1() {
 	{
 		echo "## 1. \`numad -w 4:4096\` latency"
 		echo
-		echo "The whole process as libvirt runs it, fork and exec included, timed by the shell;"
-		echo "\"numad\" is the front end installed as /usr/bin/numad (\`daemon/front/numad\`), the path libvirt runs"
+		echo "The whole process as libvirt runs it, fork and exec included, timed by the shell"
 		echo "(\`\$EPOCHREALTIME\` around each run): numad $w_runs times per row, numad 0.5 $w05_runs time(s) without"
 		with_d=""
 		if [ $w05d_runs -gt 0 ]; then
 			with_d=" and $w05d_runs times with it"
 		fi
-		echo "its daemon (it sleeps 2 s there)$with_d. Load average at the start: $(loadavg)."
+		echo "its daemon (it sleeps 2 s there)$with_d. Load average at the start: $(loadavg). \"numad\" is"
+		echo "the front end installed as /usr/bin/numad (\`daemon/front/numad\`), the path libvirt runs."
 		echo
 		echo "| what | runs | median ms | min ms | max ms | answer |"
 		echo "| --- | --- | --- | --- | --- | --- |"
