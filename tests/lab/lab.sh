@@ -195,6 +195,7 @@ build_numad() {
 		{ tail -n 30 "$b/build.log" >&2; die "building numad failed"; }
 	# numadctl lets a scenario record the daemon's own view; optional
 	cmake --build "$b" --target numadctl -j"$(nproc)" >>"$b/build.log" 2>&1 || true
+	cmake --build "$b" --target numad_front -j"$(nproc)" >>"$b/build.log" 2>&1 || true
 	echo "$b/daemon/numad"
 }
 
@@ -288,6 +289,8 @@ cmd_run() {
 	if [ -n "$numad" ]; then
 		install -m 0755 "$numad" "$run/numad"
 		[ -x "$(dirname "$numad")/numadctl" ] && install -m 0755 "$(dirname "$numad")/numadctl" "$run/numadctl"
+		# the -w front end (what /usr/bin/numad is when installed), when this tree has one
+		[ -x "$(dirname "$numad")/front/numad" ] && install -m 0755 "$(dirname "$numad")/front/numad" "$run/numad-front"
 	fi
 	build_toucher "$run/toucher"
 	# g-scancost's processes (guest/fakeguest.c), static so that the guest runs it

@@ -77,10 +77,16 @@ free_all() {
 
 # ---------------------------------------------------------------- numad
 
-# Our binary becomes /usr/bin/numad (libvirt runs that path for -w); numad 0.5
-# stays where the package put it.
+# Ours is installed as it would be: the -w front end as /usr/bin/numad (libvirt runs that
+# path for -w) and the full program where the front end looks for it (/usr/local/sbin/numad
+# for the lab's default prefix); a tree without a front end puts the full program at
+# /usr/bin/numad. numad 0.5 stays where the package put it.
 use_peer_binary() {
-	if [ "$LAB_PEER" = ours ]; then
+	if [ "$LAB_PEER" = ours ] && [ -x /lab/numad-front ]; then
+		mkdir -p /usr/local/sbin
+		cp /lab/numad /usr/local/sbin/numad
+		cp /lab/numad-front /usr/bin/numad
+	elif [ "$LAB_PEER" = ours ]; then
 		cp /lab/numad /usr/bin/numad
 	fi
 	log "/usr/bin/numad is $(/usr/bin/numad -V 2>&1 | head -n1)"
