@@ -185,8 +185,10 @@ cmd_list() {
 
 build_numad() {
 	# A private build of this tree, so that other builds in the tree can't
-	# change the binary under a running lab.
-	local b="$CACHE/build"
+	# change the binary under a running lab; one per tree (CMake ties a build
+	# directory to its source directory).
+	local b
+	b="$CACHE/build-$(printf '%s' "$TREE" | sha256sum | cut -c1-12)"
 	mkdir -p "$b"
 	command -v cmake >/dev/null || die "cmake missing: bash .ci/deps installs the build dependencies"
 	cmake -S "$TREE" -B "$b" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$b/cmake.log" 2>&1 ||
@@ -360,7 +362,7 @@ record_run() {
 		if [ -n "$numad_given" ]; then
 			echo "--numad $numad_given (sha256 $(sha256sum "$numad" | cut -c1-12)); tree at $v" >"$run/numad.txt"
 		else
-			echo "this tree at $v (built in $CACHE/build)" >"$run/numad.txt"
+			echo "this tree at $v (built in $CACHE/build-*)" >"$run/numad.txt"
 		fi
 	fi
 }
