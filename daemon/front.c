@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	struct options o;
 	int r;
 
-	/* only a well-formed -w is answered here; everything else, errors included, is the daemon's */
+	/* a command line with -w is parsed here (its errors too, by the same parser); anything else is the full program's */
 	for (int i = 1; i < argc; i++)
 		if (strncmp(argv[i], "-w", 2) == 0)
 			goto query;
