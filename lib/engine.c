@@ -98,15 +98,19 @@ static int ctx_init(struct ctx *c, const struct engine_host *h, const struct eng
 	for (int i = 0; i < n; i++) {
 		const struct node_info *ni = &c->t->nodes[i];
 		double busy = h->cpu_busy ? h->cpu_busy[i] : 0;
+		bool skip = r->avoid && nodeset_has(r->avoid, ni->id);
 		double power = ni->ncores + (ni->ncpus - ni->ncores) * p->ht_percent / 100.0;
 		double cap = power * p->target_util / 100.0;
 
+		/* the guest's own load is not competition: it moves with the guest */
+		if (r->own_busy && r->own_busy[i] > 0)
+			busy = busy > r->own_busy[i] ? busy - r->own_busy[i] : 0;
 		c->res[i] = r->resident_kb ? (double)r->resident_kb[i] : 0;
 		c->res_total += c->res[i];
 		c->avail[i] = node_avail_kb(c, i);
 		c->cpus[i] = ni->ncpus;
 		c->idle[i] = cap > busy ? cap - busy : 0;
-		if (c->avail[i] > 0 || (r->must && nodeset_has(r->must, ni->id)))
+		if (!skip && (c->avail[i] > 0 || (r->must && nodeset_has(r->must, ni->id))))
 			c->cand[c->ncand++] = i;
 	}
 	return 0;
@@ -268,19 +272,34 @@ done:
 	free(single);
 }
 
+static bool avoided(const struct ctx *c, int i)
+{
+	return c->r->avoid && nodeset_has(c->r->avoid, c->t->nodes[i].id);
+}
+
 static void nofit(const struct ctx *c, struct engine_result *out)
 {
 	struct engine_score s;
 	int idx[NUMAD_MAX_NODES], k = 0, cpus = 0;
 
 	for (int i = 0; i < c->t->nnodes; i++)
-		if (c->t->nodes[i].has_memory || c->avail[i] > 0)
+		if ((c->t->nodes[i].has_memory || c->avail[i] > 0) && !avoided(c, i))
 			idx[k++] = i;
 	for (int a = 0; a < k; a++)
 		cpus += c->t->nodes[idx[a]].ncpus;
 	if (k == 0 || cpus == 0) /* vCPUs need somewhere to run */
 		for (int i = k = 0; i < c->t->nnodes; i++)
-			idx[k++] = i;
+			if (!avoided(c, i))
+				idx[k++] = i;
+	if (k == 0) { /* every node avoided: nothing to advise but where the guest is */
+		out->ntop = 0;
+		out->status = ENGINE_NOFIT;
+		nodeset_clear(&out->best);
+		if (c->r->current)
+			out->best = *c->r->current;
+		out->why = "every node is to be avoided; advising no change";
+		return;
+	}
 	score(c, idx, k, &s);
 	out->top[0] = s;
 	out->ntop = 1;
@@ -314,7 +333,9 @@ static bool keep_current(const struct ctx *c, const struct engine_result *out, s
 	double local = 0;
 
 	for (int n = nodeset_next(c->r->current, 0); n >= 0; n = nodeset_next(c->r->current, n + 1))
-		if (c->t->idx_of[n] >= 0) {
+		if (c->r->avoid && nodeset_has(c->r->avoid, n))
+			return false; /* it holds a node to avoid */
+		else if (c->t->idx_of[n] >= 0) {
 			idx[k++] = c->t->idx_of[n];
 			local += c->res[c->t->idx_of[n]];
 		}

@@ -11,13 +11,16 @@
  *              avail_j; 1.0 means every access is local;
  *   mem      = need / sum(avail): how full the set would be;
  *   cpu      = the share of the requested vCPUs that S's idle CPUs (below u% busy) can't cover;
+ *              the CPU the guest itself uses now counts as idle (as its memory counts as
+ *              available), so a busy guest is not pushed off its own nodes by its own load;
  *   move     = the share of the guest's resident memory outside S, which would migrate;
  *   total    = distance + w_mem*mem + w_cpu*cpu + w_move*move.
  * A set fits when sum(avail) covers the need; a set that fits always beats one that
  * doesn't, and a set without CPUs never fits. Nodes that offer no memory are never
  * candidates. When nothing fits, the advice is every node with memory (every online node
  * when none of those has CPUs), so the guest can start and spread.
- * An extension (must) keeps the guest's current nodes in every candidate set.
+ * An extension (must) keeps the guest's current nodes in every candidate set; nodes to
+ * avoid are never candidates, and never in the advice (not even when nothing fits).
  */
 #ifndef NUMAD_ENGINE_H
 #define NUMAD_ENGINE_H
@@ -45,6 +48,8 @@ struct engine_request {
 	const uint64_t *resident_kb;   /* per node index: memory the guest holds now, or NULL */
 	const struct nodeset *current; /* its nodeset now, or NULL for a new guest */
 	const struct nodeset *must;    /* every advised set must hold these nodes (extension), or NULL */
+	const struct nodeset *avoid;   /* no advised set may hold these nodes, or NULL */
+	const double *own_busy;        /* per node index: CPUs the guest itself keeps busy there now, or NULL */
 };
 
 struct engine_host {
