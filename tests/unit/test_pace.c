@@ -337,6 +337,31 @@ static void test_growth_decay(void **state)
 
 /* ---------------------------------------------------------------- time_to_exhaust */
 
+/*
+ * last_rate is the slope between the last two samples, unsmoothed: what the smoothed rate
+ * still remembers of a burst that ended is gone from it at the next sample. Samples: 0 KiB
+ * at 0 s, 1000 KiB at 0.25 s (4000 KiB/s), 1000 KiB at 0.5 s (0), 1500 KiB at 1.5 s (500/s).
+ */
+static void test_growth_last_rate(void **state)
+{
+	struct growth g;
+
+	(void)state;
+	growth_init(&g, 1.0);
+	growth_update(&g, 0, 0);
+	growth_update(&g, 250, 1000);
+	assert_true(fabs(g.last_rate - 4000.0) < 1e-9);
+	growth_update(&g, 500, 1000);
+	assert_true(fabs(g.last_rate) < 1e-9);
+	assert_true(g.rate > 1000.0); /* the smoothed rate still remembers the burst: 4000 * e^-0.25 */
+	growth_update(&g, 1500, 1500);
+	assert_true(fabs(g.last_rate - 500.0) < 1e-9);
+	/* samples out of order or not finite leave it as it was */
+	growth_update(&g, 1400, 99999);
+	growth_update(&g, 1600, NAN);
+	assert_true(fabs(g.last_rate - 500.0) < 1e-9);
+}
+
 static void test_time_to_exhaust_table(void **state)
 {
 	static const struct {
@@ -650,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_growth_table),
 		cmocka_unit_test(test_growth_from_rest),
 		cmocka_unit_test(test_growth_decay),
+		cmocka_unit_test(test_growth_last_rate),
 		cmocka_unit_test(test_time_to_exhaust_table),
 		cmocka_unit_test(test_time_to_exhaust_from_growth),
 		cmocka_unit_test(test_token_bucket_table),
