@@ -439,6 +439,7 @@ static struct json_object *guest_json(const struct daemon *d, const struct guest
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(g->mode)));
 	json_object_object_add(o, "nodes", set_json(&g->nodes));
 	json_object_object_add(o, "vcpus", json_object_new_int(g->nvcpus));
+	json_object_object_add(o, "cpu_used", jnum(g->cpu_known ? g->cpu_used : NAN, 2));
 	json_object_object_add(o, "mem_mb", json_object_new_int64((int64_t)(g->mem_kb / 1024)));
 	json_object_object_add(o, "resident_mb", json_object_new_int64((int64_t)(g->res_total_kb / 1024)));
 	json_object_object_add(o, "node_mb", by);

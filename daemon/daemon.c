@@ -66,11 +66,11 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 		if (d->topo.nodes[i].mem.valid)
 			growth_update(&d->node_free[i], now,
 				      (double)node_free_kb(&d->topo.nodes[i].mem, d->o->policy.count_inactive_file));
-	for (int i = 0; i < d->nguests; i++) {
+	for (int i = 0; i < d->nguests; i++)
 		guest_sample(d, &d->guests[i], now);
-		if (!d->o->numad05_timing) /* numad 0.5 has no urgent path */
-			guest_check_urgent(d, &d->guests[i], now);
-	}
+	guests_track_taken(d, now);
+	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
+		guest_check_urgent(d, &d->guests[i], now);
 	d->last_fast_ms = (double)(now_ms() - t0);
 	sd_notify(0, "WATCHDOG=1");
 }
@@ -185,6 +185,8 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	if (d->virt)
 		virt_refresh(d->virt);
 	scan_processes(d, now);
+	for (int i = 0; i < d->nguests; i++)
+		guest_sample_cpu(d, &d->guests[i], now);
 	procs_scan(d, now);
 	if (d->o->numad05_timing)
 		fast_tick(-1, 0, d); /* numad 0.5 has no fast tier: sample only when it scans */
@@ -353,10 +355,16 @@ static int setup_host(struct daemon *d)
 	d->busy = calloc((size_t)n, sizeof(*d->busy));
 	d->wm = calloc((size_t)n, sizeof(*d->wm));
 	d->node_free = calloc((size_t)n, sizeof(*d->node_free));
-	if (!d->busy || !d->wm || !d->node_free)
+	d->taken = calloc((size_t)n, sizeof(*d->taken));
+	d->tick_free_kb = calloc((size_t)n * 2, sizeof(double));
+	if (!d->busy || !d->wm || !d->node_free || !d->taken || !d->tick_free_kb)
 		return -1;
-	for (int i = 0; i < n; i++)
+	d->taken_kb = d->tick_free_kb + n;
+	for (int i = 0; i < n; i++) {
 		growth_init(&d->node_free[i], 1.0);
+		growth_init(&d->taken[i], 1.0);
+		d->tick_free_kb[i] = -1;
+	}
 	read_watermarks(d);
 	cpustat_read(d->o->root, &d->cs[d->cs_cur]);
 	set_thp_scan(d);
@@ -432,8 +440,10 @@ static void teardown(struct daemon *d)
 	event_base_loop(d->base, EVLOOP_NONBLOCK);
 	evbridge_shutdown();
 	event_base_free(d->base);
-	for (int i = 0; i < d->nguests; i++)
+	for (int i = 0; i < d->nguests; i++) {
 		free(d->guests[i].res_kb);
+		free(d->guests[i].tick_res_kb);
+	}
 	free(d->guests);
 	proc_list_free(&d->numad_style);
 	free(d->pstate);
@@ -443,6 +453,8 @@ static void teardown(struct daemon *d)
 	free(d->busy);
 	free(d->wm);
 	free(d->node_free);
+	free(d->taken);
+	free(d->tick_free_kb);
 	buf_free(&d->buf);
 }
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 #include "log.h"
@@ -74,8 +75,12 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 	g = &d->guests[d->nguests];
 	memset(g, 0, sizeof(*g));
 	g->res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->res_kb));
-	if (!g->res_kb)
+	g->tick_res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->tick_res_kb));
+	if (!g->res_kb || !g->tick_res_kb) {
+		free(g->res_kb);
+		free(g->tick_res_kb);
 		return NULL;
+	}
 	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
 	g->mode = MODE_UNKNOWN;
 	g->tte_s = INFINITY;
@@ -89,6 +94,7 @@ void guest_remove(struct daemon *d, struct guest *g)
 	int i = (int)(g - d->guests);
 
 	free(g->res_kb);
+	free(g->tick_res_kb);
 	memmove(&d->guests[i], &d->guests[i + 1], (size_t)(d->nguests - i - 1) * sizeof(*g));
 	d->nguests--;
 }
@@ -112,6 +118,90 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now)
 		g->res_total_kb += g->res_kb[i];
 	g->res_valid = true;
 	growth_update(&g->growth, now, (double)g->res_total_kb);
+}
+
+/*
+ * What each node loses to processes that cannot fall back to another node: its free memory
+ * falls, and no guest that has other nodes to go to (two or more in its node set) gains it.
+ * Those are processes bound to the node (numactl --membind), guests on that node alone, and
+ * processes numad does not know, which is the pessimistic reading. Kept as a cumulative
+ * count per node whose rate d->taken estimates; each guest's gain is its own residency
+ * between two ticks, so a guest that joins or leaves the count makes no jump.
+ */
+void guests_track_taken(struct daemon *d, int64_t now)
+{
+	for (int i = 0; i < d->topo.nnodes; i++) {
+		const struct node_info *ni = &d->topo.nodes[i];
+		double free = ni->mem.valid ? (double)node_free_kb(&ni->mem, d->o->policy.count_inactive_file) : -1;
+		double gained = 0;
+
+		if (free < 0) {
+			d->tick_free_kb[i] = -1;
+			continue;
+		}
+		for (int k = 0; k < d->nguests; k++) {
+			const struct guest *g = &d->guests[k];
+			if (g->res_valid && g->tick_res_valid && nodeset_count(&g->nodes) >= 2)
+				gained += (double)g->res_kb[i] - (double)g->tick_res_kb[i];
+		}
+		if (d->tick_free_kb[i] >= 0) {
+			d->taken_kb[i] += d->tick_free_kb[i] - free - gained;
+			growth_update(&d->taken[i], now, d->taken_kb[i]);
+		}
+		d->tick_free_kb[i] = free;
+	}
+	for (int k = 0; k < d->nguests; k++) {
+		struct guest *g = &d->guests[k];
+		g->tick_res_valid = g->res_valid;
+		if (g->res_valid)
+			memcpy(g->tick_res_kb, g->res_kb, (size_t)d->topo.nnodes * sizeof(*g->tick_res_kb));
+	}
+}
+
+void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now)
+{
+	long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	struct proc_stat ps;
+	uint64_t ticks;
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
+	if (g->pid <= 0 || read_file_at(d->o->root, rel, &d->buf, 4096) < 0 ||
+	    proc_stat_parse(d->buf.data, &ps) < 0 || (g->pid_start && ps.starttime != g->pid_start)) {
+		g->cpu_known = false; /* gone, garbled or another process: start over */
+		g->cpu_at_ms = 0;
+		return;
+	}
+	ticks = ps.utime + ps.stime;
+	if (g->cpu_at_ms && now > g->cpu_at_ms && ticks >= g->cpu_ticks) {
+		g->cpu_used = (double)(ticks - g->cpu_ticks) / (double)hz / ((double)(now - g->cpu_at_ms) / 1000.0);
+		g->cpu_known = true;
+	}
+	g->cpu_ticks = ticks;
+	g->cpu_at_ms = now;
+}
+
+/*
+ * The CPUs a guest keeps busy, per node index, for the engine: its vCPUs run on its nodes'
+ * CPUs, so its use is spread over them by their CPU counts. NULL when unknown.
+ */
+static const double *own_load(const struct daemon *d, const struct guest *g, double *own)
+{
+	double cpus = 0;
+
+	if (!g->cpu_known || !(g->cpu_used > 0) || nodeset_empty(&g->nodes))
+		return NULL;
+	for (int i = 0; i < d->topo.nnodes; i++) {
+		own[i] = 0;
+		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
+			cpus += d->topo.nodes[i].ncpus;
+	}
+	if (cpus <= 0)
+		return NULL;
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
+			own[i] = g->cpu_used * d->topo.nodes[i].ncpus / cpus;
+	return own;
 }
 
 /* Free memory above the low watermark on the given nodes, in KiB. */
@@ -278,13 +368,145 @@ static bool bound_and_managed(const struct guest *g)
 	       (g->mode == MODE_STRICT || g->mode == MODE_RESTRICTIVE) && !nodeset_empty(&g->nodes);
 }
 
+/*
+ * Whether an urgent move may go ahead now. Without libvirt nothing can be applied: the move
+ * is decided and logged once, with no burst token taken and no back-off, and decided again
+ * as soon as libvirt is back (virt.c clears awaiting_libvirt on reconnection).
+ */
+static bool urgent_may_act(struct daemon *d, struct guest *g, int64_t now, bool *offline)
+{
+	if (now < g->retry_at_ms)
+		return false;
+	*offline = !d->o->advise_only && !d->paused && !virt_connected(d->virt);
+	if (*offline && g->awaiting_libvirt)
+		return false;
+	if (!*offline && !tb_take(&d->urgent_bucket, 1, now)) {
+		log_debug("urgent move of %s held back by the burst cap", g->name);
+		return false;
+	}
+	return true;
+}
+
+static void urgent_act(struct daemon *d, struct guest *g, const struct nodeset *to, const char *because, bool offline,
+		       int64_t now)
+{
+	char detail[512];
+
+	if (offline) {
+		g->awaiting_libvirt = true;
+		d->failed++;
+		snprintf(detail, sizeof(detail), "%s; no libvirt connection: applied as soon as libvirt is back", because);
+		guest_log_advice(d, g, &g->nodes, to, REASON_URGENT, OUT_TRANSIENT, detail);
+		return;
+	}
+	actuate(d, g, to, REASON_URGENT, because, now);
+}
+
+static void warn_no_room(struct guest *g, int64_t now, const char *what)
+{
+	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
+		return;
+	g->last_warn_ms = now;
+	log_msg(LOG_WARNING, "domain %s %s", g->name, what);
+}
+
+/*
+ * One node of a guest on several nodes can run out while the others have room: a process
+ * bound to that node (numactl --membind, a strict guest) takes it and cannot fall back. The
+ * kernel then OOM-kills the largest process allowed to use the node, and a process without
+ * a bind policy of its own (QEMU under a cgroup nodeset) always is, however much room its
+ * other nodes have. Only room on that node helps, and the guest's own memory there is that
+ * room: the guest is moved off the node, its memory there migrates to its other nodes (the
+ * engine adds nodes when they can't hold it), and the node gets it back.
+ * Moving off migrates the guest's memory there, which costs far more than adding a node,
+ * so it waits until the danger is plain: others have run the node down to within the
+ * margin (--margin) of its low watermark and keep taking it, at CROWD_MIN_KBPS or more
+ * both smoothed over a second and over the last tick (what the node loses beyond what
+ * guests that can go elsewhere gain there, guests_track_taken(): a burst is not a trend,
+ * and a process that has stopped no longer counts), and the guest holds a real share of the node
+ * (CROWD_MIN_SHARE_KB): moving a few pages off helps nobody. A node that others only
+ * pass through on their way to a size it can hold is left alone.
+ */
+#define CROWD_MIN_SHARE_KB (64.0 * 1024)
+#define CROWD_MIN_KBPS (16.0 * 1024)
+
+static void check_crowded_nodes(struct daemon *d, struct guest *g, double remaining, int64_t now)
+{
+	double tte = INFINITY, taken = 0;
+	double margin = d->o->margin_mb * 1024.0, held = 0;
+	struct engine_host host = { &d->topo, d->busy };
+	struct engine_request req = { 0 };
+	struct nodeset crowded, keep;
+	struct engine_result res;
+	char because[256], list[64];
+	double own[NUMAD_MAX_NODES];
+	bool offline;
+
+	if (nodeset_count(&g->nodes) < 2)
+		return; /* one node: the whole-set check is the node check */
+	nodeset_clear(&crowded);
+	keep = g->nodes;
+	for (int n = nodeset_next(&g->nodes, 0); n >= 0; n = nodeset_next(&g->nodes, n + 1)) {
+		int i = topology_index(&d->topo, n);
+		struct nodeset one;
+		double others, h, t;
+
+		if (i < 0 || (double)g->res_kb[i] < CROWD_MIN_SHARE_KB || !d->taken[i].has_rate)
+			continue;
+		/* taking it for a while (smoothed) and still taking it (the last tick) */
+		others = fmin(d->taken[i].rate, d->taken[i].last_rate);
+		if (others < CROWD_MIN_KBPS)
+			continue;
+		nodeset_clear(&one);
+		nodeset_add(&one, n);
+		h = headroom_kb(d, &one);
+		log_debug("%s: node %d: others take %.0f MB/s, %.0f MB free above the low watermark", g->name, n,
+			  others / 1024, h / 1024);
+		if (h >= margin)
+			continue;
+		t = time_to_exhaust(h, others);
+		nodeset_add(&crowded, n);
+		nodeset_del(&keep, n);
+		held += (double)g->res_kb[i];
+		if (t < tte) {
+			tte = t;
+			taken = others;
+		}
+	}
+	if (nodeset_empty(&crowded))
+		return;
+	g->at_risk = true;
+	req.ncpus = g->nvcpus;
+	req.own_busy = own_load(d, g, own);
+	req.mem_mb = (uint64_t)(((double)g->res_total_kb + remaining + margin) / 1024.0);
+	req.resident_kb = g->res_kb;
+	req.must = nodeset_empty(&keep) ? NULL : &keep; /* every node crowded: anywhere else */
+	req.avoid = &crowded;
+	engine_place(&host, &d->o->policy, &req, &res);
+	nodeset_format(&crowded, list, sizeof(list));
+	if (res.status != ENGINE_OK && res.status != ENGINE_KEEP) {
+		char what[512];
+		snprintf(what, sizeof(what), "holds %.0f MB on node(s) %s, which others run out, and no other nodes have "
+			 "room for it", held / 1024, list);
+		warn_no_room(g, now, what);
+		return;
+	}
+	if (!urgent_may_act(d, g, now, &offline))
+		return;
+	snprintf(because, sizeof(because),
+		 "node %s runs out in %.1f s, taken at %.0f MB/s by other processes; the guest's %.0f MB there move off",
+		 list, tte, taken / 1024, held / 1024);
+	urgent_act(d, g, &res.best, because, offline, now);
+}
+
 void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 {
 	double headroom, rate, remaining, need_kb, margin = d->o->margin_mb * 1024.0;
 	struct engine_host host = { &d->topo, d->busy };
 	struct engine_request req = { 0 };
 	struct engine_result res;
-	char because[256], detail[512];
+	double own[NUMAD_MAX_NODES];
+	char because[256];
 	bool offline;
 
 	if (!bound_and_managed(g))
@@ -298,58 +520,41 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 	g->at_risk = g->tte_s < d->o->horizon_s || headroom < remaining + margin;
 	if (!g->at_risk) {
 		g->tte_warned = false; /* a new risk episode will say its time again */
+		if (g->mode == MODE_RESTRICTIVE)
+			check_crowded_nodes(d, g, remaining, now);
 		return;
 	}
 	if (g->mode == MODE_STRICT) {
 		warn_strict(g, now, headroom, remaining);
 		return;
 	}
-	if (now < g->retry_at_ms)
-		return;
-	/*
-	 * Without libvirt nothing can be applied: the extension is decided and logged once,
-	 * with no burst token taken and no back-off, and decided again as soon as libvirt is
-	 * back (virt.c clears awaiting_libvirt on reconnection).
-	 */
-	offline = !d->o->advise_only && !d->paused && !virt_connected(d->virt);
-	if (offline && g->awaiting_libvirt)
-		return;
-	if (!offline && !tb_take(&d->urgent_bucket, 1, now)) {
-		log_debug("urgent extension of %s held back by the burst cap", g->name);
-		return;
-	}
 	need_kb = (double)g->res_total_kb + (remaining > rate * d->o->horizon_s ? remaining : rate * d->o->horizon_s);
 	req.ncpus = g->nvcpus;
+	req.own_busy = own_load(d, g, own);
 	req.mem_mb = (uint64_t)((need_kb + margin) / 1024.0);
 	req.resident_kb = g->res_kb;
 	req.must = &g->nodes;
 	engine_place(&host, &d->o->policy, &req, &res);
 	if (nodeset_equal(&res.best, &g->nodes)) {
-		if (!g->last_warn_ms || now - g->last_warn_ms >= STRICT_WARN_EVERY_MS) {
-			g->last_warn_ms = now;
-			log_msg(LOG_WARNING, "domain %s runs out of memory on its nodes and no other node has room", g->name);
-		}
+		warn_no_room(g, now, "runs out of memory on its nodes and no other node has room");
 		return;
 	}
+	if (!urgent_may_act(d, g, now, &offline))
+		return;
 	if (isfinite(g->tte_s) && g->tte_s < d->o->horizon_s)
 		snprintf(because, sizeof(because), "its nodes run out in %.1f s at %.0f MB/s", g->tte_s, rate / 1024);
 	else
 		snprintf(because, sizeof(because), "%.0f MB still to come, %.0f MB free on its nodes", remaining / 1024,
 			 headroom / 1024);
-	if (offline) {
-		g->awaiting_libvirt = true;
-		d->failed++;
-		snprintf(detail, sizeof(detail), "%s; no libvirt connection: applied as soon as libvirt is back", because);
-		guest_log_advice(d, g, &g->nodes, &res.best, REASON_URGENT, OUT_TRANSIENT, detail);
-		return;
-	}
-	actuate(d, g, &res.best, REASON_URGENT, because, now);
+	urgent_act(d, g, &res.best, because, offline, now);
 }
 
-/* The request consolidation makes for a guest. */
-static void consolidation_request(const struct daemon *d, const struct guest *g, struct engine_request *req)
+/* The request consolidation makes for a guest; own holds a node's worth of doubles. */
+static void consolidation_request(const struct daemon *d, const struct guest *g, struct engine_request *req,
+				  double *own)
 {
 	memset(req, 0, sizeof(*req));
+	req->own_busy = own_load(d, g, own);
 	req->ncpus = g->nvcpus;
 	/* numad 0.5 knows only what a process holds; numad also knows what the guest was given. */
 	if (d->o->numad05_timing || g->mem_kb < g->res_total_kb)
@@ -365,8 +570,9 @@ int guest_explain(struct daemon *d, const struct guest *g, struct engine_result 
 {
 	struct engine_host host = { &d->topo, d->busy };
 	struct engine_request req;
+	double own[NUMAD_MAX_NODES];
 
-	consolidation_request(d, g, &req);
+	consolidation_request(d, g, &req, own);
 	if (engine_place(&host, &d->o->policy, &req, res) < 0)
 		return -1;
 	if (nodeset_empty(&g->nodes) || engine_score_set(&host, &d->o->policy, &req, &g->nodes, current) < 0)
@@ -382,6 +588,7 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 	struct engine_score cur;
 	double moving_kb = 0;
 	int64_t interval = (int64_t)d->o->guest_interval_s * 1000;
+	double own[NUMAD_MAX_NODES];
 	char because[256];
 
 	if (!bound_and_managed(g) || g->mode != MODE_RESTRICTIVE || now < g->retry_at_ms)
@@ -390,7 +597,7 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 		return false; /* nothing to apply it with; the next scan after reconnection decides again */
 	if (g->last_move_ms && now - g->last_move_ms < interval)
 		return false;
-	consolidation_request(d, g, &req);
+	consolidation_request(d, g, &req, own);
 	engine_place(&host, &d->o->policy, &req, &res);
 	if (res.status != ENGINE_OK || nodeset_equal(&res.best, &g->nodes))
 		return false;

@@ -147,6 +147,12 @@ struct guest {
 	uint64_t res_total_kb;
 	bool res_valid;
 	struct growth growth;
+	uint64_t *tick_res_kb;    /* per node index: res_kb at the last fast tick */
+	bool tick_res_valid;
+	uint64_t cpu_ticks;       /* utime+stime of its process at cpu_at_ms */
+	int64_t cpu_at_ms;        /* 0: no sample yet */
+	double cpu_used;          /* CPUs it kept busy between the last two full scans */
+	bool cpu_known;
 	double tte_s;             /* time until its nodes run out, INFINITY when not growing */
 	bool at_risk;
 	int64_t last_move_ms;
@@ -180,6 +186,9 @@ struct daemon {
 	int cs_cur;
 	struct zone_wm *wm;         /* per node index, watermarks read on the full scan */
 	struct growth *node_free;   /* per node index: free memory trend */
+	double *tick_free_kb;       /* per node index: free memory at the last fast tick, < 0 when unknown */
+	double *taken_kb;           /* per node index: memory taken by processes that cannot fall back, cumulative */
+	struct growth *taken;       /* per node index: the rate of taken_kb */
 	struct guest *guests;
 	int nguests, capguests;
 	struct virt *virt;
@@ -237,6 +246,10 @@ struct guest *guest_add(struct daemon *d, const char *uuid);
 void guest_remove(struct daemon *d, struct guest *g);
 /* Read a guest's residency from its cgroup (fast tier) and update its growth estimate. */
 void guest_sample(struct daemon *d, struct guest *g, int64_t now);
+/* Read a guest's CPU use from its process's utime+stime (full scan). */
+void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now);
+/* After every guest's sample of a fast tick: what processes that cannot fall back take of each node. */
+void guests_track_taken(struct daemon *d, int64_t now);
 /* Urgent check for one guest, from the fast tier. */
 void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now);
 /* Consolidation decision for one guest, from the full scan. Returns true when it moved. */

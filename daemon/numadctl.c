@@ -198,7 +198,7 @@ static int print_guests(struct json_object *guests, bool wide)
 		printf("no guests\n");
 		return 0;
 	}
-	table_init(&t, wide ? "DOMAIN UUID >PID >VCPUS >MEM_MB MODE MANAGED NODES >RESIDENT_MB >LOCAL% BY_NODE_MB "
+	table_init(&t, wide ? "DOMAIN UUID >PID >VCPUS >CPU_USED >MEM_MB MODE MANAGED NODES >RESIDENT_MB >LOCAL% BY_NODE_MB "
 			      "RUNS_OUT_IN LAST_ADVICE"
 			    : "DOMAIN >PID MODE MANAGED NODES >RESIDENT_MB >LOCAL% BY_NODE_MB RUNS_OUT_IN LAST_ADVICE");
 	for (size_t i = 0; i < n; i++) {
@@ -211,6 +211,10 @@ static int print_guests(struct json_object *guests, bool wide)
 			cell(&t, "%s", str(g, "uuid"));
 			cell(&t, "%s", str(g, "pid"));
 			cell(&t, "%s", str(g, "vcpus"));
+			if (member(g, "cpu_used"))
+				cell(&t, "%.2f", num(g, "cpu_used"));
+			else
+				cell(&t, "-");
 			cell(&t, "%s", str(g, "mem_mb"));
 		} else {
 			cell(&t, "%s", str(g, "pid"));

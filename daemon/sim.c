@@ -43,6 +43,7 @@ struct sim_event {
 	char nodes[256];
 	int node;
 	double per_min, life_s, cpu;   /* procs */
+	bool oom;                      /* hog: bound and cannot wait; a failed allocation OOM-kills */
 	int line;
 };
 
@@ -68,6 +69,7 @@ struct sim_guest {
 	struct nodeset final_nodes;
 	struct nodeset last_nodes;   /* live nodeset at the previous step */
 	int64_t started_ms;
+	double cpu;                  /* CPUs its QEMU keeps busy */
 	bool risk_open;              /* the true time to exhaustion is under the horizon */
 	int64_t risk_t0;
 	struct nodeset risk_nodes;
@@ -80,6 +82,7 @@ struct sim {
 	struct topology topo;
 	virConnectPtr conn;
 	double *total_kb, *base_kb, *hog_kb, *hog_target_kb, *hog_rate, *min_kb;
+	bool *hog_oom;        /* per node index: the hog there OOM-kills when it cannot allocate */
 	struct sim_guest guests[SIM_MAX_GUESTS];
 	int nguests;
 	struct sim_event *ev;
@@ -108,6 +111,9 @@ struct sim {
 	int next_proc_pid;
 	unsigned long procs_started, procs_ended;
 	double *churn_node_kb;       /* per node index: memory those processes hold */
+	double *cpu_busy_s;          /* per CPU id: seconds busy, for /proc/stat (only once a guest has cpu=) */
+	double cpu_elapsed_s;
+	bool cpu_model;
 	struct buf buf;
 };
 
@@ -196,6 +202,12 @@ static int scenario_kv(struct sim_event *e, const char *k, const char *v)
 		if (end == v || *end || x < 0 || !isfinite(x))
 			return -1;
 		*(!strcmp(k, "per_min") ? &e->per_min : !strcmp(k, "life") ? &e->life_s : &e->cpu) = x;
+		return 0;
+	}
+	if (!strcmp(k, "oom")) {
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			return -1;
+		e->oom = *v == '1';
 		return 0;
 	}
 	if (!strcmp(k, "nodes")) {
@@ -478,6 +490,9 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	s->next_pid += 64;
 	g->vcpus = e->vcpus;
 	g->mode = e->mode;
+	g->cpu = e->cpu;
+	if (g->cpu > 0)
+		s->cpu_model = true;
 	g->cap_kb = e->mem_kb + SIM_QEMU_OVERHEAD_KB;
 	g->want_kb = (e->touch_kb > 0 ? e->touch_kb : e->mem_kb) + SIM_QEMU_OVERHEAD_KB;
 	g->held_kb = calloc((size_t)s->topo.nnodes, sizeof(double));
@@ -493,7 +508,8 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 		e->mem_kb / 1024, mode_xml(g->mode), nodes);
 }
 
-static void kill_guest(struct sim *s, struct sim_guest *g, bool oom)
+/* End a guest; oom says why the OOM killer took it (NULL: a normal stop). */
+static void kill_guest(struct sim *s, struct sim_guest *g, const char *oom)
 {
 	virDomainPtr dom = virDomainLookupByUUIDString(s->conn, g->uuid);
 	char rel[512];
@@ -505,7 +521,7 @@ static void kill_guest(struct sim *s, struct sim_guest *g, bool oom)
 		virDomainFree(dom);
 	}
 	g->alive = false;
-	g->oom = oom;
+	g->oom = oom != NULL;
 	memset(g->held_kb, 0, (size_t)s->topo.nnodes * sizeof(double));
 	/* The process leaves /proc as it does on a real host, so that long runs keep a /proc of their live size. */
 	snprintf(rel, sizeof(rel), "%s/proc/%d", s->root, g->pid);
@@ -516,8 +532,8 @@ static void kill_guest(struct sim *s, struct sim_guest *g, bool oom)
 		s->ooms++;
 		s->d->ooms++;
 		nodeset_format(&g->final_nodes, nodes, sizeof(nodes));
-		log_msg(LOG_WARNING, "simulator: Out of memory: Killed process %d (qemu-system-x86) of domain %s: "
-				     "it needed more than nodes (%s) could give", g->pid, g->name, nodes);
+		log_msg(LOG_WARNING, "simulator: Out of memory: Killed process %d (qemu-system-x86) of domain %s "
+				     "(nodes %s): %s", g->pid, g->name, nodes, oom);
 	}
 }
 
@@ -687,7 +703,7 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 			log_msg(LOG_WARNING, "simulator: safety: %s OOM-killed while a node outside its nodeset had "
 					     "%.0f MB free", g->name, want / 1024);
 		}
-		kill_guest(s, g, true);
+		kill_guest(s, g, "it needed more than its nodes could give");
 		return;
 	}
 	held = 0;
@@ -730,16 +746,15 @@ static void write_proc(struct sim *s, struct sim_proc *p)
 	p->cpu_at_ms = s->now;
 }
 
-/* The kernel's tick counter moves: rewrite utime (field 14) of a busy process's stat. */
-static void bump_ticks(struct sim *s, struct sim_proc *p)
+/* The kernel's tick counter moves: rewrite utime (field 14) of a process's stat. */
+static void write_utime(struct sim *s, int pid, unsigned long long ticks)
 {
 	char rel[64], text[4096];
 	const char *after, *f;
 	int field = 2;
 	size_t head;
 
-	snprintf(rel, sizeof(rel), "proc/%d/stat", p->pid);
-	p->cpu_at_ms = s->now;
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
 	if (read_file_at(s->root, rel, &s->buf, sizeof(text) - 64) < 0 || !(after = strrchr(s->buf.data, ')')))
 		return;
 	/* the blank after the comm starts field 3 (state); utime is field 14 */
@@ -749,9 +764,60 @@ static void bump_ticks(struct sim *s, struct sim_proc *p)
 	if (field != 14 || !*f)
 		return;
 	head = (size_t)(f - s->buf.data);
-	snprintf(text, sizeof(text), "%.*s%llu%s", (int)head, s->buf.data, proc_ticks(s, p, s->now), f + strcspn(f, " "));
+	snprintf(text, sizeof(text), "%.*s%llu%s", (int)head, s->buf.data, ticks, f + strcspn(f, " "));
 	if (fixture_write(s->root, rel, text) < 0)
 		log_warn("simulator: cannot write %s", rel);
+}
+
+static void bump_ticks(struct sim *s, struct sim_proc *p)
+{
+	p->cpu_at_ms = s->now;
+	write_utime(s, p->pid, proc_ticks(s, p, s->now));
+}
+
+/*
+ * Guests with cpu= keep that many CPUs of their live nodes busy, spread evenly (at most
+ * each CPU whole): their process's utime grows, and so do those CPUs' busy ticks in
+ * /proc/stat, both rewritten every step from the first such guest on (before, /proc/stat
+ * stays as the fixture wrote it: an idle host).
+ */
+static void step_cpu(struct sim *s, double dt_s)
+{
+	long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	size_t cap, len = 0;
+	char *out;
+
+	if (!s->cpu_model)
+		return;
+	s->cpu_elapsed_s += dt_s;
+	for (int k = 0; k < s->nguests; k++) {
+		struct sim_guest *g = &s->guests[k];
+		int ncpu = 0;
+
+		if (!g->alive || g->cpu <= 0 || nodeset_empty(&g->last_nodes))
+			continue;
+		for (int i = 0; i < s->topo.nnodes; i++)
+			if (nodeset_has(&g->last_nodes, s->topo.nodes[i].id))
+				ncpu += s->topo.nodes[i].ncpus;
+		for (int i = 0; i < s->topo.nnodes && ncpu > 0; i++)
+			if (nodeset_has(&g->last_nodes, s->topo.nodes[i].id))
+				for (int c = 0; c < s->topo.nodes[i].ncpus; c++)
+					s->cpu_busy_s[s->topo.nodes[i].cpus[c]] += fmin(1.0, g->cpu / ncpu) * dt_s;
+		write_utime(s, g->pid, (unsigned long long)(g->cpu * (double)(s->now - g->started_ms) / 1000.0 * hz));
+	}
+	cap = (size_t)(s->topo.max_cpu + 1) * 96 + 1;
+	if (!(out = malloc(cap)))
+		return;
+	out[0] = '\0';
+	for (int c = 0; c <= s->topo.max_cpu; c++) {
+		unsigned long long busy = (unsigned long long)(s->cpu_busy_s[c] * (double)hz),
+				   all = (unsigned long long)(s->cpu_elapsed_s * (double)hz) + 1000;
+		len += (size_t)snprintf(out + len, cap - len, "cpu%d %llu 0 0 %llu 0 0 0 0 0 0\n", c, busy + 100,
+					all > busy ? all - busy : 0);
+	}
+	if (fixture_write(s->root, "proc/stat", out) < 0)
+		log_warn("simulator: cannot write proc/stat");
+	free(out);
 }
 
 /* The next node with memory after index i (i itself when it is the only one). */
@@ -844,7 +910,7 @@ static void run_event(struct sim *s, const struct sim_event *e)
 		break;
 	case EV_STOP:
 		if ((g = find_guest(s, e->name)))
-			kill_guest(s, g, false);
+			kill_guest(s, g, NULL);
 		break;
 	case EV_HOG:
 	case EV_FREE:
@@ -857,8 +923,11 @@ static void run_event(struct sim *s, const struct sim_event *e)
 		if (s->hog_target_kb[i] < 0)
 			s->hog_target_kb[i] = 0;
 		s->hog_rate[i] = e->rate_kbps > 0 ? e->rate_kbps : 1e12;
-		log_msg(LOG_INFO, "simulator: %s %.0f MB on node %d", e->kind == EV_HOG ? "a process takes" : "freed",
-			e->size_kb / 1024, e->node);
+		if (e->kind == EV_HOG)
+			s->hog_oom[i] = e->oom;
+		log_msg(LOG_INFO, "simulator: %s %.0f MB on node %d%s", e->kind == EV_HOG ? "a process takes" : "freed",
+			e->size_kb / 1024, e->node,
+			e->kind == EV_HOG && e->oom ? ", bound to it and exempt from the OOM killer" : "");
 		break;
 	case EV_PROCS:
 		s->churn_per_min = e->per_min;
@@ -875,6 +944,51 @@ static void run_event(struct sim *s, const struct sim_event *e)
 	}
 }
 
+/*
+ * A hog with oom=1 is bound to its node (numactl --membind) and exempt from the OOM killer
+ * (oom_score_adj -1000, as the lab's memtester). When its node has nothing left above the
+ * min watermark, the kernel's OOM killer (constraint MEMORY_POLICY) takes the largest
+ * process that may use the node: every process without a bind policy of its own may, and
+ * a guest bound by its cgroup nodeset has none, so the largest guest dies wherever its
+ * memory is. Counted as unsafe when numad could have made the room: a restrictive guest
+ * whose share of that node fitted on other nodes.
+ */
+static void oom_for_hog(struct sim *s, int i)
+{
+	struct sim_guest *victim = NULL;
+	double most = 0;
+	char why[160];
+
+	for (int k = 0; k < s->nguests; k++) {
+		struct sim_guest *g = &s->guests[k];
+		double held = 0;
+
+		if (!g->alive)
+			continue;
+		for (int j = 0; j < s->topo.nnodes; j++)
+			held += g->held_kb[j];
+		if (held > most) {
+			most = held;
+			victim = g;
+		}
+	}
+	if (!victim)
+		return;
+	if (victim->mode == MODE_RESTRICTIVE && victim->held_kb[i] >= 64.0 * 1024) {
+		struct nodeset here;
+		nodeset_clear(&here);
+		nodeset_add(&here, s->topo.nodes[i].id);
+		if (room_elsewhere(s, &here, victim->held_kb[i])) {
+			s->oom_with_room++;
+			log_msg(LOG_WARNING, "simulator: safety: %s OOM-killed for node %d while its %.0f MB there fitted "
+					     "on other nodes", victim->name, s->topo.nodes[i].id, victim->held_kb[i] / 1024);
+		}
+	}
+	snprintf(why, sizeof(why), "the largest process, for an allocation bound to node %d (%.0f MB of it there)",
+		 s->topo.nodes[i].id, victim->held_kb[i] / 1024);
+	kill_guest(s, victim, why);
+}
+
 /* Hogs allocate toward their target (as far as free memory lets them) or release at once. */
 static void step_hogs(struct sim *s, double dt_s)
 {
@@ -886,6 +1000,10 @@ static void step_hogs(struct sim *s, double dt_s)
 		} else if (diff > 0) {
 			double room = node_free(s, i) - s->min_kb[i];
 			double take = diff < step ? diff : step;
+			if (take > room && s->hog_oom[i]) {
+				oom_for_hog(s, i);
+				room = node_free(s, i) - s->min_kb[i];
+			}
 			if (take > room)
 				take = room > 0 ? room : 0;
 			s->hog_kb[i] += take;
@@ -910,6 +1028,7 @@ void sim_step(struct sim *s, int64_t now)
 	for (int i = 0; i < s->nguests; i++)
 		if (s->guests[i].alive)
 			step_guest(s, &s->guests[i], dt_s);
+	step_cpu(s, dt_s);
 	write_meminfo(s);
 	if (s->end_ms >= 0 && now >= s->end_ms)
 		s->done = true;
@@ -963,8 +1082,10 @@ static int init_nodes(struct sim *s)
 	int n = s->topo.nnodes;
 
 	s->total_kb = calloc((size_t)n * 7, sizeof(double));
+	s->hog_oom = calloc((size_t)n, sizeof(*s->hog_oom));
+	s->cpu_busy_s = calloc((size_t)(s->topo.max_cpu + 2), sizeof(double));
 	wm = calloc((size_t)n, sizeof(*wm));
-	if (!s->total_kb || !wm) {
+	if (!s->total_kb || !s->hog_oom || !s->cpu_busy_s || !wm) {
 		free(wm);
 		return -1;
 	}
@@ -1085,7 +1206,7 @@ void sim_destroy(struct sim *s)
 		summary(s);
 	for (int i = 0; i < s->nguests; i++) {
 		if (s->guests[i].alive)
-			kill_guest(s, &s->guests[i], false);
+			kill_guest(s, &s->guests[i], NULL);
 		free(s->guests[i].held_kb);
 	}
 	free(s->procs);
@@ -1096,6 +1217,8 @@ void sim_destroy(struct sim *s)
 		virConnectClose(s->conn);
 	topology_free(&s->topo);
 	free(s->total_kb);
+	free(s->hog_oom);
+	free(s->cpu_busy_s);
 	free(s->topo_text);
 	free(s->latency_ms);
 	free(s->ev);

@@ -390,6 +390,7 @@ struct scenario {
 	int nstart;
 	char stop[32][64];
 	int nstop;
+	int bound_node;    /* the node of a hog line with oom=1 (bound, cannot wait), -1 when none */
 };
 
 /* "12G", "512M", "2048" (MB) -> MB. */
@@ -408,6 +409,7 @@ static void read_scenario(const char *file, struct scenario *s)
 	char path[PATH_MAX], *text, *line, *save = NULL;
 
 	memset(s, 0, sizeof(*s));
+	s->bound_node = -1;
 	snprintf(path, sizeof(path), "%s/%s", SCEN_DIR, file);
 	text = must_slurp(path);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -434,6 +436,17 @@ static void read_scenario(const char *file, struct scenario *s)
 							s->start[k].until_mb = size_mb(tok + 6);
 					break;
 				}
+		} else if (strcmp(verb, "hog") == 0) {
+			int node = -1;
+			bool bound = false;
+			while ((tok = strtok_r(NULL, " \t", &save2))) {
+				if (strncmp(tok, "node=", 5) == 0)
+					node = atoi(tok + 5);
+				else if (strcmp(tok, "oom=1") == 0)
+					bound = true;
+			}
+			if (bound)
+				s->bound_node = node;
 		} else if (strcmp(verb, "stop") == 0 && s->nstop < 32 && (name = strtok_r(NULL, " \t", &save2))) {
 			snprintf(s->stop[s->nstop++], sizeof(s->stop[0]), "%s", name);
 		}
@@ -962,6 +975,57 @@ static void check_outage(struct sim_result *r)
 	check_widened_urgent(r);
 }
 
+/*
+ * spread.scn: vm1 spans two nodes and a process bound to one of them (the scenario's
+ * oom=1 hog) runs it out. vm1 lives because an urgent move took it off that node in time:
+ * an "Advising ... move from nodes (A) to nodes (B)" whose A holds the crowded node and
+ * B does not, applied as an urgent move; vm1 ends running, on nodes without it.
+ */
+static void check_moved_off(struct sim_result *r)
+{
+	int x = r->scen.bound_node;
+	struct row row;
+
+	assert_true(x >= 0);
+	for (int i = 0; i < r->log.n; i++) {
+		struct advice a;
+		if (!parse_advice(r->log.line[i], &a) || a.pid <= 0)
+			continue;
+		if ((a.from & (1ULL << x)) && !(a.to & (1ULL << x)) && a.to &&
+		    is_outcome(&r->log, i + 1, "Applied through libvirt:", "vm1") &&
+		    strstr(r->log.line[i + 1], "urgent move")) {
+			must_row(r->run.out, "vm1", &row);
+			assert_string_equal(row.fate, "running");
+			if (nodes_of(row.nodes) & (1ULL << x))
+				fail_msg("vm1 ends on nodes %s, which hold the crowded node %d again", row.nodes, x);
+			return;
+		}
+	}
+	dump_log(&r->log);
+	fail_msg("no urgent move of vm1 off node %d (from a set holding it to one without it), applied", x);
+}
+
+/*
+ * ownload.scn: vm1 keeps 8 of its node's 10 CPUs busy itself and fits the node's memory.
+ * Counted as competition, its own load would leave its node 0.5 idle CPUs at the 85%
+ * target and push it onto a pair; counted as its own, the node holds it. numad must not
+ * advise it anywhere: vm1 ends running on its start nodes.
+ */
+static void check_stays(struct sim_result *r)
+{
+	const struct scen_start *g = scen_guest(&r->scen, "vm1");
+	struct row row;
+
+	if (count_guest_advice(&r->log, 0, 0) != 0) {
+		dump_log(&r->log);
+		fail_msg("numad advised a move of vm1, which fits its node and only its own load keeps the CPUs busy");
+	}
+	must_row(r->run.out, "vm1", &row);
+	assert_string_equal(row.fate, "running");
+	if (nodes_of(row.nodes) != nodes_of(g->nodes))
+		fail_msg("vm1 ends on nodes %s, want %s", row.nodes, g->nodes);
+}
+
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
 #define FAST_TIER_ONLY "-i", "60:60"
 
@@ -990,6 +1054,16 @@ static struct sim_case sim_cases[] = {
 	  SPEED_IN_TIME, 0, 0, check_transient },
 	{ "permanent:1: given up on, never advised again", "crowded.scn", { NULL }, "NUMAD_INJECT_FAULT=permanent:1",
 	  SPEED_QUICK, 0, LONG_MAX, check_permanent },
+	{ "spread: vm1 moved off the node a bound process runs out, in time", "spread.scn", { NULL }, NULL,
+	  SPEED_IN_TIME, 0, 0, check_moved_off },
+	{ "spread, fast tier only: the urgent move saves vm1", "spread.scn", { FAST_TIER_ONLY, NULL }, NULL,
+	  SPEED_IN_TIME, 0, 0, check_moved_off },
+	{ "spread, advise-only: the bound allocation OOM-kills vm1", "spread.scn", { "--advise-only", NULL }, NULL,
+	  SPEED_QUICK, 1, 1, check_vm1_killed },
+	{ "spread, numad 0.5 timing: the baseline dies", "spread.scn", { "--numad05-timing", NULL }, NULL,
+	  SPEED_QUICK, 1, 1, check_vm1_killed },
+	{ "ownload: a guest's own CPU load does not push it off its node", "ownload.scn", { NULL }, NULL, SPEED_IN_TIME,
+	  0, 0, check_stays },
 	{ "disconnect:2:50: an urgent extension decided while libvirt is away is applied once it is back", "outage.scn",
 	  { FAST_TIER_ONLY, NULL }, "NUMAD_INJECT_FAULT=disconnect:2:50", SPEED_IN_TIME, 0, 0, check_outage },
 };
