@@ -223,7 +223,7 @@ static int count_vcpus(const char *root, int pid, struct buf *b)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		snprintf(rel, sizeof(rel), "proc/%d/task/%.20s/comm", pid, de->d_name);
-		if (read_file_at(root, rel, b, 256) == 0 && comm_is_vcpu(b->data))
+		if (read_attr_at(root, rel, b, 256) == 0 && comm_is_vcpu(b->data))
 			n++;
 	}
 	closedir(d);
@@ -237,7 +237,7 @@ static void read_cgroup(const char *root, int pid, struct proc_info *pi, struct 
 
 	pi->cgroup[0] = '\0';
 	snprintf(rel, sizeof(rel), "proc/%d/cgroup", pid);
-	if (read_file_at(root, rel, b, 1 << 16) < 0)
+	if (read_attr_at(root, rel, b, 1 << 16) < 0)
 		return;
 	for (line = b->data; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		if (strncmp(line, "0::", 3) == 0) {
@@ -259,7 +259,7 @@ int proc_read(const char *root, int pid, const struct topology *t, const struct 
 	memset(pi, 0, sizeof(*pi));
 	pi->nvcpus = -1;
 	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
-	if (read_file_at(root, rel, b, 4096) < 0) {
+	if (read_attr_at(root, rel, b, 4096) < 0) {
 		errno = ESRCH;
 		return -1;
 	}

@@ -138,7 +138,7 @@ static int read_node_mem(const char *root, int id, struct node_mem *m, struct bu
 	char rel[128];
 
 	snprintf(rel, sizeof(rel), NODE_DIR "/node%d/meminfo", id);
-	if (read_file_at(root, rel, b, 1 << 16) < 0 || node_meminfo_parse(b->data, m) < 0) {
+	if (read_attr_at(root, rel, b, 1 << 16) < 0 || node_meminfo_parse(b->data, m) < 0) {
 		m->valid = false;
 		return -1;
 	}

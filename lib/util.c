@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ static int buf_reserve(struct buf *b, size_t need)
 	return 0;
 }
 
-int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
+static int read_at(const char *root, const char *rel, struct buf *b, size_t max, bool whole_at_once)
 {
 	char path[4096];
 	int fd, saved;
@@ -68,6 +69,7 @@ int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
 		return -1;
 	for (;;) {
 		ssize_t n;
+		size_t want;
 
 		if (b->len + 1 >= b->cap) {
 			if (b->cap >= max + 1)
@@ -75,7 +77,8 @@ int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
 			if (buf_reserve(b, b->cap * 2) < 0)
 				goto fail;
 		}
-		n = read(fd, b->data + b->len, (b->cap - 1 < max ? b->cap - 1 : max) - b->len);
+		want = (b->cap - 1 < max ? b->cap - 1 : max) - b->len;
+		n = read(fd, b->data + b->len, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -84,7 +87,7 @@ int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
 		if (n == 0)
 			break;
 		b->len += (size_t)n;
-		if (b->len >= max)
+		if (b->len >= max || (whole_at_once && (size_t)n < want))
 			break;
 	}
 	close(fd);
@@ -96,6 +99,16 @@ fail:
 	b->data[b->len] = '\0';
 	errno = saved;
 	return -1;
+}
+
+int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
+{
+	return read_at(root, rel, b, max, false);
+}
+
+int read_attr_at(const char *root, const char *rel, struct buf *b, size_t max)
+{
+	return read_at(root, rel, b, max, true);
 }
 
 int parse_u64(const char **p, uint64_t *out)

@@ -23,6 +23,16 @@ void buf_free(struct buf *b);
  */
 int read_file_at(const char *root, const char *rel, struct buf *b, size_t max);
 
+/*
+ * read_file_at for a file the kernel writes whole at every read: a sysfs attribute, or a
+ * proc file of one record such as /proc/PID/stat, /proc/PID/cgroup or /proc/PID/task/T/comm
+ * (and any regular file). A read that returns less than it asked for is the end, so the
+ * read that would only find the end is not made: one system call fewer per file, which
+ * counts in a scan of every process. Not for files of many records (/proc/zoneinfo,
+ * numa_maps): the kernel may return one part at a time there.
+ */
+int read_attr_at(const char *root, const char *rel, struct buf *b, size_t max);
+
 /* Join root and rel into out ("/" root gives "/rel"). Returns -1 when it does not fit. */
 int path_join(char *out, size_t outlen, const char *root, const char *rel);
 
