@@ -186,8 +186,8 @@ void procs_scan(struct daemon *d, int64_t now)
 	 * mmap_lock, only for a process that passed every cheap test. QEMU processes, which are
 	 * the largest on a KVM host and never managed this way, are never walked here.
 	 */
-	struct proc_scan_opts cheap = { .min_rss_kb = d->o->ninclude ? 0 : SIGNIFICANT_KB };
-	struct proc_scan_opts deep = { .residency = true };
+	struct proc_scan_opts cheap = { .min_rss_kb = d->o->ninclude ? 0 : SIGNIFICANT_KB, .no_cgroup = true };
+	struct proc_scan_opts deep = { .residency = true, .no_cgroup = true };
 	struct proc_scan_stats st;
 	struct buf b = { 0 };
 	long hz = sysconf(_SC_CLK_TCK);

@@ -273,7 +273,8 @@ int proc_read(const char *root, int pid, const struct topology *t, const struct 
 		return 1;
 	if (o->vcpus && pi->is_qemu)
 		pi->nvcpus = count_vcpus(root, pid, b);
-	read_cgroup(root, pid, pi, b);
+	if (!o->no_cgroup)
+		read_cgroup(root, pid, pi, b);
 	if (!o->residency)
 		return 0;
 	snprintf(rel, sizeof(rel), "proc/%d/numa_maps", pid);

@@ -100,6 +100,7 @@ struct proc_scan_opts {
 	uint64_t min_rss_kb;     /* skip smaller processes (after reading stat) */
 	bool residency;          /* walk numa_maps (expensive: takes mmap_lock) */
 	bool vcpus;              /* count vCPU threads of QEMU processes */
+	bool no_cgroup;          /* leave cgroup empty: /proc/PID/cgroup is not read */
 };
 
 struct proc_scan_stats {
