@@ -160,8 +160,17 @@ static void schedule_full(struct daemon *d)
 	evtimer_add(d->full_ev, &tv);
 }
 
+/*
+ * Watermarks change only when an administrator sets vm.min_free_kbytes or
+ * vm.watermark_scale_factor, or memory is hot-plugged, while /proc/zoneinfo is large (every
+ * zone of every node, and each CPU's page lists in each zone) and the kernel takes every
+ * zone's lock to print it: it is read at the start and then once a minute, not on every scan.
+ */
+#define WATERMARK_PERIOD_MS 60000
+
 static void read_watermarks(struct daemon *d)
 {
+	d->wm_read_ms = daemon_now(d);
 	if (read_file_at(d->o->root, "proc/zoneinfo", &d->buf, 1 << 22) < 0 ||
 	    zoneinfo_parse(d->buf.data, &d->topo, d->wm) < 0)
 		log_debug("%s: no usable proc/zoneinfo; watermarks count as zero", __func__);
@@ -181,7 +190,8 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 		cpustat_node_busy(&d->topo, prev->ncpu ? prev : NULL, cur, d->busy);
 		d->cs_cur = !d->cs_cur;
 	}
-	read_watermarks(d);
+	if (now - d->wm_read_ms >= WATERMARK_PERIOD_MS)
+		read_watermarks(d);
 	if (d->virt)
 		virt_refresh(d->virt);
 	scan_processes(d, now);

@@ -185,6 +185,7 @@ struct daemon {
 	struct cpustat cs[2];
 	int cs_cur;
 	struct zone_wm *wm;         /* per node index, watermarks read on the full scan */
+	int64_t wm_read_ms;         /* daemon time of the last /proc/zoneinfo read */
 	struct growth *node_free;   /* per node index: free memory trend */
 	double *tick_free_kb;       /* per node index: free memory at the last fast tick, < 0 when unknown */
 	double *taken_kb;           /* per node index: memory taken by processes that cannot fall back, cumulative */
