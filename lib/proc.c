@@ -251,6 +251,15 @@ static void read_cgroup(const char *root, int pid, struct proc_info *pi, struct 
 	}
 }
 
+static uint64_t page_kb(void)
+{
+	static uint64_t kb;
+
+	if (!kb)
+		kb = (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
+	return kb;
+}
+
 int proc_read(const char *root, int pid, const struct topology *t, const struct proc_scan_opts *o,
 	      struct proc_info *pi, struct buf *b)
 {
@@ -258,6 +267,21 @@ int proc_read(const char *root, int pid, const struct topology *t, const struct 
 
 	memset(pi, 0, sizeof(*pi));
 	pi->nvcpus = -1;
+	/*
+	 * With a size threshold, /proc/PID/statm says first whether the process is big enough:
+	 * the kernel makes it from two memory counters, while /proc/PID/stat walks every thread
+	 * for the CPU times. Most processes are small, so a scan reads stat only for the few
+	 * that pass. Where statm can't be read, stat decides as before.
+	 */
+	if (o->min_rss_kb) {
+		uint64_t size, resident;
+		const char *p;
+
+		snprintf(rel, sizeof(rel), "proc/%d/statm", pid);
+		if (read_attr_at(root, rel, b, 256) == 0 && (p = b->data, parse_u64(&p, &size) == 0) &&
+		    parse_u64(&p, &resident) == 0 && resident * page_kb() < o->min_rss_kb)
+			return 1;
+	}
 	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
 	if (read_attr_at(root, rel, b, 4096) < 0) {
 		errno = ESRCH;
@@ -268,7 +292,7 @@ int proc_read(const char *root, int pid, const struct topology *t, const struct 
 		return -1;
 	}
 	pi->is_qemu = comm_is_qemu(pi->st.comm);
-	pi->rss_kb = pi->st.rss_pages * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024);
+	pi->rss_kb = pi->st.rss_pages * page_kb();
 	if ((o->qemu_only && !pi->is_qemu) || pi->rss_kb < o->min_rss_kb || pi->st.state == 'Z')
 		return 1;
 	if (o->vcpus && pi->is_qemu)

@@ -97,7 +97,7 @@ struct proc_info {
 
 struct proc_scan_opts {
 	bool qemu_only;          /* skip processes that are not QEMU */
-	uint64_t min_rss_kb;     /* skip smaller processes (after reading stat) */
+	uint64_t min_rss_kb;     /* skip smaller processes (by statm where readable, else stat) */
 	bool residency;          /* walk numa_maps (expensive: takes mmap_lock) */
 	bool vcpus;              /* count vCPU threads of QEMU processes */
 	bool no_cgroup;          /* leave cgroup empty: /proc/PID/cgroup is not read */

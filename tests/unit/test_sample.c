@@ -267,6 +267,63 @@ static void test_proc_read_table(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/*
+ * With min_rss_kb, /proc/PID/statm decides first where it can be read; stat decides where it
+ * can't, and for what passes. Process 2000 has 64 MB in stat; statm is written here to say
+ * otherwise, so that which file decided shows.
+ */
+static void test_proc_read_statm_table(void **state)
+{
+	long pk = sysconf(_SC_PAGESIZE) / 1024;
+	char small[64], big[64], bigger[64];
+	const struct {
+		const char *what;
+		const char *statm;     /* NULL: no statm file */
+		struct proc_scan_opts o;
+		int ret;
+	} cases[] = {
+		{ "statm under the threshold: skipped without stat", small, { .min_rss_kb = 1 * MB }, 1 },
+		{ "statm at the threshold: stat read, kept", big, { .min_rss_kb = 64 * MB }, 0 },
+		{ "statm over the threshold but stat under it: skipped", bigger, { .min_rss_kb = 64 * MB + 1 }, 1 },
+		{ "garbled statm: stat decides, kept", "x y\n", { .min_rss_kb = 1 * MB }, 0 },
+		{ "empty statm: stat decides, skipped", "", { .min_rss_kb = 64 * MB + 1 }, 1 },
+		{ "no statm: stat decides, kept", NULL, { .min_rss_kb = 64 * MB }, 0 },
+		{ "no threshold: statm not consulted", small, { 0 }, 0 },
+		{ "no_cgroup: kept with no cgroup", big, { .min_rss_kb = 1 * MB, .no_cgroup = true }, 0 },
+	};
+	struct topology t;
+	char *root = build_host(NULL, &t);
+	struct buf b = { 0 };
+	int nfail = 0;
+	(void)state;
+
+	snprintf(small, sizeof(small), "%llu 1 0 1 0 1 0\n", (ull)(64 * MB / (ull)pk));
+	snprintf(big, sizeof(big), "%llu %llu 0 1 0 1 0\n", (ull)(64 * MB / (ull)pk), (ull)(64 * MB / (ull)pk));
+	snprintf(bigger, sizeof(bigger), "%llu %llu 0 1 0 1 0\n", (ull)(128 * MB / (ull)pk), (ull)(128 * MB / (ull)pk));
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const char *what = cases[c].what;
+		struct proc_info pi;
+		int r;
+
+		if (cases[c].statm)
+			assert_int_equal(fixture_write(root, "proc/2000/statm", cases[c].statm), 0);
+		else
+			rm_rel(root, "proc/2000/statm");
+		r = proc_read(root, 2000, &t, &cases[c].o, &pi, &b);
+		CHECK(what, r == cases[c].ret, "proc_read returned %d, want %d", r, cases[c].ret);
+		if (r == 0) {
+			CHECK(what, strcmp(pi.st.comm, "a (b) c") == 0, "comm \"%s\"", pi.st.comm);
+			CHECK(what, pi.rss_kb == 64 * MB, "rss %llu KiB", (ull)pi.rss_kb);
+			CHECK(what, strcmp(pi.cgroup, cases[c].o.no_cgroup ? "" : "/") == 0, "cgroup \"%s\"", pi.cgroup);
+			proc_info_free(&pi);
+		}
+	}
+	buf_free(&b);
+	topology_free(&t);
+	drop_root(root);
+	assert_int_equal(nfail, 0);
+}
+
 /* ---------------------------------------------------------------- proc_scan with filters */
 
 #define MAXP 16
@@ -578,6 +635,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_read_table),
+		cmocka_unit_test(test_proc_read_statm_table),
 		cmocka_unit_test(test_proc_scan_filters_table),
 		cmocka_unit_test(test_proc_scan_damaged_table),
 		cmocka_unit_test(test_proc_read_damaged_table),
