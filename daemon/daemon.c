@@ -52,13 +52,31 @@ static void notify_status(struct daemon *d)
 		   d->nguests, managed, risk, d->advices, d->paused ? ", paused" : "");
 }
 
+/*
+ * The fast tier ticks every --fast-interval while there is a guest to protect: the urgent
+ * path acts on what it samples. With no guest nothing acts within the second, so it ticks
+ * once a second (node free memory stays fresh for status, -w through the daemon and the
+ * next scan) and spares three wake-ups and node meminfo reads of four. A guest that appears
+ * brings the short period back at the next tick, within a second.
+ */
+static void fast_period(struct daemon *d)
+{
+	int want = d->nguests > 0 || d->o->fast_ms >= 1000 ? d->o->fast_ms : 1000;
+	struct timeval tv;
+
+	if (want == d->fast_period_ms)
+		return;
+	d->fast_period_ms = want;
+	tv = real_tv(d, want);
+	event_add(d->fast_ev, &tv);
+}
+
 static void fast_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	int64_t t0 = now_ms(), now = daemon_now(d);
 
 	(void)fd;
-	(void)what;
 	d->fast_ticks++;
 	if (topology_sample_mem(d->o->root, &d->topo) > 0)
 		log_debug("%s: some node meminfo could not be read this tick", __func__);
@@ -73,6 +91,8 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 		guest_check_urgent(d, &d->guests[i], now);
 	d->last_fast_ms = (double)(now_ms() - t0);
 	sd_notify(0, "WATCHDOG=1");
+	if (what & EV_TIMEOUT) /* the timer's own tick, not a PSI wake-up or a numad 0.5-timed scan */
+		fast_period(d);
 }
 
 /*
@@ -399,6 +419,7 @@ static int setup_events(struct daemon *d)
 	if (!d->fast_ev || !d->full_ev)
 		return -1;
 	if (!d->o->numad05_timing && d->o->fast_ms > 0) {
+		d->fast_period_ms = d->o->fast_ms;
 		tv = real_tv(d, d->o->fast_ms);
 		event_add(d->fast_ev, &tv);
 	}

@@ -186,6 +186,7 @@ struct daemon {
 	int cs_cur;
 	struct zone_wm *wm;         /* per node index, watermarks read on the full scan */
 	int64_t wm_read_ms;         /* daemon time of the last /proc/zoneinfo read */
+	int fast_period_ms;         /* the fast timer's period now: fast_ms, or 1000 with no guest */
 	struct growth *node_free;   /* per node index: free memory trend */
 	double *tick_free_kb;       /* per node index: free memory at the last fast tick, < 0 when unknown */
 	double *taken_kb;           /* per node index: memory taken by processes that cannot fall back, cumulative */
