@@ -597,6 +597,8 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 		return false; /* nothing to apply it with; the next scan after reconnection decides again */
 	if (g->last_move_ms && now - g->last_move_ms < interval)
 		return false;
+	if (g->cpu_at_ms && !g->cpu_known)
+		return false; /* its own CPU use is not measured yet (one sample): the next scan decides */
 	consolidation_request(d, g, &req, own);
 	engine_place(&host, &d->o->policy, &req, &res);
 	if (res.status != ENGINE_OK || nodeset_equal(&res.best, &g->nodes))
