@@ -37,7 +37,7 @@ gen() { # rate events -> scenario
 
 echo "# Reaction on the simulated DL980 ($(date -u +%F), $(nproc) CPUs, speed ${speed}x)"
 echo
-echo "| fill rate | daemon | events | p50 ms | p99 ms | max ms | min headroom MB | widened ahead | OOM kills |"
+echo "| fill rate | daemon | events | p50 ms | p99 ms | max ms | min headroom MB | moves outside a risk | OOM kills |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for rate in "${rates[@]}"; do
 	gen "$rate" "$events" > "$work/s.scn"

@@ -369,7 +369,11 @@ s3() {
 		echo "Minimum headroom is derived from the same ground truth: the crossing leaves 2 s x rate on the"
 		echo "guest's nodes and the fill goes on at that rate, so the slowest reaction L leaves (2 s - L) x rate;"
 		echo "0 where a guest was OOM-killed. \"numad05\" is this daemon with \`--numad05-timing\` (15 s scans, one"
-		echo "move per scan, 300 s per process, no fast tier). Load average at the start: $load0."
+		echo "move per scan, 300 s per process, no fast tier). \"Moves outside a risk\" are nodeset changes while"
+		echo "the guest's nodes as a whole were not about to run out: a widening ahead of the horizon, or, after"
+		echo "an extension, the move off the guest's first node once the filling process has run that node down"
+		echo "to the margin (numad cannot tell a process bound to the node, whose failed allocation would"
+		echo "OOM-kill the guest, from one that would fall back). Load average at the start: $load0."
 		echo
 		cat "$work/reaction.md"
 		echo
