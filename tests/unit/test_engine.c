@@ -1751,6 +1751,18 @@ static const struct bad_case bad_cases[] = {
 	{ .what = "no topology at all", .ncpus = 2, .no_topology = true },
 };
 
+/* The lab's DL980 VM: 8 nodes of one CPU and 1006 MB (900 free), SLIT 12 within a pair, 19 across. */
+static void lab_dl980(struct host *h, struct topology *t, struct engine_host *eh, struct engine_policy *p)
+{
+	for (int id = 0; id < 8; id++)
+		host_add(h, id, 1, 1006, 900);
+	host_slit_groups(h, 2, 12, 19);
+	host_to_topology(h, t);
+	engine_policy_default(p);
+	eh->topo = t;
+	eh->cpu_busy = h->busy_known ? h->busy : NULL;
+}
+
 /*
  * The lab's DL980 case: one CPU and 1 GiB per node, SLIT 12 within a pair. A 1-vCPU guest
  * of 330 MB runs on node 6 and keeps its CPU 90% busy. By the header's model, with its own
@@ -1774,16 +1786,10 @@ static void test_own_load_keeps_guest(void **state)
 	char b1[64];
 
 	(void)state;
-	for (int id = 0; id < 8; id++)
-		host_add(h, id, 1, 1006, 900);
-	host_slit_groups(h, 2, 12, 19);
 	h->busy_known = true;
 	h->busy[6] = 0.9;
 	res[6] = 330 * 1024;
-	host_to_topology(h, &t);
-	engine_policy_default(&p);
-	eh.topo = &t;
-	eh.cpu_busy = h->busy;
+	lab_dl980(h, &t, &eh, &p);
 	{
 		struct engine_request rq = { .ncpus = 1, .mem_mb = 330 + 256, .resident_kb = res, .current = &cur };
 
@@ -1815,15 +1821,9 @@ static void test_avoid_moves_off(void **state)
 	char b1[64];
 
 	(void)state;
-	for (int id = 0; id < 8; id++)
-		host_add(h, id, 1, 1006, 900);
-	host_slit_groups(h, 2, 12, 19);
 	res[6] = 28 * 1024;
 	res[7] = 263 * 1024;
-	host_to_topology(h, &t);
-	engine_policy_default(&p);
-	eh.topo = &t;
-	eh.cpu_busy = NULL;
+	lab_dl980(h, &t, &eh, &p);
 	{
 		/* 330 MB + 256 MB margin: node 6 offers 900 - 151 + 28 = 777 MB, enough alone */
 		struct engine_request rq = { .ncpus = 1, .mem_mb = 586, .resident_kb = res, .current = &cur,
