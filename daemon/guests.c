@@ -166,7 +166,7 @@ void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now)
 	char rel[64];
 
 	snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
-	if (g->pid <= 0 || read_file_at(d->o->root, rel, &d->buf, 4096) < 0 ||
+	if (g->pid <= 0 || read_attr_at(d->o->root, rel, &d->buf, 4096) < 0 ||
 	    proc_stat_parse(d->buf.data, &ps) < 0 || (g->pid_start && ps.starttime != g->pid_start)) {
 		g->cpu_known = false; /* gone, garbled or another process: start over */
 		g->cpu_at_ms = 0;
