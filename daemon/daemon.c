@@ -165,9 +165,7 @@ static void scan_processes(struct daemon *d, int64_t now)
 			g->res_valid = false;
 		} else if (pi.have_residency) {
 			memcpy(g->res_kb, pi.res_kb, (size_t)d->topo.nnodes * sizeof(*g->res_kb));
-			g->res_total_kb = pi.res.total_kb;
-			g->res_valid = true;
-			growth_update(&g->growth, now, (double)g->res_total_kb);
+			guest_residency_updated(d, g, now);
 		}
 		proc_info_free(&pi);
 	}
@@ -474,6 +472,7 @@ static void teardown(struct daemon *d)
 	for (int i = 0; i < d->nguests; i++) {
 		free(d->guests[i].res_kb);
 		free(d->guests[i].tick_res_kb);
+		free(d->guests[i].gain);
 	}
 	free(d->guests);
 	proc_list_free(&d->numad_style);

@@ -76,10 +76,25 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 	memset(g, 0, sizeof(*g));
 	g->res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->res_kb));
 	g->tick_res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->tick_res_kb));
-	if (!g->res_kb || !g->tick_res_kb) {
+	g->gain = calloc((size_t)d->topo.nnodes, sizeof(*g->gain));
+	if (!g->res_kb || !g->tick_res_kb || !g->gain) {
 		free(g->res_kb);
 		free(g->tick_res_kb);
+		free(g->gain);
 		return NULL;
+	}
+	for (int i = 0; i < d->topo.nnodes; i++) {
+		growth_init(&g->gain[i], 1.0);
+		/*
+		 * A guest that starts while numad runs touches its memory before libvirt says it
+		 * runs, so the node's free memory trend has already seen the drop: its residency
+		 * starts from nothing at the node's last sample, smoothed as that trend is, so that
+		 * its own first touch is not counted as someone else taking the node.
+		 */
+		if (d->node_free && d->node_free[i].primed) {
+			g->gain[i].primed = g->gain[i].has_rate = true;
+			g->gain[i].last_ms = d->node_free[i].last_ms;
+		}
 	}
 	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
 	g->mode = MODE_UNKNOWN;
@@ -95,6 +110,7 @@ void guest_remove(struct daemon *d, struct guest *g)
 
 	free(g->res_kb);
 	free(g->tick_res_kb);
+	free(g->gain);
 	memmove(&d->guests[i], &d->guests[i + 1], (size_t)(d->nguests - i - 1) * sizeof(*g));
 	d->nguests--;
 }
@@ -113,9 +129,16 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now)
 		return;
 	}
 	g->cgroup_version = version;
+	guest_residency_updated(d, g, now);
+}
+
+void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now)
+{
 	g->res_total_kb = 0;
-	for (int i = 0; i < d->topo.nnodes; i++)
+	for (int i = 0; i < d->topo.nnodes; i++) {
 		g->res_total_kb += g->res_kb[i];
+		growth_update(&g->gain[i], now, (double)g->res_kb[i]);
+	}
 	g->res_valid = true;
 	growth_update(&g->growth, now, (double)g->res_total_kb);
 }
@@ -179,61 +202,6 @@ void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now)
 	}
 	g->cpu_ticks = ticks;
 	g->cpu_at_ms = now;
-}
-
-/*
- * The CPUs a guest keeps busy, per node index, for the engine: its vCPUs run on its nodes'
- * CPUs, so its use is spread over them by their CPU counts. NULL when unknown.
- */
-static const double *own_load(const struct daemon *d, const struct guest *g, double *own)
-{
-	double cpus = 0;
-
-	if (!g->cpu_known || !(g->cpu_used > 0) || nodeset_empty(&g->nodes))
-		return NULL;
-	for (int i = 0; i < d->topo.nnodes; i++) {
-		own[i] = 0;
-		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
-			cpus += d->topo.nodes[i].ncpus;
-	}
-	if (cpus <= 0)
-		return NULL;
-	for (int i = 0; i < d->topo.nnodes; i++)
-		if (nodeset_has(&g->nodes, d->topo.nodes[i].id))
-			own[i] = g->cpu_used * d->topo.nodes[i].ncpus / cpus;
-	return own;
-}
-
-/* Free memory above the low watermark on the given nodes, in KiB. */
-static double headroom_kb(const struct daemon *d, const struct nodeset *nodes)
-{
-	double sum = 0;
-
-	for (int n = nodeset_next(nodes, 0); n >= 0; n = nodeset_next(nodes, n + 1)) {
-		int i = topology_index(&d->topo, n);
-		double f, low;
-
-		if (i < 0)
-			continue;
-		f = (double)node_free_kb(&d->topo.nodes[i].mem, d->o->policy.count_inactive_file);
-		low = (double)d->wm[i].low_pages * 4.0;
-		if (f > low)
-			sum += f - low;
-	}
-	return sum;
-}
-
-/* How fast the given nodes lose free memory (KiB/s), whoever takes it. */
-static double decline_kbps(const struct daemon *d, const struct nodeset *nodes)
-{
-	double sum = 0;
-
-	for (int n = nodeset_next(nodes, 0); n >= 0; n = nodeset_next(nodes, n + 1)) {
-		int i = topology_index(&d->topo, n);
-		if (i >= 0 && d->node_free[i].has_rate && d->node_free[i].rate < 0)
-			sum += -d->node_free[i].rate;
-	}
-	return sum;
 }
 
 static void record_history(struct daemon *d, const struct guest *g, const char *from, const char *to, enum reason why,
@@ -361,13 +329,6 @@ static void warn_strict(struct guest *g, int64_t now, double headroom, double re
 		g->name, g->pid, nodes, isfinite(g->tte_s) ? "soon" : "when it grows", headroom / 1024, remaining / 1024);
 }
 
-/* Managed, healthy and in a mode whose memory is bound to its nodes. */
-static bool bound_and_managed(const struct guest *g)
-{
-	return g->managed && !g->permanent_failure && g->res_valid &&
-	       (g->mode == MODE_STRICT || g->mode == MODE_RESTRICTIVE) && !nodeset_empty(&g->nodes);
-}
-
 /*
  * Whether an urgent move may go ahead now. Without libvirt nothing can be applied: the move
  * is decided and logged once, with no burst token taken and no back-off, and decided again
@@ -410,169 +371,108 @@ static void warn_no_room(struct guest *g, int64_t now, const char *what)
 	log_msg(LOG_WARNING, "domain %s %s", g->name, what);
 }
 
-/*
- * One node of a guest on several nodes can run out while the others have room: a process
- * bound to that node (numactl --membind, a strict guest) takes it and cannot fall back. The
- * kernel then OOM-kills the largest process allowed to use the node, and a process without
- * a bind policy of its own (QEMU under a cgroup nodeset) always is, however much room its
- * other nodes have. Only room on that node helps, and the guest's own memory there is that
- * room: the guest is moved off the node, its memory there migrates to its other nodes (the
- * engine adds nodes when they can't hold it), and the node gets it back.
- * Moving off migrates the guest's memory there, which costs far more than adding a node,
- * so it waits until the danger is plain: others have run the node down to within the
- * margin (--margin) of its low watermark and keep taking it, at CROWD_MIN_KBPS or more
- * both smoothed over a second and over the last tick (what the node loses beyond what
- * guests that can go elsewhere gain there, guests_track_taken(): a burst is not a trend,
- * and a process that has stopped no longer counts), and the guest holds a real share of the node
- * (CROWD_MIN_SHARE_KB): moving a few pages off helps nobody. A node that others only
- * pass through on their way to a size it can hold is left alone.
- */
-#define CROWD_MIN_SHARE_KB (64.0 * 1024)
-#define CROWD_MIN_KBPS (16.0 * 1024)
 
-static void check_crowded_nodes(struct daemon *d, struct guest *g, double remaining, int64_t now)
+/* ---- the rules of lib/decide.h, fed from the daemon's samples ---- */
+
+static void host_view(const struct daemon *d, struct decide_host *h)
 {
-	double tte = INFINITY, taken = 0;
-	double margin = d->o->margin_mb * 1024.0, held = 0;
-	struct engine_host host = { &d->topo, d->busy };
-	struct engine_request req = { 0 };
-	struct nodeset crowded, keep;
-	struct engine_result res;
-	char because[256], list[64];
-	double own[NUMAD_MAX_NODES];
-	bool offline;
+	h->topo = &d->topo;
+	h->busy = d->busy;
+	h->wm = d->wm;
+	h->node_free = d->node_free;
+	h->taken = d->taken;
+	h->count_inactive_file = d->o->policy.count_inactive_file;
+}
 
-	if (nodeset_count(&g->nodes) < 2)
-		return; /* one node: the whole-set check is the node check */
-	nodeset_clear(&crowded);
-	keep = g->nodes;
-	for (int n = nodeset_next(&g->nodes, 0); n >= 0; n = nodeset_next(&g->nodes, n + 1)) {
-		int i = topology_index(&d->topo, n);
-		struct nodeset one;
-		double others, h, t;
+static void guest_view(const struct guest *g, struct decide_guest *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = g->name;
+	v->mode = g->mode;
+	v->nodes = &g->nodes;
+	v->nvcpus = g->nvcpus;
+	v->mem_kb = g->mem_kb;
+	v->res_kb = g->res_valid ? g->res_kb : NULL;
+	v->res_total_kb = g->res_total_kb;
+	v->growth = &g->growth;
+	v->gain = g->gain;
+	v->cpu_used = g->cpu_used;
+	v->cpu_known = g->cpu_known;
+	v->cpu_pending = g->cpu_at_ms && !g->cpu_known;
+	v->last_move_ms = g->last_move_ms;
+	v->prev_nodes = &g->prev_nodes;
+}
 
-		if (i < 0 || (double)g->res_kb[i] < CROWD_MIN_SHARE_KB || !d->taken[i].has_rate)
-			continue;
-		/* taking it for a while (smoothed) and still taking it (the last tick) */
-		others = fmin(d->taken[i].rate, d->taken[i].last_rate);
-		if (others < CROWD_MIN_KBPS)
-			continue;
-		nodeset_clear(&one);
-		nodeset_add(&one, n);
-		h = headroom_kb(d, &one);
-		log_debug("%s: node %d: others take %.0f MB/s, %.0f MB free above the low watermark", g->name, n,
-			  others / 1024, h / 1024);
-		if (h >= margin)
-			continue;
-		t = time_to_exhaust(h, others);
-		nodeset_add(&crowded, n);
-		nodeset_del(&keep, n);
-		held += (double)g->res_kb[i];
-		if (t < tte) {
-			tte = t;
-			taken = others;
-		}
-	}
-	if (nodeset_empty(&crowded))
-		return;
-	g->at_risk = true;
-	req.ncpus = g->nvcpus;
-	req.own_busy = own_load(d, g, own);
-	req.mem_mb = (uint64_t)(((double)g->res_total_kb + remaining + margin) / 1024.0);
-	req.resident_kb = g->res_kb;
-	req.must = nodeset_empty(&keep) ? NULL : &keep; /* every node crowded: anywhere else */
-	req.avoid = &crowded;
-	engine_place(&host, &d->o->policy, &req, &res);
-	nodeset_format(&crowded, list, sizeof(list));
-	if (res.status != ENGINE_OK && res.status != ENGINE_KEEP) {
-		char what[512];
-		snprintf(what, sizeof(what), "holds %.0f MB on node(s) %s, which others run out, and no other nodes have "
-			 "room for it", held / 1024, list);
-		warn_no_room(g, now, what);
-		return;
-	}
-	if (!urgent_may_act(d, g, now, &offline))
-		return;
-	snprintf(because, sizeof(because),
-		 "node %s runs out in %.1f s, taken at %.0f MB/s by other processes; the guest's %.0f MB there move off",
-		 list, tte, taken / 1024, held / 1024);
-	urgent_act(d, g, &res.best, because, offline, now);
+static void policy_view(const struct daemon *d, struct decide_policy *p)
+{
+	p->engine = &d->o->policy;
+	p->horizon_s = d->o->horizon_s;
+	p->margin_kb = d->o->margin_mb * 1024.0;
+	p->guest_interval_ms = (int64_t)d->o->guest_interval_s * 1000;
+	p->flap_window_ms = FLAP_WINDOW_MS;
+	p->resident_only = d->o->numad05_timing;
+}
+
+/* Managed and healthy: the rules may act on it. */
+static bool managed(const struct guest *g)
+{
+	return g->managed && !g->permanent_failure && g->res_valid;
 }
 
 void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 {
-	double headroom, rate, remaining, need_kb, margin = d->o->margin_mb * 1024.0;
-	struct engine_host host = { &d->topo, d->busy };
-	struct engine_request req = { 0 };
-	struct engine_result res;
-	double own[NUMAD_MAX_NODES];
-	char because[256];
+	struct decide_host h;
+	struct decide_guest v;
+	struct decide_policy p;
+	struct risk risk;
+	struct move m;
+	enum verdict verdict;
 	bool offline;
 
-	if (!bound_and_managed(g))
+	if (!managed(g))
 		return;
-	headroom = headroom_kb(d, &g->nodes);
-	rate = g->growth.has_rate ? g->growth.rate : 0;
-	if (decline_kbps(d, &g->nodes) > rate)
-		rate = decline_kbps(d, &g->nodes);
-	g->tte_s = time_to_exhaust(headroom, rate);
-	remaining = g->mem_kb > g->res_total_kb ? (double)(g->mem_kb - g->res_total_kb) : 0;
-	g->at_risk = g->tte_s < d->o->horizon_s || headroom < remaining + margin;
-	if (!g->at_risk) {
+	host_view(d, &h);
+	guest_view(g, &v);
+	policy_view(d, &p);
+	verdict = decide_urgent(&h, &v, &p, &risk, &m);
+	g->tte_s = risk.tte_s;
+	g->at_risk = risk.at_risk;
+	if (!risk.at_risk) {
 		g->tte_warned = false; /* a new risk episode will say its time again */
-		if (g->mode == MODE_RESTRICTIVE)
-			check_crowded_nodes(d, g, remaining, now);
+		verdict = decide_crowded(&h, &v, &p, &m);
+		if (verdict == DECIDE_NONE)
+			return;
+		g->at_risk = true;
+	}
+	switch (verdict) {
+	case DECIDE_WARN_STRICT:
+		warn_strict(g, now, risk.headroom_kb, risk.remaining_kb);
+		return;
+	case DECIDE_NO_ROOM:
+		warn_no_room(g, now, risk.at_risk ? "runs out of memory on its nodes and no other node has room" : m.because);
+		return;
+	case DECIDE_MOVE:
+		if (urgent_may_act(d, g, now, &offline))
+			urgent_act(d, g, &m.to, m.because, offline, now);
+		return;
+	default:
 		return;
 	}
-	if (g->mode == MODE_STRICT) {
-		warn_strict(g, now, headroom, remaining);
-		return;
-	}
-	need_kb = (double)g->res_total_kb + (remaining > rate * d->o->horizon_s ? remaining : rate * d->o->horizon_s);
-	req.ncpus = g->nvcpus;
-	req.own_busy = own_load(d, g, own);
-	req.mem_mb = (uint64_t)((need_kb + margin) / 1024.0);
-	req.resident_kb = g->res_kb;
-	req.must = &g->nodes;
-	engine_place(&host, &d->o->policy, &req, &res);
-	if (nodeset_equal(&res.best, &g->nodes)) {
-		warn_no_room(g, now, "runs out of memory on its nodes and no other node has room");
-		return;
-	}
-	if (!urgent_may_act(d, g, now, &offline))
-		return;
-	if (isfinite(g->tte_s) && g->tte_s < d->o->horizon_s)
-		snprintf(because, sizeof(because), "its nodes run out in %.1f s at %.0f MB/s", g->tte_s, rate / 1024);
-	else
-		snprintf(because, sizeof(because), "%.0f MB still to come, %.0f MB free on its nodes", remaining / 1024,
-			 headroom / 1024);
-	urgent_act(d, g, &res.best, because, offline, now);
-}
-
-/* The request consolidation makes for a guest; own holds a node's worth of doubles. */
-static void consolidation_request(const struct daemon *d, const struct guest *g, struct engine_request *req,
-				  double *own)
-{
-	memset(req, 0, sizeof(*req));
-	req->own_busy = own_load(d, g, own);
-	req->ncpus = g->nvcpus;
-	/* numad 0.5 knows only what a process holds; numad also knows what the guest was given. */
-	if (d->o->numad05_timing || g->mem_kb < g->res_total_kb)
-		req->mem_mb = g->res_total_kb / 1024;
-	else
-		req->mem_mb = g->mem_kb / 1024;
-	req->mem_mb += (uint64_t)d->o->margin_mb;
-	req->resident_kb = g->res_valid ? g->res_kb : NULL;
-	req->current = nodeset_empty(&g->nodes) ? NULL : &g->nodes;
 }
 
 int guest_explain(struct daemon *d, const struct guest *g, struct engine_result *res, struct engine_score *current)
 {
 	struct engine_host host = { &d->topo, d->busy };
 	struct engine_request req;
+	struct decide_host h;
+	struct decide_guest v;
+	struct decide_policy p;
 	double own[NUMAD_MAX_NODES];
 
-	consolidation_request(d, g, &req, own);
+	host_view(d, &h);
+	guest_view(g, &v);
+	policy_view(d, &p);
+	decide_consolidation_request(&h, &v, &p, &req, own);
 	if (engine_place(&host, &d->o->policy, &req, res) < 0)
 		return -1;
 	if (nodeset_empty(&g->nodes) || engine_score_set(&host, &d->o->policy, &req, &g->nodes, current) < 0)
@@ -582,43 +482,23 @@ int guest_explain(struct daemon *d, const struct guest *g, struct engine_result 
 
 bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 {
-	struct engine_host host = { &d->topo, d->busy };
-	struct engine_request req;
-	struct engine_result res;
-	struct engine_score cur;
-	double moving_kb = 0;
-	int64_t interval = (int64_t)d->o->guest_interval_s * 1000;
-	double own[NUMAD_MAX_NODES];
-	char because[256];
+	struct decide_host h;
+	struct decide_guest v;
+	struct decide_policy p;
+	struct move m;
 
-	if (!bound_and_managed(g) || g->mode != MODE_RESTRICTIVE || now < g->retry_at_ms)
+	if (!managed(g) || now < g->retry_at_ms)
 		return false;
 	if (!d->o->advise_only && !d->paused && !virt_connected(d->virt))
 		return false; /* nothing to apply it with; the next scan after reconnection decides again */
-	if (g->last_move_ms && now - g->last_move_ms < interval)
+	host_view(d, &h);
+	guest_view(g, &v);
+	policy_view(d, &p);
+	if (decide_consolidate(&h, &v, &p, now, &m) != DECIDE_MOVE)
 		return false;
-	if (g->cpu_at_ms && !g->cpu_known)
-		return false; /* its own CPU use is not measured yet (one sample): the next scan decides */
-	consolidation_request(d, g, &req, own);
-	engine_place(&host, &d->o->policy, &req, &res);
-	if (res.status != ENGINE_OK || nodeset_equal(&res.best, &g->nodes))
-		return false;
-	if (nodeset_equal(&res.best, &g->prev_nodes) && now - g->last_move_ms < FLAP_WINDOW_MS) {
-		log_debug("not moving %s back to where it was within %d s", g->name, FLAP_WINDOW_MS / 1000);
-		return false;
-	}
-	for (int i = 0; i < d->topo.nnodes; i++)
-		if (!nodeset_has(&res.best, d->topo.nodes[i].id))
-			moving_kb += (double)g->res_kb[i];
-	if (!tb_take(&d->migrate_bucket, moving_kb / 1024.0, now)) {
+	if (!tb_take(&d->migrate_bucket, m.migrate_kb / 1024.0, now)) {
 		log_debug("consolidation of %s waits for the migration budget", g->name);
 		return false;
 	}
-	if (engine_score_set(&host, &d->o->policy, &req, &g->nodes, &cur) == 0 && !cur.fits)
-		snprintf(because, sizeof(because), "its nodes no longer hold %llu MB within %d%% use; %.0f MB to migrate",
-			 (unsigned long long)req.mem_mb, d->o->policy.target_util, moving_kb / 1024);
-	else
-		snprintf(because, sizeof(because), "score %.3f -> %.3f, %.0f MB to migrate", cur.total,
-			 res.best_score.total, moving_kb / 1024);
-	return actuate(d, g, &res.best, REASON_CONSOLIDATE, because, now) == OUT_APPLIED;
+	return actuate(d, g, &m.to, REASON_CONSOLIDATE, m.because, now) == OUT_APPLIED;
 }

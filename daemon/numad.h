@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "decide.h"
 #include "engine.h"
 #include "nodeset.h"
 #include "pace.h"
@@ -87,14 +88,6 @@ int advise_compute(const struct topology *t, const double *busy, const struct en
 
 /* ---- the daemon ---- */
 
-enum guest_mode {
-	MODE_UNKNOWN = -1,
-	MODE_STRICT = 0,       /* values of virDomainNumatuneMemMode */
-	MODE_PREFERRED = 1,
-	MODE_INTERLEAVE = 2,
-	MODE_RESTRICTIVE = 3,
-};
-
 enum outcome {
 	OUT_NONE,
 	OUT_APPLIED,      /* libvirt took the new nodeset (and pins) */
@@ -103,13 +96,6 @@ enum outcome {
 	OUT_TRANSIENT,    /* failed, will retry */
 	OUT_PERMANENT,    /* failed for good: the guest is no longer managed */
 	OUT_REFUSED,      /* numad would not: strict mode, no room, rate limit */
-};
-
-enum reason {
-	REASON_START,
-	REASON_URGENT,
-	REASON_CONSOLIDATE,
-	REASON_COUNT
 };
 
 #define OUTCOME_COUNT (OUT_REFUSED + 1)
@@ -147,6 +133,7 @@ struct guest {
 	uint64_t res_total_kb;
 	bool res_valid;
 	struct growth growth;
+	struct growth *gain;      /* per node index: trend of res_kb */
 	uint64_t *tick_res_kb;    /* per node index: res_kb at the last fast tick */
 	bool tick_res_valid;
 	uint64_t cpu_ticks;       /* utime+stime of its process at cpu_at_ms */
@@ -248,6 +235,8 @@ struct guest *guest_add(struct daemon *d, const char *uuid);
 void guest_remove(struct daemon *d, struct guest *g);
 /* Read a guest's residency from its cgroup (fast tier) and update its growth estimate. */
 void guest_sample(struct daemon *d, struct guest *g, int64_t now);
+/* After res_kb changed: its total, and the trends of both. */
+void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now);
 /* Read a guest's CPU use from its process's utime+stime (full scan). */
 void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now);
 /* After every guest's sample of a fast tick: what processes that cannot fall back take of each node. */
