@@ -1026,6 +1026,57 @@ static void check_stays(struct sim_result *r)
 		fail_msg("vm1 ends on nodes %s, want %s", row.nodes, g->nodes);
 }
 
+/*
+ * firsttouch.scn: vm1 touches all 8 GB it was given at start, on a node with room for it.
+ * That is not runaway growth: numad must advise no move at all, and vm1 ends running on
+ * the one node it started on.
+ */
+static void check_first_touch(struct sim_result *r)
+{
+	struct row row;
+
+	if (count_guest_advice(&r->log, 0, 0) != 0) {
+		dump_log(&r->log);
+		fail_msg("numad advised a move of vm1, whose node holds all it will ever touch");
+	}
+	must_row(r->run.out, "vm1", &row);
+	assert_string_equal(row.fate, "running");
+	if (popcount64(nodes_of(row.nodes)) != 1)
+		fail_msg("vm1 ends on nodes %s, want the one node it started on", row.nodes);
+}
+
+/*
+ * moveoff.scn: vm1 on nodes 0-1 is moved off node 0, which a bound process runs out, and
+ * only once: exactly one decision for vm1, from a set holding node 0 to one without it,
+ * and vm1 ends running there. Its own pages arriving on the new node must not send it
+ * back.
+ */
+static void check_moved_off_once(struct sim_result *r)
+{
+	int x = r->scen.bound_node, first = -1;
+	struct advice a, move = { 0 };
+	struct row row;
+
+	assert_true(x >= 0);
+	for (int i = 0; i < r->log.n; i++)
+		if (parse_advice(r->log.line[i], &a) && a.pid > 0 && first < 0) {
+			first = i;
+			move = a;
+		}
+	if (first < 0 || !(move.from & (1ULL << x)) || (move.to & (1ULL << x)) || !move.to) {
+		dump_log(&r->log);
+		fail_msg("vm1's first decision (line %d) is not a move from a set with node %d to one without it", first, x);
+	}
+	if (count_guest_advice(&r->log, first + 1, move.pid) != 0) {
+		dump_log(&r->log);
+		fail_msg("vm1 was moved again after it left node %d", x);
+	}
+	must_row(r->run.out, "vm1", &row);
+	assert_string_equal(row.fate, "running");
+	if (nodes_of(row.nodes) != move.to)
+		fail_msg("vm1 ends on nodes %s, not where its one move took it: '%s'", row.nodes, r->log.line[first]);
+}
+
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
 #define FAST_TIER_ONLY "-i", "60:60"
 
@@ -1064,6 +1115,10 @@ static struct sim_case sim_cases[] = {
 	  SPEED_QUICK, 1, 1, check_vm1_killed },
 	{ "ownload: a guest's own CPU load does not push it off its node", "ownload.scn", { NULL }, NULL, SPEED_IN_TIME,
 	  0, 0, check_stays },
+	{ "firsttouch: a guest's first touch of its own memory is not runaway growth", "firsttouch.scn", { NULL }, NULL,
+	  SPEED_IN_TIME, 0, 0, check_first_touch },
+	{ "moveoff: moved off a crowded node once, to a node that holds it", "moveoff.scn", { FAST_TIER_ONLY, NULL }, NULL,
+	  SPEED_IN_TIME, 0, 0, check_moved_off_once },
 	{ "disconnect:2:50: an urgent extension decided while libvirt is away is applied once it is back", "outage.scn",
 	  { FAST_TIER_ONLY, NULL }, "NUMAD_INJECT_FAULT=disconnect:2:50", SPEED_IN_TIME, 0, 0, check_outage },
 };
