@@ -85,7 +85,7 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 			growth_update(&d->node_free[i], now,
 				      (double)node_free_kb(&d->topo.nodes[i].mem, d->o->policy.count_inactive_file));
 	for (int i = 0; i < d->nguests; i++)
-		guest_sample(d, &d->guests[i], now);
+		guest_sample(d, &d->guests[i], now, true);
 	guests_track_taken(d, now);
 	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
 		guest_check_urgent(d, &d->guests[i], now);
@@ -165,7 +165,7 @@ static void scan_processes(struct daemon *d, int64_t now)
 			g->res_valid = false;
 		} else if (pi.have_residency) {
 			memcpy(g->res_kb, pi.res_kb, (size_t)d->topo.nnodes * sizeof(*g->res_kb));
-			guest_residency_updated(d, g, now);
+			guest_residency_updated(d, g, now, true);
 		}
 		proc_info_free(&pi);
 	}
@@ -176,6 +176,16 @@ static void schedule_full(struct daemon *d)
 	struct timeval tv = real_tv(d, d->full_interval_s * 1000.0);
 
 	evtimer_add(d->full_ev, &tv);
+	d->next_full_ms = daemon_now(d) + (int64_t)d->full_interval_s * 1000;
+}
+
+void daemon_scan_soon(struct daemon *d)
+{
+	if (d->o->numad05_timing || !d->full_ev)
+		return;
+	d->full_interval_s = d->o->interval_min;
+	if (d->next_full_ms - daemon_now(d) > (int64_t)d->full_interval_s * 1000)
+		schedule_full(d);
 }
 
 /*

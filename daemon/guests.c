@@ -83,19 +83,9 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 		free(g->gain);
 		return NULL;
 	}
-	for (int i = 0; i < d->topo.nnodes; i++) {
+	for (int i = 0; i < d->topo.nnodes; i++)
 		growth_init(&g->gain[i], 1.0);
-		/*
-		 * A guest that starts while numad runs touches its memory before libvirt says it
-		 * runs, so the node's free memory trend has already seen the drop: its residency
-		 * starts from nothing at the node's last sample, smoothed as that trend is, so that
-		 * its own first touch is not counted as someone else taking the node.
-		 */
-		if (d->node_free && d->node_free[i].primed) {
-			g->gain[i].primed = g->gain[i].has_rate = true;
-			g->gain[i].last_ms = d->node_free[i].last_ms;
-		}
-	}
+	g->fresh = d->fast_ticks > 0; /* started while numad runs, not found at its start */
 	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
 	g->mode = MODE_UNKNOWN;
 	g->tte_s = INFINITY;
@@ -115,7 +105,7 @@ void guest_remove(struct daemon *d, struct guest *g)
 	d->nguests--;
 }
 
-void guest_sample(struct daemon *d, struct guest *g, int64_t now)
+void guest_sample(struct daemon *d, struct guest *g, int64_t now, bool tick)
 {
 	char rel[640];
 	int version;
@@ -129,16 +119,41 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now)
 		return;
 	}
 	g->cgroup_version = version;
-	guest_residency_updated(d, g, now);
+	guest_residency_updated(d, g, now, tick);
 }
 
-void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now)
+/*
+ * The first tick's trend of a guest's residency on node i. What others take of a node is
+ * its loss of free memory less the guest's own gain there, both trends smoothed alike and
+ * fed at the same ticks. A guest that starts while numad runs has touched its memory before
+ * libvirt says it runs, so the node's trend already holds that drop: the guest explains the
+ * node's current decline, up to what its memory there shows in that trend had it all
+ * arrived within the node's last interval. A guest found at numad's start explains nothing.
+ */
+static void seed_gain(const struct daemon *d, struct guest *g, int i, int64_t now)
+{
+	const struct growth *node = &d->node_free[i];
+	struct growth *e = &g->gain[i];
+	double decline = node->has_rate && node->rate < 0 ? -node->rate : 0, dt = node->last_dt_s;
+	double step = dt > 0 ? (1.0 - exp(-dt / node->tau_s)) * (double)g->res_kb[i] / dt : 0;
+
+	e->primed = e->has_rate = true;
+	e->last_ms = now;
+	e->last_kb = (double)g->res_kb[i];
+	e->rate = e->last_rate = g->fresh ? fmin(decline, step) : 0;
+}
+
+void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now, bool tick)
 {
 	g->res_total_kb = 0;
 	for (int i = 0; i < d->topo.nnodes; i++) {
 		g->res_total_kb += g->res_kb[i];
-		growth_update(&g->gain[i], now, (double)g->res_kb[i]);
+		if (tick && !g->gain_ready)
+			seed_gain(d, g, i, now);
+		else if (tick)
+			growth_update(&g->gain[i], now, (double)g->res_kb[i]);
 	}
+	g->gain_ready |= tick;
 	g->res_valid = true;
 	growth_update(&g->growth, now, (double)g->res_total_kb);
 }
@@ -164,8 +179,12 @@ void guests_track_taken(struct daemon *d, int64_t now)
 		}
 		for (int k = 0; k < d->nguests; k++) {
 			const struct guest *g = &d->guests[k];
-			if (g->res_valid && g->tick_res_valid && nodeset_count(&g->nodes) >= 2)
+			if (!g->res_valid || nodeset_count(&g->nodes) < 2)
+				continue;
+			if (g->tick_res_valid)
 				gained += (double)g->res_kb[i] - (double)g->tick_res_kb[i];
+			else if (g->fresh) /* its first tick: what it touched before libvirt said it runs is its own */
+				gained += (double)g->res_kb[i];
 		}
 		if (d->tick_free_kb[i] >= 0) {
 			d->taken_kb[i] += d->tick_free_kb[i] - free - gained;
@@ -485,6 +504,7 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 	struct decide_host h;
 	struct decide_guest v;
 	struct decide_policy p;
+	enum verdict verdict;
 	struct move m;
 
 	if (!managed(g) || now < g->retry_at_ms)
@@ -494,8 +514,12 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 	host_view(d, &h);
 	guest_view(g, &v);
 	policy_view(d, &p);
-	if (decide_consolidate(&h, &v, &p, now, &m) != DECIDE_MOVE)
+	verdict = decide_consolidate(&h, &v, &p, now, &m);
+	if (verdict != DECIDE_MOVE) {
+		if (m.because[0])
+			log_debug("consolidation of %s: %s: %s", g->name, decide_verdict_name(verdict), m.because);
 		return false;
+	}
 	if (!tb_take(&d->migrate_bucket, m.migrate_kb / 1024.0, now)) {
 		log_debug("consolidation of %s waits for the migration budget", g->name);
 		return false;

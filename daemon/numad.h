@@ -133,7 +133,9 @@ struct guest {
 	uint64_t res_total_kb;
 	bool res_valid;
 	struct growth growth;
-	struct growth *gain;      /* per node index: trend of res_kb */
+	struct growth *gain;      /* per node index: trend of res_kb, fed at fast ticks */
+	bool gain_ready;          /* gain seeded at a fast tick */
+	bool fresh;               /* it started while numad ran */
 	uint64_t *tick_res_kb;    /* per node index: res_kb at the last fast tick */
 	bool tick_res_valid;
 	uint64_t cpu_ticks;       /* utime+stime of its process at cpu_at_ms */
@@ -187,6 +189,7 @@ struct daemon {
 	struct token_bucket migrate_bucket;  /* MB of consolidating migration */
 	struct token_bucket urgent_bucket;   /* urgent extensions */
 	int full_interval_s;        /* current adaptive full-scan interval */
+	int64_t next_full_ms;       /* daemon time the next full scan is due */
 	int64_t start_ms;
 	int64_t last_full_ms;
 	bool paused;                /* numadctl pause: keep sampling, act advice-only */
@@ -213,6 +216,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen);
 int daemon_run(struct options *o);
 /* The daemon's clock in ms: monotonic, or simulated time when simulating. */
 int64_t daemon_now(const struct daemon *d);
+/* Something changed (a guest started): the full scan comes back to its shortest interval. */
+void daemon_scan_soon(struct daemon *d);
 
 /* virt.c: libvirt connection, domain discovery and the actuator */
 /* Connect (and keep reconnecting with back-off). Returns the handle; never fails on a dead libvirtd. */
@@ -233,10 +238,10 @@ struct guest *guest_find(struct daemon *d, const char *uuid);
 struct guest *guest_add(struct daemon *d, const char *uuid);
 /* Remove a guest. */
 void guest_remove(struct daemon *d, struct guest *g);
-/* Read a guest's residency from its cgroup (fast tier) and update its growth estimate. */
-void guest_sample(struct daemon *d, struct guest *g, int64_t now);
-/* After res_kb changed: its total, and the trends of both. */
-void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now);
+/* Read a guest's residency from its cgroup and update its growth estimate; tick: at a fast tick, after the nodes' sample. */
+void guest_sample(struct daemon *d, struct guest *g, int64_t now, bool tick);
+/* After res_kb changed: its total, and the trends of both (the per-node trend only at a tick). */
+void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now, bool tick);
 /* Read a guest's CPU use from its process's utime+stime (full scan). */
 void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now);
 /* After every guest's sample of a fast tick: what processes that cannot fall back take of each node. */

@@ -226,7 +226,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 	}
 	if (is_new || !g->cgroup[0] || !g->pid) {
 		find_cgroup(d, g);
-		guest_sample(d, g, daemon_now(d)); /* residency before the first decision */
+		guest_sample(d, g, daemon_now(d), false); /* residency before the first decision */
 	}
 	for (int k = 0; k < d->o->nexclude; k++)
 		if (g->pid > 0 && d->o->exclude[k] == g->pid)
@@ -236,6 +236,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 		/* numad 0.5 leaves a process alone for 300 s after it first sees it. */
 		if (d->o->numad05_timing)
 			g->last_move_ms = daemon_now(d);
+		daemon_scan_soon(d);
 		nodeset_format(&g->nodes, nodes, sizeof(nodes));
 		log_msg(LOG_NOTICE, "domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
 			g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",

@@ -323,21 +323,37 @@ enum verdict decide_consolidate(const struct decide_host *h, const struct decide
 	double own[NUMAD_MAX_NODES];
 	struct risk r;
 
+	m->because[0] = '\0';
 	if (g->mode != MODE_RESTRICTIVE || nodeset_empty(g->nodes) || !g->res_kb)
 		return DECIDE_NONE;
-	if (g->last_move_ms && now_ms - g->last_move_ms < p->guest_interval_ms)
+	if (g->last_move_ms && now_ms - g->last_move_ms < p->guest_interval_ms) {
+		snprintf(m->because, sizeof(m->because), "moved %.0f s ago, the guest interval is %.0f s",
+			 (double)(now_ms - g->last_move_ms) / 1000.0, (double)p->guest_interval_ms / 1000.0);
 		return DECIDE_WAIT;
-	if (g->cpu_pending)
-		return DECIDE_WAIT; /* its own CPU use is not measured yet: the next scan decides */
+	}
+	if (g->cpu_pending) {
+		snprintf(m->because, sizeof(m->because), "its own CPU use is not measured yet");
+		return DECIDE_WAIT;
+	}
 	decide_consolidation_request(h, g, p, &req, own);
 	engine_place(&eh, p->engine, &req, &res);
-	if (res.status != ENGINE_OK || nodeset_equal(&res.best, g->nodes))
+	if (res.status != ENGINE_OK || nodeset_equal(&res.best, g->nodes)) {
+		snprintf(m->because, sizeof(m->because), "%s", res.why ? res.why : engine_status_name(res.status));
 		return DECIDE_NONE;
-	if (g->prev_nodes && nodeset_equal(&res.best, g->prev_nodes) && now_ms - g->last_move_ms < p->flap_window_ms)
-		return DECIDE_WAIT; /* not back to where it was so soon */
+	}
+	if (g->prev_nodes && nodeset_equal(&res.best, g->prev_nodes) && now_ms - g->last_move_ms < p->flap_window_ms) {
+		snprintf(m->because, sizeof(m->because), "it would go back where it was within %.0f s",
+			 (double)p->flap_window_ms / 1000.0);
+		return DECIDE_WAIT;
+	}
 	decide_risk(h, g, p, &res.best, &r);
-	if (r.at_risk)
+	if (r.at_risk) {
+		char to[64];
+		nodeset_format(&res.best, to, sizeof(to));
+		snprintf(m->because, sizeof(m->because), "nodes %s would not pass the headroom test (%.0f MB free, %.1f s to exhaustion)",
+			 to, r.headroom_kb / 1024, r.tte_s);
 		return DECIDE_NONE; /* the urgent path would only undo it */
+	}
 	set_move(m, h, g, REASON_CONSOLIDATE, &res.best);
 	if (engine_score_set(&eh, p->engine, &req, g->nodes, &cur) == 0 && !cur.fits)
 		snprintf(m->because, sizeof(m->because), "its nodes no longer hold %llu MB within %d%% use; %.0f MB to migrate",

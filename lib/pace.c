@@ -30,6 +30,7 @@ void growth_update(struct growth *g, int64_t now_ms, double value_kb)
 	alpha = g->has_rate ? 1.0 - exp(-dt / g->tau_s) : 1.0;
 	g->rate += alpha * (inst - g->rate);
 	g->last_rate = inst;
+	g->last_dt_s = dt;
 	g->has_rate = true;
 	g->last_ms = now_ms;
 	g->last_kb = value_kb;

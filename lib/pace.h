@@ -14,6 +14,7 @@ struct growth {
 	double last_kb;
 	double rate;     /* KiB per second, exponentially smoothed; negative when shrinking */
 	double last_rate; /* KiB per second between the last two samples, unsmoothed */
+	double last_dt_s; /* seconds between the last two samples */
 	double tau_s;    /* smoothing time constant in seconds */
 	bool primed;     /* at least one sample seen */
 	bool has_rate;   /* at least two samples seen */
