@@ -37,6 +37,7 @@ struct options {
 	bool numad05_timing;       /* --numad05-timing: react like numad 0.5 (for comparisons) */
 	double speed;              /* --speed: simulated seconds per real second */
 	double run_for_s;          /* --run-for: exit after this many (simulated) seconds, 0 = forever */
+	double sim_bandwidth_mb_s; /* --sim-bandwidth: the simulated host's page migration speed */
 	int log_level;             /* -l/-d/-v */
 	struct engine_policy policy;  /* -u -m -C -t */
 	const char *wspec;         /* -w NCPUS[:MB], NULL when not asked */
@@ -282,6 +283,12 @@ int64_t sim_now(const struct sim *s);
 void sim_destroy(struct sim *s);
 /* True when the scenario has run to its end. */
 bool sim_done(const struct sim *s);
+/*
+ * A nodeset write to a simulated guest, after libvirt's test driver took it: migrates the
+ * guest's memory outside to in the caller's thread at the simulated bandwidth, as the
+ * kernel does, holding the simulated host's cgroup lock for as long.
+ */
+void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *to);
 
 /* evbridge.c */
 struct event_base;

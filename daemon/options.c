@@ -28,6 +28,7 @@ enum {
 	OPT_SCENARIO,
 	OPT_SPEED,
 	OPT_RUN_FOR,
+	OPT_SIM_BANDWIDTH,
 	OPT_ADVISE_ONLY,
 	OPT_NUMAD05,
 	OPT_FAST,
@@ -98,6 +99,8 @@ void options_usage(FILE *f)
 		"      --scenario FILE scenario for the simulated host (default: the article's cases)\n"
 		"      --speed X       simulated seconds per real second, default 1\n"
 		"      --run-for S     stop after S (simulated) seconds\n"
+		"      --sim-bandwidth MB   page migration bandwidth of the simulated host, MB/s,\n"
+		"                      default 2048\n"
 		"\n"
 		"Common:\n"
 		"      --config PATH   configuration file, default " NUMAD_CONFIG_DEFAULT " (\"\" for none);\n"
@@ -441,6 +444,8 @@ static const struct optdesc optdescs[] = {
 	{ "scenario", OPT_SCENARIO, required_argument, NULL, NULL, p_str, OFF(scenario), 0, 0, CLI_ONLY, K_NONE },
 	{ "speed", OPT_SPEED, required_argument, NULL, NULL, p_double, OFF(speed), 0.1, 1000, CLI_ONLY, K_NONE },
 	{ "run-for", OPT_RUN_FOR, required_argument, NULL, NULL, p_double, OFF(run_for_s), 0, 1e7, CLI_ONLY, K_NONE },
+	{ "sim-bandwidth", OPT_SIM_BANDWIDTH, required_argument, NULL, NULL, p_double, OFF(sim_bandwidth_mb_s), 1, 1e7,
+	  CLI_ONLY, K_NONE },
 	/* read before everything else */
 	{ "config", OPT_CONFIG, required_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE },
 	{ "check-config", OPT_CHECK_CONFIG, no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE },
@@ -523,6 +528,7 @@ static int set_defaults(struct options *o)
 	o->migrate_mb_s = 512;
 	o->urgent_burst = 4;
 	o->speed = 1.0;
+	o->sim_bandwidth_mb_s = 2048;
 	o->keep_interleave = 0;
 	o->thp_scan_ms = -1;
 	o->scan_all = 0;

@@ -13,6 +13,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 #define SIM_TICK_MS 100
 #define SIM_MAX_GUESTS 256           /* guests in the table: those running, then the latest stopped */
 #define SIM_MAX_EVENTS 1000000
-#define SIM_MIGRATE_KBPS (2.0 * 1024 * 1024)  /* page migration speed: 2 GB/s */
+#define SIM_WRITE_SLICE_MS 10       /* a migrating nodeset write moves memory in slices of this much real time */
 #define SIM_QEMU_OVERHEAD_KB (64.0 * 1024)
 #define SIM_PROC_PID0 1000000       /* the first pid of the other processes; guests are below */
 #define SIM_PROC_PID_MAX 4194304
@@ -70,6 +71,7 @@ struct sim_guest {
 	struct nodeset last_nodes;   /* live nodeset at the previous step */
 	int64_t started_ms;
 	double cpu;                  /* CPUs its QEMU keeps busy */
+	bool migrating;              /* a nodeset write is migrating its memory: the step leaves it to the writer */
 	bool risk_open;              /* the true time to exhaustion is under the horizon */
 	int64_t risk_t0;
 	struct nodeset risk_nodes;
@@ -104,6 +106,19 @@ struct sim {
 	unsigned oom_with_room;      /* safety: a restrictive guest OOM-killed while another node had room */
 	unsigned ahead;              /* nodesets widened before any risk */
 	double cpu_s;                /* CPU spent in the simulator itself */
+	/*
+	 * Page migration. A nodeset write that leaves pages outside the new set migrates them
+	 * in the writer's thread at bw_kbps before it returns, as a cpuset.mems write does, and
+	 * holds cgroup_lock all along: the kernel's cpuset migration work, which every other
+	 * nodeset write and every task joining a cgroup waits for. lock guards the host's state
+	 * against the writer's slices and numad's page moves in other threads.
+	 */
+	double bw_kbps;
+	pthread_mutex_t lock, cgroup_lock;
+	bool cgroup_busy;
+	int64_t cgroup_until_ms;     /* when the migrating write holding cgroup_lock will be done */
+	unsigned writes_migrating, joins_waited;
+	double write_kb_max, write_kb_total, hold_s_max, join_wait_s_max, pages_kb_total;
 	/* other processes, started and ended as "procs" says */
 	struct sim_proc *procs;
 	int nprocs, capprocs;
@@ -445,6 +460,15 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 		log_warnx("simulator: cannot start %s: it runs already", e->name);
 		return;
 	}
+	if (s->cgroup_busy) {
+		/* Its QEMU joins the domain's cgroup, which waits for the migrating write to end. */
+		double wait_s = (double)(s->cgroup_until_ms - s->now) / 1000.0;
+		s->joins_waited++;
+		if (wait_s > s->join_wait_s_max)
+			s->join_wait_s_max = wait_s;
+		log_msg(LOG_WARNING, "simulator: starting %s joins a cgroup while a nodeset write migrates memory: "
+			"it waits %.1f s for the cgroup lock", e->name, wait_s);
+	}
 	if (s->nguests == SIM_MAX_GUESTS) {
 		/* A long run: the oldest stopped guest leaves the table (and the summary) to make room. */
 		int k = 0;
@@ -537,8 +561,8 @@ static void kill_guest(struct sim *s, struct sim_guest *g, const char *oom)
 	}
 }
 
-/* Allocate want more KiB on the allowed nodes as the kernel would; false when it cannot (OOM). */
-static bool allocate(struct sim *s, struct sim_guest *g, const struct nodeset *allowed, double want)
+/* Place want more KiB on the allowed nodes as the kernel would; returns what found no room. */
+static double place(struct sim *s, struct sim_guest *g, const struct nodeset *allowed, double want)
 {
 	int idx[NUMAD_MAX_NODES], k = 0;
 
@@ -575,26 +599,36 @@ static bool allocate(struct sim *s, struct sim_guest *g, const struct nodeset *a
 				want -= take;
 			}
 		}
-	return want <= 1;
+	return want > 0 ? want : 0;
 }
 
-/* Memory on nodes a restrictive guest no longer may use migrates to the nodes it may. */
-static void migrate(struct sim *s, struct sim_guest *g, const struct nodeset *allowed, double dt_s)
+/* Allocate want more KiB on the allowed nodes as the kernel would; false when it cannot (OOM). */
+static bool allocate(struct sim *s, struct sim_guest *g, const struct nodeset *allowed, double want)
 {
-	double budget = SIM_MIGRATE_KBPS * dt_s;
+	return place(s, g, allowed, want) <= 1;
+}
+
+/*
+ * Memory on nodes a restrictive guest no longer may use migrates to the nodes it may, up to
+ * budget_kb, as far as they have room. Returns what moved.
+ */
+static double migrate(struct sim *s, struct sim_guest *g, const struct nodeset *allowed, double budget_kb)
+{
+	double moved = 0;
 
 	if (g->mode != MODE_RESTRICTIVE || nodeset_empty(allowed))
-		return;
-	for (int i = 0; i < s->topo.nnodes && budget > 0; i++) {
-		double amount;
+		return 0;
+	for (int i = 0; i < s->topo.nnodes && budget_kb > moved; i++) {
+		double amount, left;
 		if (nodeset_has(allowed, s->topo.nodes[i].id) || g->held_kb[i] <= 0)
 			continue;
-		amount = g->held_kb[i] < budget ? g->held_kb[i] : budget;
+		amount = g->held_kb[i] < budget_kb - moved ? g->held_kb[i] : budget_kb - moved;
 		g->held_kb[i] -= amount;
-		budget -= amount;
-		if (!allocate(s, g, allowed, amount))
-			g->held_kb[i] += amount; /* no room there yet: the pages stay */
+		left = place(s, g, allowed, amount);
+		g->held_kb[i] += left; /* no room there yet: those pages stay */
+		moved += amount - left;
 	}
+	return moved;
 }
 
 static void record_latency(struct sim *s, double ms)
@@ -681,7 +715,8 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 	}
 	if (g->mode == MODE_RESTRICTIVE || g->mode == MODE_STRICT)
 		track_risk(s, g, &allowed);
-	migrate(s, g, &allowed, dt_s);
+	if (!g->migrating) /* what a write could not move goes as room appears */
+		migrate(s, g, &allowed, s->bw_kbps * dt_s);
 	if (g->rate_kbps > 0) {
 		g->want_kb += g->rate_kbps * dt_s;
 		if (g->want_kb >= g->until_kb) {
@@ -1011,6 +1046,78 @@ static void step_hogs(struct sim *s, double dt_s)
 	}
 }
 
+/* The live guest with this uuid, or NULL. */
+static struct sim_guest *guest_by_uuid(struct sim *s, const char *uuid)
+{
+	for (int i = 0; i < s->nguests; i++)
+		if (s->guests[i].alive && strcmp(s->guests[i].uuid, uuid) == 0)
+			return &s->guests[i];
+	return NULL;
+}
+
+static double outside_kb(const struct sim *s, const struct sim_guest *g, const struct nodeset *set)
+{
+	double kb = 0;
+
+	for (int i = 0; i < s->topo.nnodes; i++)
+		if (!nodeset_has(set, s->topo.nodes[i].id))
+			kb += g->held_kb[i];
+	return kb;
+}
+
+/*
+ * A cpuset.mems write returns only when the pages that left the set have migrated: here
+ * the writer's thread sleeps while the memory moves in slices at the bandwidth, with
+ * cgroup_lock held throughout (a second write, even one that migrates nothing, waits for
+ * it first, as the kernel's flush of its migration work makes it wait).
+ */
+void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *to)
+{
+	int64_t t0 = now_ms();
+	double moved = 0, total;
+	struct sim_guest *g;
+	bool going = true;
+
+	pthread_mutex_lock(&s->cgroup_lock);
+	pthread_mutex_lock(&s->lock);
+	g = guest_by_uuid(s, uuid);
+	total = g && g->mode == MODE_RESTRICTIVE ? outside_kb(s, g, to) : 0;
+	if (total <= 0) {
+		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&s->cgroup_lock);
+		return;
+	}
+	g->migrating = s->cgroup_busy = true;
+	s->cgroup_until_ms = s->now + (int64_t)(total / s->bw_kbps * 1000);
+	pthread_mutex_unlock(&s->lock);
+	while (going) {
+		struct timespec slice = { 0, SIM_WRITE_SLICE_MS * 1000000L };
+		double budget, step;
+
+		nanosleep(&slice, NULL);
+		pthread_mutex_lock(&s->lock);
+		budget = s->bw_kbps * (double)(now_ms() - t0) / 1000.0 * s->speed - moved;
+		g = guest_by_uuid(s, uuid);
+		step = g && budget > 0 ? migrate(s, g, to, budget) : 0;
+		moved += step;
+		/* done when nothing is left outside, the guest is gone, or the pages find no room (the kernel gives up on them) */
+		going = g && outside_kb(s, g, to) > 1 && !(budget > 1 && step <= 0);
+		if (!going) {
+			if (g)
+				g->migrating = false;
+			s->cgroup_busy = false;
+			s->writes_migrating++;
+			s->write_kb_total += moved;
+			s->write_kb_max = fmax(s->write_kb_max, moved);
+			s->hold_s_max = fmax(s->hold_s_max, (double)(now_ms() - t0) / 1000.0 * s->speed);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->cgroup_lock);
+	log_msg(LOG_INFO, "simulator: a nodeset write migrated %.0f MB in %.1f s (simulated), holding the cgroup lock",
+		moved / 1024, (double)(now_ms() - t0) / 1000.0 * s->speed);
+}
+
 void sim_step(struct sim *s, int64_t now)
 {
 	double dt_s = (double)(now - s->now) / 1000.0;
@@ -1050,7 +1157,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	pthread_mutex_lock(&s->lock);
 	sim_step(s, target);
+	pthread_mutex_unlock(&s->lock);
 	s->cpu_s += cpu_now() - c0;
 }
 
@@ -1120,6 +1229,9 @@ struct sim *sim_create(struct daemon *d)
 	s->next_pid = 4000;
 	s->next_proc_pid = SIM_PROC_PID0;
 	s->speed = d->o->speed > 0 ? d->o->speed : 1.0;
+	s->bw_kbps = (d->o->sim_bandwidth_mb_s > 0 ? d->o->sim_bandwidth_mb_s : 2048) * 1024.0;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->cgroup_lock, NULL);
 	s->d->sim = s;
 	if (build_host(s, d->o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
 	    load_scenario(s, d->o->scenario, err, sizeof(err)) < 0) {
@@ -1194,6 +1306,11 @@ static void summary(struct sim *s)
 		       "full scans\n",
 		       total - s->cpu_s, s->cpu_s, (double)s->now / 1000, s->d->fast_ticks, s->d->full_scans);
 	}
+	printf("migration: %u nodeset writes migrated memory, %.0f MB in all, the largest %.0f MB, holding the cgroup "
+	       "lock %.1f s at most; %.0f MB moved page by page; guest starts that waited on the cgroup lock: %u, "
+	       "longest %.1f s\n",
+	       s->writes_migrating, s->write_kb_total / 1024, s->write_kb_max / 1024, s->hold_s_max,
+	       s->pages_kb_total / 1024, s->joins_waited, s->join_wait_s_max);
 	printf("OOM kills: %u\n", s->ooms);
 	fflush(stdout);
 }
@@ -1222,6 +1339,8 @@ void sim_destroy(struct sim *s)
 	free(s->topo_text);
 	free(s->latency_ms);
 	free(s->ev);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->cgroup_lock);
 	if (s->root[0] && strstr(s->root, "/numad-sim.") && !getenv("NUMAD_SIM_KEEP"))
 		fixture_remove(s->root);
 	free(s);

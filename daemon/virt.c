@@ -571,6 +571,8 @@ enum outcome virt_apply(struct virt *v, struct guest *g, const struct nodeset *t
 		return o;
 	}
 	virTypedParamsFree(params, np);
+	if (v->d->sim)
+		sim_nodeset_written(v->d->sim, g->uuid, to);
 	if (v->inject_slow_ms > 0)
 		inject_hold(v, g, set);
 	bad = repin(v->d, dom, g, to);
