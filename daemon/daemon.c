@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "ctl.h"
 #include "log.h"
 #include "metrics.h"
@@ -27,8 +28,10 @@ int64_t daemon_now(const struct daemon *d)
 	return d->sim ? sim_now(d->sim) : now_ms();
 }
 
-/* A period in daemon time as a real-time timeval (the simulator may run faster). */
-static struct timeval real_tv(const struct daemon *d, double ms)
+#define STOP_WAIT_MS 30000   /* at a stop, how long numad waits for the libvirt calls in flight */
+#define APPLY_WORKERS 4
+
+struct timeval daemon_timeval(const struct daemon *d, double ms)
 {
 	struct timeval tv;
 	double real = ms / (d->sim && d->o->speed > 0 ? d->o->speed : 1.0);
@@ -67,7 +70,7 @@ static void fast_period(struct daemon *d)
 	if (want == d->fast_period_ms)
 		return;
 	d->fast_period_ms = want;
-	tv = real_tv(d, want);
+	tv = daemon_timeval(d, want);
 	event_add(d->fast_ev, &tv);
 }
 
@@ -89,6 +92,7 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 	guests_track_taken(d, now);
 	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
 		guest_check_urgent(d, &d->guests[i], now);
+	apply_tick(d->apply, now);
 	d->last_fast_ms = (double)(now_ms() - t0);
 	sd_notify(0, "WATCHDOG=1");
 	if (what & EV_TIMEOUT) /* the timer's own tick, not a PSI wake-up or a numad 0.5-timed scan */
@@ -173,7 +177,7 @@ static void scan_processes(struct daemon *d, int64_t now)
 
 static void schedule_full(struct daemon *d)
 {
-	struct timeval tv = real_tv(d, d->full_interval_s * 1000.0);
+	struct timeval tv = daemon_timeval(d, d->full_interval_s * 1000.0);
 
 	evtimer_add(d->full_ev, &tv);
 	d->next_full_ms = daemon_now(d) + (int64_t)d->full_interval_s * 1000;
@@ -261,7 +265,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	log_set_level(d->o->log_level);
 	if (d->o->foreground || d->o->simulate)
 		log_set_stderr_level(d->o->log_level);
-	tb_init(&d->migrate_bucket, d->o->migrate_mb_s, d->o->migrate_mb_s * 10.0, daemon_now(d));
+	tb_init(&d->migrate_bucket, d->o->migrate_mb_s, d->o->migrate_mb_s, daemon_now(d));
 	tb_init(&d->urgent_bucket, 1.0 / 10.0, d->o->urgent_burst, daemon_now(d));
 	log_msg(LOG_NOTICE, "configuration reloaded%s%s", d->o->config_path ? " from " : "",
 		d->o->config_path ? d->o->config_path : "");
@@ -296,7 +300,7 @@ static void on_run_for(evutil_socket_t fd, short what, void *arg)
 	bool over = d->o->run_for_s > 0 && daemon_now(d) - d->start_ms >= (int64_t)(d->o->run_for_s * 1000);
 
 	if (!over && !(d->sim && sim_done(d->sim))) {
-		struct timeval tv = real_tv(d, 100);
+		struct timeval tv = daemon_timeval(d, 100);
 		evtimer_add(d->stop_ev, &tv);
 		return;
 	}
@@ -428,7 +432,7 @@ static int setup_events(struct daemon *d)
 		return -1;
 	if (!d->o->numad05_timing && d->o->fast_ms > 0) {
 		d->fast_period_ms = d->o->fast_ms;
-		tv = real_tv(d, d->o->fast_ms);
+		tv = daemon_timeval(d, d->o->fast_ms);
 		event_add(d->fast_ev, &tv);
 	}
 	for (int i = 0; i < 3; i++) {
@@ -438,12 +442,12 @@ static int setup_events(struct daemon *d)
 	}
 	if (d->o->run_for_s > 0 || d->sim) {
 		d->stop_ev = evtimer_new(d->base, on_run_for, d);
-		tv = real_tv(d, 100);
+		tv = daemon_timeval(d, 100);
 		evtimer_add(d->stop_ev, &tv);
 	}
 	setup_psi(d);
 	d->full_interval_s = d->o->numad05_timing ? d->o->interval_max : d->o->interval_min;
-	tv = real_tv(d, 0);
+	tv = daemon_timeval(d, 0);
 	evtimer_add(d->full_ev, &tv); /* the first full scan right away */
 	return 0;
 }
@@ -464,6 +468,8 @@ static void teardown(struct daemon *d)
 		event_free(d->psi_ev);
 	if (d->psi_fd > 0)
 		close(d->psi_fd);
+	apply_close(d->apply, STOP_WAIT_MS); /* logs what comes back; guests and libvirt are still there */
+	d->apply = NULL;
 	if (d->ctl)
 		ctl_close(d->ctl);
 	d->ctl = NULL;
@@ -553,7 +559,7 @@ int daemon_run(struct options *o)
 		return 1;
 	}
 	d.start_ms = daemon_now(&d);
-	tb_init(&d.migrate_bucket, o->migrate_mb_s, o->migrate_mb_s * 10.0, d.start_ms);
+	tb_init(&d.migrate_bucket, o->migrate_mb_s, o->migrate_mb_s, d.start_ms);
 	tb_init(&d.urgent_bucket, 1.0 / 10.0, o->urgent_burst, d.start_ms);
 	if (setup_host(&d) < 0)
 		goto fail;
@@ -570,6 +576,18 @@ int daemon_run(struct options *o)
 	if (o->metrics_listen && !(d.metrics = metrics_http_open(&d, o->metrics_listen)))
 		goto fail;
 	d.virt = virt_open(&d, o->uri);
+	if (!d.virt || !(d.apply = apply_open(&d, APPLY_WORKERS)))
+		goto fail;
+	{
+		void *ctx;
+		const struct actuator_ops *ops = virt_actuator(d.virt, &ctx);
+		apply_set_actuator(d.apply, ops, ctx);
+	}
+	if (d.sim) {
+		struct host_hooks h;
+		sim_host_hooks(d.sim, &h);
+		virt_set_host(d.virt, &h);
+	}
 	if (setup_events(&d) < 0)
 		goto fail;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* what arrived meanwhile is delivered to the loop now */

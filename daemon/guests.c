@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
+#include "apply.h"
 #include "log.h"
 #include "numad.h"
 
@@ -41,8 +42,8 @@ const char *mode_name(enum guest_mode m)
 const char *outcome_name(enum outcome o)
 {
 	static const char *names[] = { "none", "applied", "pinned", "advice-only", "transient-failure",
-				       "permanent-failure", "refused" };
-	return o <= OUT_REFUSED ? names[o] : "?";
+				       "permanent-failure", "refused", "staging", "stopped" };
+	return o <= OUT_STOPPED ? names[o] : "?";
 }
 
 const char *reason_name(enum reason r)
@@ -240,35 +241,33 @@ static void record_history(struct daemon *d, const struct guest *g, const char *
 	r->outcome = out;
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
 	d->nhistory++;
-	if (why < REASON_COUNT && out < OUTCOME_COUNT)
-		d->by_outcome[why][out]++;
 }
 
-void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
-		      enum reason why, enum outcome out, const char *detail)
+static const char *outcome_text(enum outcome out)
 {
-	char f[1024], t[1024];
-	const char *what;
-
-	nodeset_format(from, f, sizeof(f));
-	nodeset_format(to, t, sizeof(t));
-	log_advice(g->pid, g->comm[0] ? g->comm : NULL, f, t);
 	switch (out) {
-	case OUT_APPLIED: what = "Applied through libvirt"; break;
-	case OUT_PINNED: what = "vCPUs re-pinned through libvirt, nodeset unchanged"; break;
-	case OUT_ADVICE_ONLY: what = "Advice only, not applied"; break;
-	case OUT_TRANSIENT: what = "Failed, will retry"; break;
-	case OUT_PERMANENT: what = "Failed permanently, no longer managed"; break;
-	default: what = "Refused"; break;
+	case OUT_APPLIED: return "Applied through libvirt";
+	case OUT_PINNED: return "vCPUs re-pinned through libvirt, nodeset unchanged";
+	case OUT_ADVICE_ONLY: return "Advice only, not applied";
+	case OUT_TRANSIENT: return "Failed, will retry";
+	case OUT_PERMANENT: return "Failed permanently, no longer managed";
+	case OUT_STAGING: return "Staging through libvirt";
+	case OUT_STOPPED: return "Stopped";
+	default: return "Refused";
 	}
+}
+
+static void log_outcome_line(struct daemon *d, struct guest *g, const char *f, const char *t, enum reason why,
+			     enum outcome out, const char *detail)
+{
 	if (g->uuid[0])
-		log_msg(LOG_NOTICE, "%s: domain %s, %s move: %s", what, g->name, reason_name(why), detail);
+		log_msg(LOG_NOTICE, "%s: domain %s, %s move: %s", outcome_text(out), g->name, reason_name(why), detail);
 	else /* a process numad manages itself (-S 1, -p) */
-		log_msg(LOG_NOTICE, "%s: process %d (%s), %s move: %s", what, g->pid, g->comm, reason_name(why), detail);
-	snprintf(g->last_advice, sizeof(g->last_advice), "%.60s -> %.60s (%s)", f, t, reason_name(why));
+		log_msg(LOG_NOTICE, "%s: process %d (%s), %s move: %s", outcome_text(out), g->pid, g->comm, reason_name(why),
+			detail);
 	g->last_outcome = out;
-	d->advices++;
-	record_history(d, g, f, t, why, out, detail);
+	if (why < REASON_COUNT && out < OUTCOME_COUNT)
+		d->by_outcome[why][out]++;
 	if (getenv("JOURNAL_STREAM"))
 		sd_journal_send("MESSAGE=Advising pid %d (%s) move from nodes (%s) to nodes (%s): %s", g->pid, g->comm,
 				f, t, outcome_name(out), "PRIORITY=5", "NUMAD_DOMAIN=%s", g->name, "NUMAD_UUID=%s",
@@ -276,56 +275,31 @@ void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *f
 				"NUMAD_REASON=%s", reason_name(why), "NUMAD_OUTCOME=%s", outcome_name(out), NULL);
 }
 
-/* Apply a new nodeset (or only advise it) and record the outcome. */
-static enum outcome actuate(struct daemon *d, struct guest *g, const struct nodeset *to, enum reason why,
-			    const char *because, int64_t now)
+void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
+		      enum reason why, enum outcome out, const char *detail)
 {
-	struct nodeset from = g->nodes;
-	char why_fail[256] = "", detail[512];
-	enum outcome out;
+	char f[1024], t[1024];
 
-	if (d->o->advise_only || d->paused)
-		out = OUT_ADVICE_ONLY;
-	else if (!d->virt)
-		out = OUT_REFUSED;
-	else
-		out = virt_apply(d->virt, g, to, why_fail, sizeof(why_fail));
-	switch (out) {
-	case OUT_APPLIED:
-		g->prev_nodes = from;
-		g->nodes = *to;
-		g->last_move_ms = now;
-		g->failures = 0;
-		d->applied++;
-		if (why == REASON_URGENT)
-			d->urgent++;
-		snprintf(detail, sizeof(detail), "%s; %s", because, why_fail);
-		break;
-	case OUT_TRANSIENT: {
-		int64_t backoff = 1000LL << (g->failures < 6 ? g->failures : 6);
-		g->failures++;
-		g->retry_at_ms = now + (backoff < RETRY_MAX_MS ? backoff : RETRY_MAX_MS);
-		d->failed++;
-		snprintf(detail, sizeof(detail), "%s; retry in %.1f s", why_fail, (double)(g->retry_at_ms - now) / 1000.0);
-		break;
+	nodeset_format(from, f, sizeof(f));
+	nodeset_format(to, t, sizeof(t));
+	log_advice(g->pid, g->comm[0] ? g->comm : NULL, f, t);
+	snprintf(g->last_advice, sizeof(g->last_advice), "%.60s -> %.60s (%s)", f, t, reason_name(why));
+	d->advices++;
+	record_history(d, g, f, t, why, out, detail);
+	log_outcome_line(d, g, f, t, why, out, detail);
+}
+
+void guest_log_outcome(struct daemon *d, struct guest *g, enum reason why, enum outcome out, const char *detail,
+		       unsigned long hist)
+{
+	struct advice_record *r = &d->history[hist % HISTORY_LEN];
+	bool kept = hist < d->nhistory && d->nhistory - hist <= HISTORY_LEN;
+
+	if (kept) {
+		r->outcome = out;
+		snprintf(r->detail, sizeof(r->detail), "%s", detail);
 	}
-	case OUT_PERMANENT:
-		g->permanent_failure = true;
-		snprintf(g->failure, sizeof(g->failure), "%s", why_fail);
-		d->failed++;
-		snprintf(detail, sizeof(detail), "%s", why_fail);
-		break;
-	case OUT_ADVICE_ONLY:
-		g->last_move_ms = now; /* pace advice as if applied */
-		snprintf(detail, sizeof(detail), "%s (%s)", because, d->paused ? "paused" : "--advise-only");
-		break;
-	default:
-		d->refused++;
-		snprintf(detail, sizeof(detail), "%s", why_fail[0] ? why_fail : "no libvirt connection");
-		break;
-	}
-	guest_log_advice(d, g, &from, to, why, out, detail);
-	return out;
+	log_outcome_line(d, g, kept ? r->from : "", kept ? r->to : "", why, out, detail);
 }
 
 static void warn_strict(struct guest *g, int64_t now, double headroom, double remaining)
@@ -367,19 +341,18 @@ static bool urgent_may_act(struct daemon *d, struct guest *g, int64_t now, bool 
 	return true;
 }
 
-static void urgent_act(struct daemon *d, struct guest *g, const struct nodeset *to, const char *because, bool offline,
-		       int64_t now)
+static void urgent_act(struct daemon *d, struct guest *g, const struct move *m, bool offline)
 {
 	char detail[512];
 
 	if (offline) {
 		g->awaiting_libvirt = true;
 		d->failed++;
-		snprintf(detail, sizeof(detail), "%s; no libvirt connection: applied as soon as libvirt is back", because);
-		guest_log_advice(d, g, &g->nodes, to, REASON_URGENT, OUT_TRANSIENT, detail);
+		snprintf(detail, sizeof(detail), "%s; no libvirt connection: applied as soon as libvirt is back", m->because);
+		guest_log_advice(d, g, &g->nodes, &m->to, REASON_URGENT, OUT_TRANSIENT, detail);
 		return;
 	}
-	actuate(d, g, to, REASON_URGENT, because, now);
+	apply_submit(d->apply, g, m);
 }
 
 static void warn_no_room(struct guest *g, int64_t now, const char *what)
@@ -438,6 +411,21 @@ static bool managed(const struct guest *g)
 	return g->managed && !g->permanent_failure && g->res_valid;
 }
 
+/*
+ * A guest with work in flight is not decided again until it ends, except by an urgent plan
+ * over a staged move (which then stops, widened): an extension over any, a move off a crowded
+ * node over a consolidation.
+ */
+static bool may_supersede(const struct daemon *d, const struct guest *g, bool extension)
+{
+	int r;
+
+	if (!apply_busy(d->apply, g))
+		return true;
+	r = apply_staged_reason(d->apply, g);
+	return r >= 0 && (extension || r == REASON_CONSOLIDATE);
+}
+
 void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 {
 	struct decide_host h;
@@ -446,7 +434,7 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 	struct risk risk;
 	struct move m;
 	enum verdict verdict;
-	bool offline;
+	bool offline, extension = true;
 
 	if (!managed(g))
 		return;
@@ -462,6 +450,7 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 		if (verdict == DECIDE_NONE)
 			return;
 		g->at_risk = true;
+		extension = false;
 	}
 	switch (verdict) {
 	case DECIDE_WARN_STRICT:
@@ -471,8 +460,8 @@ void guest_check_urgent(struct daemon *d, struct guest *g, int64_t now)
 		warn_no_room(g, now, risk.at_risk ? "runs out of memory on its nodes and no other node has room" : m.because);
 		return;
 	case DECIDE_MOVE:
-		if (urgent_may_act(d, g, now, &offline))
-			urgent_act(d, g, &m.to, m.because, offline, now);
+		if (may_supersede(d, g, extension) && urgent_may_act(d, g, now, &offline))
+			urgent_act(d, g, &m, offline);
 		return;
 	default:
 		return;
@@ -507,7 +496,7 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 	enum verdict verdict;
 	struct move m;
 
-	if (!managed(g) || now < g->retry_at_ms)
+	if (!managed(g) || now < g->retry_at_ms || apply_busy(d->apply, g))
 		return false;
 	if (!d->o->advise_only && !d->paused && !virt_connected(d->virt))
 		return false; /* nothing to apply it with; the next scan after reconnection decides again */
@@ -520,9 +509,15 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 			log_debug("consolidation of %s: %s: %s", g->name, decide_verdict_name(verdict), m.because);
 		return false;
 	}
-	if (!tb_take(&d->migrate_bucket, m.migrate_kb / 1024.0, now)) {
+	/* A staged move takes --migrate-rate chunk by chunk, one consolidation at a time; a small one up front. */
+	if (m.migrate_kb > APPLY_NARROW_BOUND_KB && apply_any_consolidation(d->apply)) {
+		log_debug("consolidation of %s waits for the staged move in flight", g->name);
+		return false;
+	}
+	if (m.migrate_kb <= APPLY_NARROW_BOUND_KB && !tb_take(&d->migrate_bucket, m.migrate_kb / 1024.0, now)) {
 		log_debug("consolidation of %s waits for the migration budget", g->name);
 		return false;
 	}
-	return actuate(d, g, &m.to, REASON_CONSOLIDATE, m.because, now) == OUT_APPLIED;
+	apply_submit(d->apply, g, &m);
+	return true;
 }

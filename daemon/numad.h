@@ -97,9 +97,11 @@ enum outcome {
 	OUT_TRANSIENT,    /* failed, will retry */
 	OUT_PERMANENT,    /* failed for good: the guest is no longer managed */
 	OUT_REFUSED,      /* numad would not: strict mode, no room, rate limit */
+	OUT_STAGING,      /* a staged move: widened and pinned, its pages moving */
+	OUT_STOPPED,      /* a staged move that stopped midway, left widened */
 };
 
-#define OUTCOME_COUNT (OUT_REFUSED + 1)
+#define OUTCOME_COUNT (OUT_STOPPED + 1)
 #define HISTORY_LEN 256
 
 /* One decision, as the log has it, for numadctl history. */
@@ -161,6 +163,9 @@ struct guest {
 
 struct sim;
 struct virt;
+struct apply;
+struct job;
+struct actuator_ops;
 struct ctl;
 struct pstate;
 struct metrics_http;
@@ -184,6 +189,7 @@ struct daemon {
 	struct guest *guests;
 	int nguests, capguests;
 	struct virt *virt;
+	struct apply *apply;        /* the actuator: plans are carried out off the loop's thread */
 	struct sim *sim;
 	struct ctl *ctl;
 	struct metrics_http *metrics;  /* --metrics-listen HTTP server, NULL when off */
@@ -219,6 +225,8 @@ int daemon_run(struct options *o);
 int64_t daemon_now(const struct daemon *d);
 /* Something changed (a guest started): the full scan comes back to its shortest interval. */
 void daemon_scan_soon(struct daemon *d);
+/* A period in daemon time (ms) as a timeval of real time for a libevent timer. */
+struct timeval daemon_timeval(const struct daemon *d, double ms);
 
 /* virt.c: libvirt connection, domain discovery and the actuator */
 /* Connect (and keep reconnecting with back-off). Returns the handle; never fails on a dead libvirtd. */
@@ -229,8 +237,21 @@ void virt_close(struct virt *v);
 bool virt_connected(const struct virt *v);
 /* Re-read the domain list into the guest table. */
 void virt_refresh(struct virt *v);
-/* Apply a nodeset to a guest. Returns the outcome; fills why on failure. */
-enum outcome virt_apply(struct virt *v, struct guest *g, const struct nodeset *to, char *why, size_t whylen);
+/*
+ * The host behind libvirt as a nodeset write and numad's page moves meet it: the live kernel
+ * (no hooks), or the simulator, which migrates in the writer's thread and moves its own pages.
+ */
+struct host_hooks {
+	void *ctx;
+	/* after libvirt took a nodeset: what the kernel migrates before the write returns */
+	void (*nodeset_written)(void *ctx, const char *uuid, const struct nodeset *to);
+	/* a page mover in place of move_pages(2) */
+	int (*move_pages)(void *ctx, struct job *j);
+};
+/* Use these hooks for the host behind the connection. */
+void virt_set_host(struct virt *v, const struct host_hooks *h);
+/* The actuator that applies plans through this connection (NUMAD_INJECT_FAULT's fakes around it when set), and its context. */
+const struct actuator_ops *virt_actuator(struct virt *v, void **ctx);
 
 /* guests.c: the guest table and decisions */
 /* Find a guest by uuid, or NULL. */
@@ -262,15 +283,22 @@ const char *mode_name(enum guest_mode m);
 /* Name of an outcome. */
 const char *outcome_name(enum outcome o);
 
-/* Write the advice line and the outcome line for one decision. */
+/* Write the advice line and the outcome line for one decision, and record it in the history. */
 void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
 		      enum reason why, enum outcome out, const char *detail);
+/* A later outcome of decision number hist (a staged move's end): its outcome line, and its history record. */
+void guest_log_outcome(struct daemon *d, struct guest *g, enum reason why, enum outcome out, const char *detail,
+		       unsigned long hist);
 
 /* procs.c: numad-style management of other processes (-S 1, -p) */
 /* Consider every process over the threshold (or named with -p) and move at most one. */
 void procs_scan(struct daemon *d, int64_t now);
 /* Pin every thread of pid to the CPUs of to, and migrate its pages there. Returns 0, or -1 with why. */
 int procs_apply(const struct topology *t, int pid, const struct nodeset *to, char *why, size_t whylen);
+
+/* inject.c: NUMAD_INJECT_FAULT's actuator fakes (transient:N, permanent:N, slow:MS) */
+/* Wrap inner (libvirt's) in the fakes that spec names; NULL when it names none of them. */
+const struct actuator_ops *inject_wrap(const char *spec, const struct actuator_ops *inner, void *inner_ctx, void **ctx);
 
 /* sim.c: the simulated host */
 /* Build the simulated host from o->simulate (and o->scenario) under a new root; sets o->root. Returns NULL on error. */
@@ -289,6 +317,8 @@ bool sim_done(const struct sim *s);
  * kernel does, holding the simulated host's cgroup lock for as long.
  */
 void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *to);
+/* The simulated host's hooks for the actuator: migrating writes, and page moves at the bandwidth. */
+void sim_host_hooks(struct sim *s, struct host_hooks *h);
 
 /* evbridge.c */
 struct event_base;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "fixture.h"
 #include "log.h"
 #include "numad.h"
@@ -1116,6 +1117,52 @@ void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *
 	pthread_mutex_unlock(&s->cgroup_lock);
 	log_msg(LOG_INFO, "simulator: a nodeset write migrated %.0f MB in %.1f s (simulated), holding the cgroup lock",
 		moved / 1024, (double)(now_ms() - t0) / 1000.0 * s->speed);
+}
+
+/*
+ * numad's own page mover on the simulated host (move_pages(2) on a real one): up to the
+ * job's chunk of the guest's memory on the nodes it leaves moves to its target nodes at the
+ * bandwidth, in the caller's thread, without the cgroup lock.
+ */
+static int sim_move_pages(void *ctx, struct job *j)
+{
+	struct sim *s = ctx;
+	struct timespec nap;
+	struct sim_guest *g;
+	double moved, secs;
+
+	pthread_mutex_lock(&s->lock);
+	g = guest_by_uuid(s, j->uuid);
+	secs = g ? fmin(j->max_kb, outside_kb(s, g, &j->nodes)) / s->bw_kbps / s->speed : 0;
+	pthread_mutex_unlock(&s->lock);
+	if (!g) {
+		snprintf(j->why, sizeof(j->why), "move_pages of pid %d: No such process", j->pid);
+		return OUT_TRANSIENT;
+	}
+	nap.tv_sec = (time_t)secs;
+	nap.tv_nsec = (long)((secs - (double)nap.tv_sec) * 1e9);
+	nanosleep(&nap, NULL);
+	pthread_mutex_lock(&s->lock);
+	g = guest_by_uuid(s, j->uuid);
+	moved = g ? migrate(s, g, &j->nodes, j->max_kb) : 0;
+	s->pages_kb_total += moved;
+	j->cursor.done = !g || outside_kb(s, g, &j->nodes) <= 1 || moved <= 0;
+	pthread_mutex_unlock(&s->lock);
+	j->moved_kb += moved;
+	snprintf(j->why, sizeof(j->why), "%.0f MB moved", moved / 1024);
+	return OUT_APPLIED;
+}
+
+static void hook_nodeset_written(void *ctx, const char *uuid, const struct nodeset *to)
+{
+	sim_nodeset_written(ctx, uuid, to);
+}
+
+void sim_host_hooks(struct sim *s, struct host_hooks *h)
+{
+	h->ctx = s;
+	h->nodeset_written = hook_nodeset_written;
+	h->move_pages = sim_move_pages;
 }
 
 void sim_step(struct sim *s, int64_t now)

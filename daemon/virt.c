@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "apply.h"
 #include "log.h"
 #include "numad.h"
 
@@ -27,22 +28,21 @@ struct virt {
 	int backoff_s;
 	bool lost;           /* the close callback fired: reopen from the loop */
 	/*
-	 * NUMAD_INJECT_FAULT: named test fakes, never set in production. transient:N and
-	 * permanent:N fail the next N applies; slow:MS holds every apply MS ms of real time
-	 * between the new nodeset and the CPU pins, as a libvirtd that answers slowly would, so
-	 * that a signal can land inside an apply. disconnect:AT:FOR loses the connection AT
-	 * seconds of daemon time after the start (simulated seconds under --simulate), as if
-	 * libvirtd had stopped, and every reconnection fails until FOR seconds later.
+	 * NUMAD_INJECT_FAULT's disconnect:AT:FOR (a test fake, never set in production) loses
+	 * the connection AT seconds of daemon time after the start (simulated seconds under
+	 * --simulate), as if libvirtd had stopped, and every reconnection fails until FOR
+	 * seconds later. Its other fakes wrap the actuator (inject.c).
 	 */
-	int inject_transient;
-	int inject_permanent;
-	int inject_slow_ms;
 	double inject_down_at_s, inject_down_for_s;
 	bool inject_down;          /* the injected outage has begun */
 	struct event *inject_ev;   /* watches for its start */
+	struct host_hooks host;    /* the host behind libvirt: the kernel (no hooks) or the simulator */
+	const struct actuator_ops *ops;  /* what plans go to: libvirt's, or the fakes around it */
+	void *ops_ctx;
 };
 
 static void connect_now(struct virt *v);
+static const struct actuator_ops libvirt_ops;
 
 bool virt_connected(const struct virt *v)
 {
@@ -381,7 +381,7 @@ static void on_virt_error(void *opaque, virErrorPtr err)
 	log_debug("libvirt: %s", err && err->message ? err->message : "?");
 }
 
-/* NUMAD_INJECT_FAULT=FAULT[,FAULT]...: the test fakes described in struct virt. */
+/* NUMAD_INJECT_FAULT=FAULT[,FAULT]...: the disconnect fake here, the others in inject.c. */
 static void parse_injection(struct virt *v)
 {
 	const char *f = getenv("NUMAD_INJECT_FAULT");
@@ -389,18 +389,11 @@ static void parse_injection(struct virt *v)
 
 	if (!f || !(copy = strdup(f)))
 		return;
-	log_msg(LOG_WARNING, "fault injection for tests: NUMAD_INJECT_FAULT=%s", f);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (strncmp(tok, "transient:", 10) == 0)
-			v->inject_transient = atoi(tok + 10);
-		else if (strncmp(tok, "permanent:", 10) == 0)
-			v->inject_permanent = atoi(tok + 10);
-		else if (strncmp(tok, "slow:", 5) == 0)
-			v->inject_slow_ms = atoi(tok + 5);
-		else if (sscanf(tok, "disconnect:%lf:%lf", &v->inject_down_at_s, &v->inject_down_for_s) != 2 ||
-			 v->inject_down_for_s <= 0)
-			log_msg(LOG_WARNING, "NUMAD_INJECT_FAULT: unknown fault '%s' ignored", tok);
-	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strncmp(tok, "disconnect:", 11) == 0 &&
+		    (sscanf(tok, "disconnect:%lf:%lf", &v->inject_down_at_s, &v->inject_down_for_s) != 2 ||
+		     v->inject_down_for_s <= 0))
+			log_msg(LOG_WARNING, "NUMAD_INJECT_FAULT: bad fault '%s' ignored (disconnect:AT:FOR)", tok);
 	free(copy);
 }
 
@@ -423,22 +416,6 @@ static void on_inject_outage(evutil_socket_t fd, short what, void *arg)
 		on_close(v->conn, VIR_CONNECT_CLOSE_REASON_EOF, v);
 }
 
-/*
- * The slow:MS fake: the apply stops here for MS ms of real time, in the loop's own thread,
- * with the nodeset already set and the pins still to come. A signal that arrives meanwhile
- * interrupts the sleep, which goes on for the time that was left: like a real libvirt call,
- * the apply finishes before the loop can see the signal.
- */
-static void inject_hold(const struct virt *v, const struct guest *g, const char *set)
-{
-	struct timespec left = { v->inject_slow_ms / 1000, (long)(v->inject_slow_ms % 1000) * 1000000L };
-
-	log_msg(LOG_NOTICE, "fault injection: the apply to domain %s holds for %d ms, nodeset %s set, pins to come",
-		g->name, v->inject_slow_ms, set);
-	while (nanosleep(&left, &left) < 0 && errno == EINTR)
-		;
-}
-
 struct virt *virt_open(struct daemon *d, const char *uri)
 {
 	struct virt *v = calloc(1, sizeof(*v));
@@ -451,6 +428,17 @@ struct virt *virt_open(struct daemon *d, const char *uri)
 	v->retry_ev = evtimer_new(d->base, on_retry, v);
 	virSetErrorFunc(NULL, on_virt_error);
 	parse_injection(v);
+	v->ops = &libvirt_ops;
+	v->ops_ctx = v;
+	if (getenv("NUMAD_INJECT_FAULT")) {
+		const struct actuator_ops *fake;
+		void *ctx;
+		log_msg(LOG_WARNING, "fault injection for tests: NUMAD_INJECT_FAULT=%s", getenv("NUMAD_INJECT_FAULT"));
+		if ((fake = inject_wrap(getenv("NUMAD_INJECT_FAULT"), &libvirt_ops, v, &ctx))) {
+			v->ops = fake;
+			v->ops_ctx = ctx;
+		}
+	}
 	connect_now(v);
 	if (v->inject_down_for_s > 0 && (v->inject_ev = evtimer_new(d->base, on_inject_outage, v)))
 		on_inject_outage(-1, 0, v);
@@ -470,7 +458,7 @@ void virt_close(struct virt *v)
 	free(v);
 }
 
-/* ---- the actuator ---- */
+/* ---- the actuator: libvirt's implementation of struct actuator_ops (apply.h) ---- */
 
 /* Permanent failures: retrying cannot help. Everything else is worth another try. */
 static bool error_is_permanent(int code)
@@ -491,7 +479,8 @@ static bool error_is_permanent(int code)
 	}
 }
 
-static enum outcome failure(const char *what, char *why, size_t whylen)
+/* libvirt's error of this thread as an outcome, with what failed in why. */
+static int failure(const char *what, char *why, size_t whylen)
 {
 	virErrorPtr e = virGetLastError();
 	int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
@@ -500,25 +489,71 @@ static enum outcome failure(const char *what, char *why, size_t whylen)
 	return error_is_permanent(code) ? OUT_PERMANENT : OUT_TRANSIENT;
 }
 
-/* Pin vCPUs, the emulator and iothreads to the CPUs of the nodes in to. Returns failures. */
-static int repin(struct daemon *d, virDomainPtr dom, const struct guest *g, const struct nodeset *to)
+static void *lv_acquire(void *ctx)
 {
-	int ncpu = d->topo.max_cpu + 1, maplen, bad = 0, nio;
+	struct virt *v = ctx;
+
+	if (!virt_connected(v) || virConnectRef(v->conn) < 0)
+		return NULL;
+	return v->conn;
+}
+
+static void lv_release(void *ctx, void *conn)
+{
+	(void)ctx;
+	virConnectClose(conn);
+}
+
+/*
+ * In a worker thread: what a job reads of the daemon is fixed once numad runs (the
+ * topology's CPUs, the root, the host hooks); its connection has a reference of its own.
+ */
+static int lv_set_nodes(void *ctx, struct job *j)
+{
+	struct virt *v = ctx;
+	virTypedParameterPtr params = NULL;
+	int np = 0, maxp = 0, out = OUT_APPLIED;
+	virDomainPtr dom = virDomainLookupByUUIDString(j->conn, j->uuid);
+	char set[4096];
+
+	if (!dom)
+		return failure("domain lookup", j->why, sizeof(j->why));
+	nodeset_format(&j->nodes, set, sizeof(set));
+	if (virTypedParamsAddString(&params, &np, &maxp, VIR_DOMAIN_NUMA_NODESET, set) < 0 ||
+	    virDomainSetNumaParameters(dom, params, np, VIR_DOMAIN_AFFECT_LIVE) < 0)
+		out = failure("set nodeset", j->why, sizeof(j->why));
+	else if (v->host.nodeset_written)
+		v->host.nodeset_written(v->host.ctx, j->uuid, &j->nodes);
+	virTypedParamsFree(params, np);
+	virDomainFree(dom);
+	if (out == OUT_APPLIED)
+		snprintf(j->why, sizeof(j->why), "nodeset %.200s", set);
+	return out;
+}
+
+/* Pin vCPUs, the emulator and iothreads to the CPUs of j->cpu_nodes. Returns the failures. */
+static int lv_pin(void *ctx, struct job *j)
+{
+	struct virt *v = ctx;
+	const struct topology *t = &v->d->topo;
+	int ncpu = t->max_cpu + 1, maplen, bad = 0, nio;
 	virDomainIOThreadInfoPtr *io = NULL;
+	virDomainPtr dom;
 	unsigned char *map;
 
-	if (ncpu <= 0)
-		return 0;
+	if (ncpu <= 0 || !(dom = virDomainLookupByUUIDString(j->conn, j->uuid)))
+		return ncpu > 0;
 	maplen = VIR_CPU_MAPLEN(ncpu);
-	map = calloc((size_t)maplen, 1);
-	if (!map)
+	if (!(map = calloc((size_t)maplen, 1))) {
+		virDomainFree(dom);
 		return 1;
-	for (int n = nodeset_next(to, 0); n >= 0; n = nodeset_next(to, n + 1)) {
-		const struct node_info *ni = &d->topo.nodes[topology_index(&d->topo, n)];
-		for (int k = 0; k < ni->ncpus; k++)
-			VIR_USE_CPU(map, ni->cpus[k]);
 	}
-	for (int i = 0; i < g->nvcpus; i++)
+	for (int n = nodeset_next(&j->cpu_nodes, 0); n >= 0; n = nodeset_next(&j->cpu_nodes, n + 1)) {
+		int i = topology_index(t, n);
+		for (int k = 0; i >= 0 && k < t->nodes[i].ncpus; k++)
+			VIR_USE_CPU(map, t->nodes[i].cpus[k]);
+	}
+	for (int i = 0; i < j->nvcpus; i++)
 		bad += virDomainPinVcpu(dom, (unsigned)i, map, maplen) < 0;
 	bad += virDomainPinEmulator(dom, map, maplen, VIR_DOMAIN_AFFECT_LIVE) < 0;
 	nio = virDomainGetIOThreadInfo(dom, &io, VIR_DOMAIN_AFFECT_LIVE);
@@ -528,60 +563,33 @@ static int repin(struct daemon *d, virDomainPtr dom, const struct guest *g, cons
 	}
 	free(io);
 	free(map);
-	if (nio < 0)
-		virResetLastError(); /* drivers without iothreads */
+	virDomainFree(dom);
+	virResetLastError(); /* drivers without iothreads */
+	snprintf(j->why + strlen(j->why), sizeof(j->why) - strlen(j->why), "%s",
+		 bad ? ", some pins failed" : ", vCPUs re-pinned");
 	return bad;
 }
 
-enum outcome virt_apply(struct virt *v, struct guest *g, const struct nodeset *to, char *why, size_t whylen)
+static int lv_move_pages(void *ctx, struct job *j)
 {
-	virTypedParameterPtr params = NULL;
-	int np = 0, maxp = 0, bad;
-	char set[4096];
-	virDomainPtr dom;
+	struct virt *v = ctx;
 
-	if (g->mode != MODE_RESTRICTIVE) {
-		snprintf(why, whylen, "mode %s: libvirt changes a running domain's nodeset only in restrictive mode",
-			 mode_name(g->mode));
-		return OUT_REFUSED;
-	}
-	if (!virt_connected(v)) {
-		snprintf(why, whylen, "no libvirt connection");
-		return OUT_TRANSIENT;
-	}
-	if (v->inject_permanent > 0) {
-		v->inject_permanent--;
-		snprintf(why, whylen, "injected permanent failure (NUMAD_INJECT_FAULT)");
-		return OUT_PERMANENT;
-	}
-	if (v->inject_transient > 0) {
-		v->inject_transient--;
-		snprintf(why, whylen, "injected transient failure (NUMAD_INJECT_FAULT)");
-		return OUT_TRANSIENT;
-	}
-	dom = virDomainLookupByUUIDString(v->conn, g->uuid);
-	if (!dom)
-		return failure("domain lookup", why, whylen);
-	nodeset_format(to, set, sizeof(set));
-	if (virTypedParamsAddString(&params, &np, &maxp, VIR_DOMAIN_NUMA_NODESET, set) < 0 ||
-	    virDomainSetNumaParameters(dom, params, np, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-		enum outcome o = failure("set nodeset", why, whylen);
-		virTypedParamsFree(params, np);
-		virDomainFree(dom);
-		return o;
-	}
-	virTypedParamsFree(params, np);
-	if (v->d->sim)
-		sim_nodeset_written(v->d->sim, g->uuid, to);
-	if (v->inject_slow_ms > 0)
-		inject_hold(v, g, set);
-	bad = repin(v->d, dom, g, to);
-	if (bad) {
-		log_msg(LOG_WARNING, "domain %s: nodeset %s applied, but %d CPU pinning call(s) failed: %s", g->name, set,
-			bad, virGetLastErrorMessage());
-		virResetLastError();
-	}
-	virDomainFree(dom);
-	snprintf(why, whylen, "nodeset %s%s", set, bad ? ", some pins failed" : ", vCPUs re-pinned");
-	return OUT_APPLIED;
+	if (v->host.move_pages) /* the simulator's */
+		return v->host.move_pages(v->host.ctx, j);
+	return pages_move_chunk(v->d->o->root, j->pid, &j->leave, &j->nodes, j->max_kb, &j->cursor, &j->moved_kb, j->why,
+				sizeof(j->why)) == 0 ? OUT_APPLIED : OUT_TRANSIENT;
+}
+
+static const struct actuator_ops libvirt_ops = { "libvirt", false, lv_set_nodes, lv_pin, lv_move_pages, lv_acquire,
+						 lv_release };
+
+void virt_set_host(struct virt *v, const struct host_hooks *h)
+{
+	v->host = *h;
+}
+
+const struct actuator_ops *virt_actuator(struct virt *v, void **ctx)
+{
+	*ctx = v->ops_ctx;
+	return v->ops;
 }
