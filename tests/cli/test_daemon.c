@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <regex.h>
 #include <setjmp.h>
@@ -382,6 +383,7 @@ struct scen_start {
 	char name[64];
 	char mode[16];
 	char nodes[64];    /* "" when numad pre-places it */
+	double mem_mb;     /* its configured memory */
 	double until_mb;   /* from its grow line, 0 when it never grows */
 };
 
@@ -427,6 +429,8 @@ static void read_scenario(const char *file, struct scenario *s)
 					snprintf(g->mode, sizeof(g->mode), "%s", tok + 5);
 				else if (strncmp(tok, "nodes=", 6) == 0)
 					snprintf(g->nodes, sizeof(g->nodes), "%s", tok + 6);
+				else if (strncmp(tok, "mem=", 4) == 0)
+					g->mem_mb = size_mb(tok + 4);
 			}
 		} else if (strcmp(verb, "grow") == 0 && (name = strtok_r(NULL, " \t", &save2))) {
 			for (int k = s->nstart - 1; k >= 0; k--)
@@ -976,10 +980,38 @@ static void check_outage(struct sim_result *r)
 }
 
 /*
+ * Whether the decision whose Advising line is line i was carried out as an urgent move of
+ * vm1: its next line is "Applied through libvirt" for an urgent move (one nodeset write), or
+ * "Staging through libvirt" for one (widened, pages moving) and vm1's next outcome line after
+ * it, before any other decision for vm1, is that move's "Applied through libvirt: ...
+ * staged: M of N MB moved; nodeset ..." naming the Advising line's target.
+ */
+static bool urgent_move_applied(const struct log *lg, int i, const struct advice *a)
+{
+	if (is_outcome(lg, i + 1, "Applied through libvirt:", "vm1") && strstr(lg->line[i + 1], "urgent move"))
+		return true;
+	if (!is_outcome(lg, i + 1, "Staging through libvirt:", "vm1") || !strstr(lg->line[i + 1], "urgent move"))
+		return false;
+	for (int k = i + 2; k < lg->n; k++) {
+		struct advice next;
+		const char *set;
+		if (parse_advice(lg->line[k], &next) && next.pid == a->pid)
+			return false;
+		if (!strstr(lg->line[k], "domain vm1, urgent move: "))
+			continue;
+		set = strstr(lg->line[k], "; nodeset ");
+		return is_outcome(lg, k, "Applied through libvirt:", "vm1") && strstr(lg->line[k], "staged: ") && set &&
+		       nodes_of(set + strlen("; nodeset ")) == a->to;
+	}
+	return false;
+}
+
+/*
  * spread.scn: vm1 spans two nodes and a process bound to one of them (the scenario's
  * oom=1 hog) runs it out. vm1 lives because an urgent move took it off that node in time:
  * an "Advising ... move from nodes (A) to nodes (B)" whose A holds the crowded node and
- * B does not, applied as an urgent move; vm1 ends running, on nodes without it.
+ * B does not, carried out as an urgent move (urgent_move_applied); vm1 ends running, on
+ * nodes without it.
  */
 static void check_moved_off(struct sim_result *r)
 {
@@ -991,9 +1023,7 @@ static void check_moved_off(struct sim_result *r)
 		struct advice a;
 		if (!parse_advice(r->log.line[i], &a) || a.pid <= 0)
 			continue;
-		if ((a.from & (1ULL << x)) && !(a.to & (1ULL << x)) && a.to &&
-		    is_outcome(&r->log, i + 1, "Applied through libvirt:", "vm1") &&
-		    strstr(r->log.line[i + 1], "urgent move")) {
+		if ((a.from & (1ULL << x)) && !(a.to & (1ULL << x)) && a.to && urgent_move_applied(&r->log, i, &a)) {
 			must_row(r->run.out, "vm1", &row);
 			assert_string_equal(row.fate, "running");
 			if (nodes_of(row.nodes) & (1ULL << x))
@@ -1822,10 +1852,11 @@ static void test_log_disk_full_status(void **state)
  * apply with the new nodeset set and the CPU pins still to come. vm1 sits on node 3 until
  * another process takes 4 GB there at once: vm1's 6 GB still to come no longer fit, and
  * numad extends it. The test waits for the hold to begin and sends SIGTERM; the signal is
- * inside the apply when the log does not yet hold that apply's outcome. The daemon must
- * finish the apply first (the Advising line from node 3 to a superset with its nearest
- * node, then "Applied through libvirt ... vCPUs re-pinned"), only then stop, exit 0, and
- * leave libvirt with exactly the nodeset it logged.
+ * inside the apply when the log does not yet hold that apply's outcome. The apply runs off
+ * the loop's thread, so the loop answers the signal at once ("SIGTERM: stopping" while the
+ * apply is held), then waits for the apply to finish (the Advising line from node 3 to a
+ * superset with its nearest node, then "Applied through libvirt ... vCPUs re-pinned"), and
+ * only then exits 0, leaving libvirt with exactly the nodeset it logged.
  */
 #define HOLD_MS "5000"
 
@@ -1887,10 +1918,10 @@ static void test_sigterm_mid_apply(void **state)
 		if (parse_advice(lg->line[i], &a) && a.pid > 0)
 			adv = i;
 	stop = find_line(lg, 0, "SIGTERM: stopping", NULL);
-	if (hold < 0 || adv < 0 || stop < 0 || !(hold < adv && adv + 1 < stop)) {
+	if (hold < 0 || adv < 0 || stop < 0 || !(hold < stop && stop < adv)) {
 		dump_log(lg);
-		fail_msg("want the hold (line %d), then the apply's Advising line (%d) and its outcome, then "
-			 "'SIGTERM: stopping' (%d)", hold, adv, stop);
+		fail_msg("want the hold (line %d), then 'SIGTERM: stopping' (%d) while it holds, then the apply's Advising "
+			 "line (%d) and its outcome", hold, stop, adv);
 	}
 	if (a.from != from || (a.to & want) != want || strcmp(a.comm, "qemu-system-x86") != 0) {
 		dump_log(lg);
@@ -1916,9 +1947,184 @@ static void test_sigterm_mid_apply(void **state)
 	free(out);
 }
 
+/*
+ * bigmove.scn on the EPYC layout: a 64 GB guest consolidates across the sockets (most of
+ * it migrates) while vm2 starts and is crowded at 1 GB/s. The test probes `status` on the
+ * control socket every 100 ms for the whole run. What a user must see:
+ *  - nothing OOM-killed; vm2 extended from its one node to a superset of it, running;
+ *  - the big guest's move staged and ended on one node ("Applied through libvirt: domain
+ *    big, consolidate move: staged: M of N MB moved", N more than half its 64 GB and M all
+ *    of it), with no nodeset write migrating more than the 256 MB bound (the simulator's
+ *    count), the rest moved page by page;
+ *  - with NUMAD_INJECT_FAULT=slow:15000 (every nodeset write held 15 s after the nodeset is
+ *    set), the same safety, and every probe answered within 0.5 s while the apply is held.
+ * Expected values come from the scenario text (its guests, their nodes and sizes) and the
+ * bound stated in numad(8).
+ */
+#define BIG_TOPO "epyc-2s-nps4.txt"
+#define PROBE_MS 100
+#define PROBE_LATE_MS 500
+#define NARROW_BOUND_MB 256
+
+struct probes {
+	int n, late;
+	double max_ms;
+};
+
+/* Ask status once; the latency in ms, or -1 when the daemon did not answer (or is gone). */
+static double probe_status(const char *sock)
+{
+	int64_t t0 = mono_ms();
+	int fd = try_connect(sock);
+	char *greet, *reply;
+	double ms = -1;
+
+	if (fd < 0)
+		return -1;
+	greet = read_line(fd);
+	if (greet) {
+		send_text(fd, "{\"cmd\":\"status\",\"id\":7}\n");
+		reply = read_line(fd);
+		if (reply && strstr(reply, "\"return\""))
+			ms = (double)(mono_ms() - t0);
+		free(reply);
+	}
+	free(greet);
+	close(fd);
+	return ms;
+}
+
+static double summary_number(const char *out, const char *before)
+{
+	const char *p = strstr(out, before);
+
+	if (!p)
+		fail_msg("no '%s' in the summary:\n%s", before, out);
+	return strtod(p + strlen(before), NULL);
+}
+
+static void run_bigmove(const char *inject, struct probes *pr, char **out, struct log *lg)
+{
+	struct daemon *d = &cur_daemon;
+	char topo[PATH_MAX], scen[PATH_MAX];
+	const char *args[] = { "--simulate", topo, "--scenario", scen, "--speed", SPEED_IN_TIME, "--log", d->logp,
+			       "--socket", d->sock, "--pidfile", "", "-F", NULL };
+	int code = 0;
+
+	daemon_paths(d);
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, BIG_TOPO);
+	snprintf(scen, sizeof(scen), "%s/bigmove.scn", SCEN_DIR);
+	d->pid = spawn_numad(args, inject, d->outp, d->errp, RUN_LIMIT_S);
+	memset(pr, 0, sizeof(*pr));
+	while (still_running(d->pid, &code)) {
+		double ms = probe_status(d->sock);
+		if (ms >= 0) {
+			pr->n++;
+			pr->late += ms > PROBE_LATE_MS;
+			pr->max_ms = fmax(pr->max_ms, ms);
+		}
+		nap_ms(PROBE_MS);
+	}
+	d->pid = 0;
+	if (code != 0)
+		daemon_fail(d, "numad did not exit 0 at the end of bigmove.scn");
+	*out = must_slurp(d->outp);
+	read_log(d->logp, lg);
+	if (pr->n < 50)
+		fail_msg("only %d status probes were answered during the run", pr->n);
+	if (oom_kills(*out) != 0) {
+		dump_log(lg);
+		fail_msg("a guest was OOM-killed:\n%s", *out);
+	}
+}
+
+/* vm2, on its start node, was widened to a superset of it, and runs. */
+static void check_vm2_extended(const char *out, const struct log *lg, const struct scenario *sc)
+{
+	uint64_t from = nodes_of(scen_guest(sc, "vm2")->nodes);
+	struct row row;
+
+	for (int i = 0; i + 1 < lg->n; i++) {
+		struct advice a;
+		if (!parse_advice(lg->line[i], &a) || a.pid <= 0 || !strstr(lg->line[i + 1], "domain vm2,"))
+			continue;
+		if (a.from != from || (a.to & from) != from || a.to == from ||
+		    (!is_outcome(lg, i + 1, "Applied through libvirt:", "vm2") &&
+		     !is_outcome(lg, i + 1, "Staging through libvirt:", "vm2"))) {
+			dump_log(lg);
+			fail_msg("vm2's first decision is not a widening of its nodes %s, carried out: '%s' / '%s'",
+				 scen_guest(sc, "vm2")->nodes, lg->line[i], lg->line[i + 1]);
+		}
+		must_row(out, "vm2", &row);
+		assert_string_equal(row.fate, "running");
+		return;
+	}
+	dump_log(lg);
+	fail_msg("vm2 was never widened");
+}
+
+static void test_bigmove(void **state)
+{
+	struct scenario sc;
+	struct probes pr;
+	struct log *lg = &cur_log;
+	char *out;
+	struct row row;
+	double moved = -1, total = -1, largest;
+	(void)state;
+
+	read_scenario("bigmove.scn", &sc);
+	run_bigmove(NULL, &pr, &out, lg);
+	check_vm2_extended(out, lg, &sc);
+	for (int i = 0; i < lg->n; i++)
+		if (is_outcome(lg, i, "Applied through libvirt:", "big") && strstr(lg->line[i], "consolidate move: staged: "))
+			sscanf(strstr(lg->line[i], "staged: "), "staged: %lf of %lf MB moved", &moved, &total);
+	if (total < scen_guest(&sc, "big")->mem_mb / 2 || moved < total) {
+		dump_log(lg);
+		fail_msg("no staged consolidation of big that moved more than half of its %.0f MB, all of it (moved %.0f of %.0f)",
+			 scen_guest(&sc, "big")->mem_mb, moved, total);
+	}
+	must_row(out, "big", &row);
+	assert_string_equal(row.fate, "running");
+	if (popcount64(nodes_of(row.nodes)) != 1)
+		fail_msg("big ends on nodes %s, want one node", row.nodes);
+	largest = summary_number(out, "the largest ");
+	if (largest > NARROW_BOUND_MB)
+		fail_msg("a nodeset write migrated %.0f MB, more than the %d MB bound:\n%s", largest, NARROW_BOUND_MB, out);
+	if (!strstr(out, "MB moved page by page") || summary_number(out, " at most; ") < total)
+		fail_msg("the simulator saw less than the staged %.0f MB moved page by page:\n%s", total, out);
+	print_message("bigmove: %d status probes, the slowest %.0f ms; largest nodeset write %.0f MB\n", pr.n, pr.max_ms,
+		      largest);
+	free(out);
+}
+
+static void test_bigmove_slow(void **state)
+{
+	struct scenario sc;
+	struct probes pr;
+	struct log *lg = &cur_log;
+	char *out;
+	(void)state;
+
+	read_scenario("bigmove.scn", &sc);
+	run_bigmove("NUMAD_INJECT_FAULT=slow:15000", &pr, &out, lg);
+	if (find_line(lg, 0, "fault injection: the apply to domain big holds", NULL) < 0) {
+		dump_log(lg);
+		fail_msg("no apply to big was held");
+	}
+	if (pr.late) {
+		dump_log(lg);
+		fail_msg("%d of %d status probes took more than %d ms (the slowest %.0f ms) while an apply was held",
+			 pr.late, pr.n, PROBE_LATE_MS, pr.max_ms);
+	}
+	check_vm2_extended(out, lg, &sc);
+	print_message("bigmove, slow:15000: %d status probes, the slowest %.0f ms\n", pr.n, pr.max_ms);
+	free(out);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[NSIM + 9];
+	struct CMUnitTest tests[NSIM + 11];
 	size_t n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1949,5 +2155,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_socket_path_hardening, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_thousand_connections, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_sigterm_mid_apply, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_bigmove, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_bigmove_slow, daemon_teardown);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
