@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "ctl.h"
 #include "log.h"
 #include "metrics.h"
@@ -503,6 +504,16 @@ static struct json_object *warnings_json(const struct daemon *d)
 	for (int i = 0; i < d->nguests; i++)
 		if (guest_warning(&d->guests[i], w, sizeof(w)))
 			json_object_array_add(a, json_object_new_string(w));
+	{
+		int in_flight, stuck;
+		double moved;
+		apply_counts(d->apply, &in_flight, &stuck, &moved);
+		if (stuck) {
+			snprintf(w, sizeof(w), "%d libvirt call(s) have not returned after %d s (see actuator.stuck_calls): "
+				 "their guests wait for them", stuck, APPLY_STUCK_MS / 1000);
+			json_object_array_add(a, json_object_new_string(w));
+		}
+	}
 	return a;
 }
 
@@ -528,6 +539,7 @@ static struct json_object *cmd_status(struct ctl *c, struct client *cl, struct j
 	json_object_object_add(r, "urgent", json_object_new_int64((int64_t)d->urgent));
 	json_object_object_add(r, "failed", json_object_new_int64((int64_t)d->failed));
 	json_object_object_add(r, "oom_kills", json_object_new_int64((int64_t)d->ooms));
+	json_object_object_add(r, "actuator", apply_json(d->apply));
 	return r;
 }
 

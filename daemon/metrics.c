@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "log.h"
 #include "metrics.h"
 #include "numad.h"
@@ -151,6 +152,16 @@ static void daemon_metrics(FILE *f, const struct daemon *d)
 	      d->last_fast_ms / 1000.0);
 	gauge(f, "numad_full_scan_duration_seconds", "seconds", "How long the last full scan took.",
 	      d->last_full_ms_cost / 1000.0);
+	{
+		int in_flight, stuck;
+		double moved;
+		apply_counts(d->apply, &in_flight, &stuck, &moved);
+		gauge(f, "numad_apply_jobs_in_flight", NULL, "Libvirt calls and page moves under way off the loop.",
+		      in_flight);
+		gauge(f, "numad_apply_stuck_calls", NULL, "Libvirt calls that have not returned after 120 s.", stuck);
+		counter(f, "numad_pages_moved_bytes", "Guest memory numad moved itself in staged moves.",
+			(unsigned long)(moved * 1024));
+	}
 	gauge(f, "numad_libvirt_connected", NULL, "1 when numad holds a libvirt connection.",
 	      virt_connected(d->virt) ? 1 : 0);
 	gauge(f, "numad_paused", NULL, "1 when paused with numadctl pause (advice only).", d->paused ? 1 : 0);

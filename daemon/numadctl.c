@@ -255,6 +255,28 @@ static void print_warnings(struct json_object *warnings)
 		printf("  ! %s\n", json_object_get_string(json_object_array_get_idx(warnings, i)));
 }
 
+/* Staged moves in flight and libvirt calls that do not return (an older daemon sends neither). */
+static void print_actuator(struct json_object *a)
+{
+	struct json_object *moves = array(a, "moves"), *stuck = array(a, "stuck_calls");
+	size_t nm = moves ? json_object_array_length(moves) : 0, ns = stuck ? json_object_array_length(stuck) : 0;
+
+	if (!a)
+		return;
+	printf("moves in flight: %s\n", nm ? "" : "none");
+	for (size_t i = 0; i < nm; i++) {
+		struct json_object *m = json_object_array_get_idx(moves, i);
+		printf("  %s: %s move %s -> %s, %s, %s of %s MB moved, for %s s\n", str(m, "domain"), str(m, "reason"),
+		       str(m, "from"), str(m, "to"), str(m, "stage"), str(m, "moved_mb"), str(m, "total_mb"), str(m, "for_s"));
+	}
+	for (size_t i = 0; i < ns; i++) {
+		struct json_object *c = json_object_array_get_idx(stuck, i);
+		printf("  ! %s: libvirt call (%s) not returned after %s s\n", str(c, "domain"), str(c, "call"),
+		       str(c, "for_s"));
+	}
+	putchar('\n');
+}
+
 static int print_status(struct json_object *r)
 {
 	if (!array(r, "nodes") || !array(r, "guests") || !array(r, "warnings"))
@@ -268,6 +290,7 @@ static int print_status(struct json_object *r)
 	putchar('\n');
 	print_guests(member(r, "guests"), false);
 	putchar('\n');
+	print_actuator(member(r, "actuator"));
 	print_warnings(array(r, "warnings"));
 	return 0;
 }
