@@ -69,6 +69,7 @@ struct apply {
 	double moved_kb_total;
 	int stuck;
 	bool closing;
+	bool pages_refused;   /* numad may not move guest pages itself (see apply_pages_refused) */
 };
 
 /* ---- the advise-only implementation: it changes nothing, so it runs in the loop ---- */
@@ -518,6 +519,17 @@ static void chunk_done(struct apply *a, struct staged *m, struct guest *g, struc
 	m->moved_kb += j->moved_kb;
 	a->moved_kb_total += j->moved_kb;
 	m->cursor = j->cursor;
+	if (j->out == OUT_PERMANENT && !a->pages_refused) {
+		a->pages_refused = true;
+		log_msg(LOG_WARNING, "numad may not move guest pages itself (%s): moves that migrate more than %.0f MB are "
+			"no longer staged; urgent ones go in one nodeset write, consolidations that large are not made. "
+			"Grant CAP_SYS_NICE and CAP_SYS_PTRACE (numad.service does) to stage them", j->why,
+			APPLY_NARROW_BOUND_KB / 1024);
+	}
+	if (j->out == OUT_PERMANENT && m->reason == REASON_URGENT && !m->stop) {
+		narrow(a, m, g); /* a guest's life first: the rest migrates in the narrowing write */
+		return;
+	}
 	if (j->out != OUT_APPLIED) {
 		snprintf(why, sizeof(why), "pages would not move: %s", j->why);
 		stop_move(a, m, why);
@@ -702,6 +714,11 @@ bool apply_busy(const struct apply *a, const struct guest *g)
 	return false;
 }
 
+bool apply_pages_refused(const struct apply *a)
+{
+	return a && a->pages_refused;
+}
+
 int apply_staged_reason(const struct apply *a, const struct guest *g)
 {
 	const struct staged *m = a ? move_of(a, g->uuid) : NULL;
@@ -785,7 +802,8 @@ int apply_submit(struct apply *a, struct guest *g, const struct move *plan)
 	j->reason = p.reason;
 	snprintf(j->because, sizeof(j->because), "%s", p.because);
 	/* a move that migrates more than one write may is staged; advice changes nothing, so it is not */
-	staged = p.migrate_kb > APPLY_NARROW_BOUND_KB && !j->ops->inline_calls && !nodeset_empty(&p.to);
+	staged = p.migrate_kb > APPLY_NARROW_BOUND_KB && !j->ops->inline_calls && !nodeset_empty(&p.to) &&
+		 !a->pages_refused;
 	j->cpu_nodes = p.to;
 	j->nodes = p.to;
 	if (staged && (m = new_move(a, g, &p))) {

@@ -118,6 +118,8 @@ int apply_submit(struct apply *a, struct guest *g, const struct move *m);
 bool apply_busy(const struct apply *a, const struct guest *g);
 /* The reason of g's staged move in flight that an urgent plan may still supersede, or -1 for none. */
 int apply_staged_reason(const struct apply *a, const struct guest *g);
+/* True once numad was refused moving a guest's pages itself: moves over the bound are not staged. */
+bool apply_pages_refused(const struct apply *a);
 /* True when a staged consolidation of any guest is in flight (they run one at a time). */
 bool apply_any_consolidation(const struct apply *a);
 /* At each fast tick: staged moves look at what is left on the nodes they leave. */
@@ -136,8 +138,9 @@ void apply_close(struct apply *a, int wait_ms);
 /*
  * Move up to max_kb of process pid's pages that sit on nodes of leave to nodes of to (in
  * turn), with move_pages(2), walking its mappings (root/proc/PID/maps) from c on. Adds what
- * moved to *moved_kb. Returns 0 (c->done once the whole address space was walked), or -1
- * with why (the process is gone, or numad lacks CAP_SYS_NICE or ptrace access to it).
+ * moved to *moved_kb. Returns 0 (c->done once the whole address space was walked), -2 with
+ * why when numad may not move its pages (CAP_SYS_NICE or CAP_SYS_PTRACE missing), or -1 with
+ * why on any other failure (the process is gone).
  */
 int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, const struct nodeset *to,
 		     double max_kb, struct page_cursor *c, double *moved_kb, char *why, size_t whylen);

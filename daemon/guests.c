@@ -510,6 +510,11 @@ bool guest_consolidate(struct daemon *d, struct guest *g, int64_t now)
 		return false;
 	}
 	/* A staged move takes --migrate-rate chunk by chunk, one consolidation at a time; a small one up front. */
+	if (m.migrate_kb > APPLY_NARROW_BOUND_KB && apply_pages_refused(d->apply)) {
+		log_debug("consolidation of %s is not made: it would migrate %.0f MB in one nodeset write", g->name,
+			  m.migrate_kb / 1024);
+		return false;
+	}
 	if (m.migrate_kb > APPLY_NARROW_BOUND_KB && apply_any_consolidation(d->apply)) {
 		log_debug("consolidation of %s waits for the staged move in flight", g->name);
 		return false;

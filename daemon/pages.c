@@ -52,15 +52,17 @@ static bool in_set(const struct nodeset *s, int node)
 	return node >= 0 && nodeset_has(s, node);
 }
 
+/* -2 when numad may not move that process's pages (a capability or ptrace access missing), else -1. */
 static int fail(const char *what, int pid, char *why, size_t whylen)
 {
 	int e = errno;
 
-	if (e == EPERM || e == EACCES)
-		snprintf(why, whylen, "%s of pid %d: %s (numad needs CAP_SYS_NICE and ptrace access to it)", what, pid,
+	if (e == EPERM || e == EACCES) {
+		snprintf(why, whylen, "%s of pid %d: %s (numad needs CAP_SYS_NICE and CAP_SYS_PTRACE for it)", what, pid,
 			 strerror(e));
-	else
-		snprintf(why, whylen, "%s of pid %d: %s", what, pid, strerror(e));
+		return -2;
+	}
+	snprintf(why, whylen, "%s of pid %d: %s", what, pid, strerror(e));
 	return -1;
 }
 

@@ -576,8 +576,12 @@ static int lv_move_pages(void *ctx, struct job *j)
 
 	if (v->host.move_pages) /* the simulator's */
 		return v->host.move_pages(v->host.ctx, j);
-	return pages_move_chunk(v->d->o->root, j->pid, &j->leave, &j->nodes, j->max_kb, &j->cursor, &j->moved_kb, j->why,
-				sizeof(j->why)) == 0 ? OUT_APPLIED : OUT_TRANSIENT;
+	switch (pages_move_chunk(v->d->o->root, j->pid, &j->leave, &j->nodes, j->max_kb, &j->cursor, &j->moved_kb, j->why,
+				 sizeof(j->why))) {
+	case 0: return OUT_APPLIED;
+	case -2: return OUT_PERMANENT; /* not allowed to: no point in trying again */
+	default: return OUT_TRANSIENT;
+	}
 }
 
 static const struct actuator_ops libvirt_ops = { "libvirt", false, lv_set_nodes, lv_pin, lv_move_pages, lv_acquire,
