@@ -674,6 +674,7 @@ struct sim_case {
 	const char *speed;       /* SPEED_QUICK, or SPEED_IN_TIME where numad must act within a window */
 	long oom_min, oom_max;   /* the summary's "OOM kills: N" */
 	void (*check)(struct sim_result *r);
+	const char *topo;        /* the layout, NULL for TOPO_FILE (the DL980) */
 };
 
 /*
@@ -1107,50 +1108,92 @@ static void check_moved_off_once(struct sim_result *r)
 		fail_msg("vm1 ends on nodes %s, not where its one move took it: '%s'", row.nodes, r->log.line[first]);
 }
 
+/*
+ * supersede.scn: the big guest's staged consolidation stops for an urgent move: a
+ * "Stopped: domain big, consolidate move: staged: ... (widened): an urgent move came
+ * first", and big's next decision after it is an urgent move from the widened set it was
+ * left on (the consolidation's nodes together), carried out. Nothing is OOM-killed (the
+ * table's bounds), and big ends running.
+ */
+static void check_superseded(struct sim_result *r)
+{
+	uint64_t widened = nodes_of(scen_guest(&r->scen, "big")->nodes);
+	int stop = -1;
+	struct row row;
+
+	for (int i = 0; i < r->log.n && stop < 0; i++)
+		if (is_outcome(&r->log, i, "Stopped:", "big") && strstr(r->log.line[i], "consolidate move: staged: ") &&
+		    strstr(r->log.line[i], "(widened): an urgent move came first"))
+			stop = i;
+	if (stop < 0) {
+		dump_log(&r->log);
+		fail_msg("big's staged consolidation did not stop for an urgent move");
+	}
+	for (int i = stop + 1; i + 1 < r->log.n; i++) {
+		struct advice a;
+		if (!parse_advice(r->log.line[i], &a) || a.pid <= 0 || !strstr(r->log.line[i + 1], "domain big,"))
+			continue;
+		if (a.from != widened || !strstr(r->log.line[i + 1], "urgent move") ||
+		    (!is_outcome(&r->log, i + 1, "Applied through libvirt:", "big") &&
+		     !is_outcome(&r->log, i + 1, "Staging through libvirt:", "big"))) {
+			dump_log(&r->log);
+			fail_msg("big's decision after the stop is not an urgent move from %s carried out: '%s' / '%s'",
+				 scen_guest(&r->scen, "big")->nodes, r->log.line[i], r->log.line[i + 1]);
+		}
+		must_row(r->run.out, "big", &row);
+		assert_string_equal(row.fate, "running");
+		return;
+	}
+	dump_log(&r->log);
+	fail_msg("no decision for big after its consolidation stopped");
+}
+
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
 #define FAST_TIER_ONLY "-i", "60:60"
 
 static struct sim_case sim_cases[] = {
 	{ "crowded: vm1 widened to its nearest node in time", "crowded.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
-	  check_widened },
+	  check_widened, NULL },
 	{ "crowded, fast tier only: the urgent extension saves vm1", "crowded.scn", { FAST_TIER_ONLY, NULL }, NULL,
-	  SPEED_IN_TIME, 0, 0, check_widened_urgent },
+	  SPEED_IN_TIME, 0, 0, check_widened_urgent, NULL },
 	{ "crowded, numad 0.5 timing: the baseline dies", "crowded.scn", { "--numad05-timing", NULL }, NULL,
-	  SPEED_QUICK, 1, LONG_MAX, check_vm1_killed },
-	{ "strict: warned, never moved, OOM-killed", "strict.scn", { NULL }, NULL, SPEED_IN_TIME, 1, 1, check_strict },
-	{ "growth: vm1 gets all it grows to", "growth.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_growth },
+	  SPEED_QUICK, 1, LONG_MAX, check_vm1_killed, NULL },
+	{ "strict: warned, never moved, OOM-killed", "strict.scn", { NULL }, NULL, SPEED_IN_TIME, 1, 1, check_strict, NULL },
+	{ "growth: vm1 gets all it grows to", "growth.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_growth, NULL },
 	{ "growth, numad 0.5 timing: the baseline dies", "growth.scn", { "--numad05-timing", NULL }, NULL,
-	  SPEED_QUICK, 1, 1, check_vm1_killed },
+	  SPEED_QUICK, 1, 1, check_vm1_killed, NULL },
 	{ "fastcrowd: an urgent widening saves vm1", "fastcrowd.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
-	  check_widened_urgent },
+	  check_widened_urgent, NULL },
 	{ "fastcrowd, numad 0.5 timing: the baseline dies", "fastcrowd.scn", { "--numad05-timing", NULL }, NULL,
-	  SPEED_QUICK, 1, LONG_MAX, check_vm1_killed },
+	  SPEED_QUICK, 1, LONG_MAX, check_vm1_killed, NULL },
 	{ "interleave: observed only, left on its nodes", "interleave.scn", { NULL }, NULL, SPEED_QUICK, 0, 0,
-	  check_interleave },
+	  check_interleave, NULL },
 	{ "lifecycle: every start managed, every stop logged", "lifecycle.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
-	  check_lifecycle },
+	  check_lifecycle, NULL },
 	{ "advise-only: advice logged, nothing changed, vm1 dies", "crowded.scn", { "--advise-only", NULL }, NULL,
-	  SPEED_QUICK, 1, 1, check_advise_only },
+	  SPEED_QUICK, 1, 1, check_advise_only, NULL },
 	{ "transient:2: two retries, then applied", "crowded.scn", { NULL }, "NUMAD_INJECT_FAULT=transient:2",
-	  SPEED_IN_TIME, 0, 0, check_transient },
+	  SPEED_IN_TIME, 0, 0, check_transient, NULL },
 	{ "permanent:1: given up on, never advised again", "crowded.scn", { NULL }, "NUMAD_INJECT_FAULT=permanent:1",
-	  SPEED_QUICK, 0, LONG_MAX, check_permanent },
+	  SPEED_QUICK, 0, LONG_MAX, check_permanent, NULL },
 	{ "spread: vm1 moved off the node a bound process runs out, in time", "spread.scn", { NULL }, NULL,
-	  SPEED_IN_TIME, 0, 0, check_moved_off },
+	  SPEED_IN_TIME, 0, 0, check_moved_off, NULL },
 	{ "spread, fast tier only: the urgent move saves vm1", "spread.scn", { FAST_TIER_ONLY, NULL }, NULL,
-	  SPEED_IN_TIME, 0, 0, check_moved_off },
+	  SPEED_IN_TIME, 0, 0, check_moved_off, NULL },
 	{ "spread, advise-only: the bound allocation OOM-kills vm1", "spread.scn", { "--advise-only", NULL }, NULL,
-	  SPEED_QUICK, 1, 1, check_vm1_killed },
+	  SPEED_QUICK, 1, 1, check_vm1_killed, NULL },
 	{ "spread, numad 0.5 timing: the baseline dies", "spread.scn", { "--numad05-timing", NULL }, NULL,
-	  SPEED_QUICK, 1, 1, check_vm1_killed },
+	  SPEED_QUICK, 1, 1, check_vm1_killed, NULL },
 	{ "ownload: a guest's own CPU load does not push it off its node", "ownload.scn", { NULL }, NULL, SPEED_IN_TIME,
-	  0, 0, check_stays },
+	  0, 0, check_stays, NULL },
 	{ "firsttouch: a guest's first touch of its own memory is not runaway growth", "firsttouch.scn", { NULL }, NULL,
-	  SPEED_IN_TIME, 0, 0, check_first_touch },
+	  SPEED_IN_TIME, 0, 0, check_first_touch, NULL },
 	{ "moveoff: moved off a crowded node once, to a node that holds it", "moveoff.scn", { FAST_TIER_ONLY, NULL }, NULL,
-	  SPEED_IN_TIME, 0, 0, check_moved_off_once },
+	  SPEED_IN_TIME, 0, 0, check_moved_off_once, NULL },
+	{ "supersede: an urgent move does not wait for a staged consolidation, which stops widened", "supersede.scn",
+	  { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_superseded, "epyc-2s-nps4.txt" },
 	{ "disconnect:2:50: an urgent extension decided while libvirt is away is applied once it is back", "outage.scn",
-	  { FAST_TIER_ONLY, NULL }, "NUMAD_INJECT_FAULT=disconnect:2:50", SPEED_IN_TIME, 0, 0, check_outage },
+	  { FAST_TIER_ONLY, NULL }, "NUMAD_INJECT_FAULT=disconnect:2:50", SPEED_IN_TIME, 0, 0, check_outage, NULL },
 };
 
 #define NSIM (sizeof(sim_cases) / sizeof(sim_cases[0]))
@@ -1173,7 +1216,7 @@ static void test_scenario(void **state)
 	read_scenario(c->scenario, &r->scen);
 	make_tmpdir(dir, sizeof(dir));
 	snprintf(logp, sizeof(logp), "%s/numad.log", dir);
-	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, c->topo ? c->topo : TOPO_FILE);
 	snprintf(scen, sizeof(scen), "%s/%s", SCEN_DIR, c->scenario);
 	args[n++] = "--simulate";
 	args[n++] = topo;
