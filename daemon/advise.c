@@ -6,10 +6,11 @@
 
 #include <systemd/sd-journal.h>
 
-#include "ctl.h"
+#include "advise.h"
+#include "ctlproto.h"
 #include "engine.h"
 #include "log.h"
-#include "numad.h"
+#include "options.h"
 #include "topology.h"
 #include "wspec.h"
 

@@ -13,8 +13,9 @@
 #include <time.h>
 
 #include "apply.h"
+#include "guests.h"
 #include "log.h"
-#include "numad.h"
+#include "state.h"
 
 #define CHUNK_MIN_KB (16.0 * 1024)
 #define CHUNK_MAX_KB (256.0 * 1024)

@@ -21,11 +21,17 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "advise.h"
 #include "apply.h"
 #include "ctl.h"
+#include "ctlproto.h"
+#include "guests.h"
 #include "log.h"
 #include "metrics.h"
-#include "numad.h"
+#include "options.h"
+#include "plan.h"
+#include "state.h"
+#include "virt.h"
 
 #define CTL_OUT_HIGH (1024 * 1024)  /* take no more requests from a client while this much output waits */
 
@@ -756,7 +762,7 @@ static struct json_object *cmd_explain(struct ctl *c, struct client *cl, struct 
 		snprintf(e->desc, sizeof(e->desc), "no guest named or with uuid \"%.256s\"", json_object_get_string(v));
 		return NULL;
 	}
-	if (guest_explain(d, g, &res, &cur) < 0) {
+	if (plan_explain(d, g, &res, &cur) < 0) {
 		snprintf(e->desc, sizeof(e->desc), "explain %s: %s", g->name, res.why ? res.why : "the engine failed");
 		return NULL;
 	}
@@ -826,7 +832,7 @@ static struct json_object *cmd_reload(struct ctl *c, struct client *cl, struct j
 
 	(void)args;
 	log_msg(LOG_NOTICE, "reload asked by uid %d (pid %d)", (int)cl->uid, (int)cl->pid);
-	if (daemon_reload(c->d, e->desc, sizeof(e->desc)) < 0) {
+	if (c->d->reload(c->d, e->desc, sizeof(e->desc)) < 0) {
 		e->eclass = CTL_E_GENERIC;
 		return NULL;
 	}

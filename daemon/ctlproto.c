@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "ctlproto.h"
 #include "nodeset.h"
 
 const struct ctl_command ctl_commands[CTL_NCMDS] = {

@@ -19,29 +19,21 @@
 
 #include "apply.h"
 #include "ctl.h"
+#include "daemon.h"
+#include "evbridge.h"
+#include "guests.h"
 #include "log.h"
 #include "metrics.h"
-#include "numad.h"
+#include "plan.h"
+#include "procs.h"
+#include "sim.h"
+#include "state.h"
+#include "virt.h"
 
-int64_t daemon_now(const struct daemon *d)
-{
-	return d->sim ? sim_now(d->sim) : now_ms();
-}
+static void scan_soon(struct daemon *d);
 
 #define STOP_WAIT_MS 30000   /* at a stop, how long numad waits for the libvirt calls in flight */
 #define APPLY_WORKERS 4
-
-struct timeval daemon_timeval(const struct daemon *d, double ms)
-{
-	struct timeval tv;
-	double real = ms / (d->sim && d->o->speed > 0 ? d->o->speed : 1.0);
-
-	if (real < 1)
-		real = 1;
-	tv.tv_sec = (time_t)(real / 1000);
-	tv.tv_usec = (suseconds_t)fmod(real, 1000.0) * 1000;
-	return tv;
-}
 
 static void notify_status(struct daemon *d)
 {
@@ -91,8 +83,10 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 		guest_sample(d, &d->guests[i], now, true);
 	guests_track_taken(d, now);
 	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
-		guest_check_urgent(d, &d->guests[i], now);
+		plan_urgent(d, &d->guests[i], now);
 	apply_tick(d->apply, now);
+	if (d->scan_soon)
+		scan_soon(d);
 	d->last_fast_ms = (double)(now_ms() - t0);
 	sd_notify(0, "WATCHDOG=1");
 	if (what & EV_TIMEOUT) /* the timer's own tick, not a PSI wake-up or a numad 0.5-timed scan */
@@ -183,8 +177,10 @@ static void schedule_full(struct daemon *d)
 	d->next_full_ms = daemon_now(d) + (int64_t)d->full_interval_s * 1000;
 }
 
-void daemon_scan_soon(struct daemon *d)
+/* A guest started: the full scan comes back to its shortest interval. */
+static void scan_soon(struct daemon *d)
 {
+	d->scan_soon = false;
 	if (d->o->numad05_timing || !d->full_ev)
 		return;
 	d->full_interval_s = d->o->interval_min;
@@ -236,7 +232,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 		struct guest *g = &d->guests[i];
 
 		growing |= g->growth.has_rate && g->growth.rate > 1024.0;
-		if (guest_consolidate(d, g, now)) {
+		if (plan_consolidate(d, g, now)) {
 			moved = true;
 			if (d->o->numad05_timing)
 				break; /* numad 0.5 moves at most one process per scan */
@@ -256,7 +252,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	schedule_full(d);
 }
 
-int daemon_reload(struct daemon *d, char *err, size_t errlen)
+static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	if (options_reload(d->o, err, errlen) < 0) {
 		log_msg(LOG_ERR, "configuration not reloaded, the running one stays: %s", err);
@@ -547,6 +543,7 @@ int daemon_run(struct options *o)
 	sigaddset(&stop_sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop_sigs, &old_mask);
 	d.exit_code = 0;
+	d.reload = daemon_reload;
 	evthread_use_pthreads();
 	d.base = event_base_new();
 	if (!d.base) {

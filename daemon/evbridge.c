@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evbridge.h"
 #include "log.h"
-#include "numad.h"
 
 struct bridge_handle {
 	int id;

@@ -14,8 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "advise.h"
 #include "log.h"
-#include "numad.h"
+#include "options.h"
 
 /*
  * The full numad: next to this program's directory in a build tree (build/daemon/numad for

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "apply.h"
+#include "actuator.h"
+#include "inject.h"
 #include "log.h"
-#include "numad.h"
 
 struct inject {
 	const struct actuator_ops *inner;

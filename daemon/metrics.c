@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "guests.h"
 #include "log.h"
 #include "metrics.h"
-#include "numad.h"
+#include "state.h"
+#include "virt.h"
 
 #define HTTP_TIMEOUT_S 10
 #define HTTP_MAX_HEADERS 8192

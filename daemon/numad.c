@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "advise.h"
+#include "daemon.h"
 #include "log.h"
-#include "numad.h"
+#include "options.h"
 #include "util.h"
 
 /* numad 0.5's way to stop its daemon: -i 0. Signal the pid in the pid file, if it is numad. */

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-#include "numad.h"
+#include "ctlproto.h"
+#include "options.h"
 #include "wspec.h"
 
 #define EXIT_ERROR 1      /* the daemon answered with an error, or something unreadable */

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "nodeset.h"
-#include "numad.h"
+#include "options.h"
 #include "topology.h"
 
 enum {

@@ -18,7 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "actuator.h"
+#include "pages.h"
 #include "util.h"
 
 #define BATCH 4096           /* pages asked about, then moved, per move_pages(2) call */

@@ -14,8 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guests.h"
 #include "log.h"
-#include "numad.h"
+#include "options.h"
+#include "procs.h"
+#include "state.h"
 
 #define SIGNIFICANT_KB (300 * 1024)  /* numad 0.5's threshold: 300 MB ... */
 #define SIGNIFICANT_CPUS 0.5          /* ... and half a CPU */

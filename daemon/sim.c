@@ -19,10 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "actuator.h"
+#include "advise.h"
 #include "fixture.h"
+#include "guests.h"
 #include "log.h"
-#include "numad.h"
+#include "options.h"
+#include "sim.h"
+#include "state.h"
+#include "virt.h"
 
 #define SIM_TICK_MS 100
 #define SIM_MAX_GUESTS 256           /* guests in the table: those running, then the latest stopped */
@@ -150,6 +155,11 @@ static const char *default_scenario =
 int64_t sim_now(const struct sim *s)
 {
 	return s->now;
+}
+
+static int64_t sim_clock(const void *ctx)
+{
+	return sim_now(ctx);
 }
 
 bool sim_done(const struct sim *s)
@@ -1280,6 +1290,8 @@ struct sim *sim_create(struct daemon *d)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->cgroup_lock, NULL);
 	s->d->sim = s;
+	s->d->clock = sim_clock;
+	s->d->clock_ctx = s;
 	if (build_host(s, d->o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
 	    load_scenario(s, d->o->scenario, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "simulator: %s%s%s", d->o->scenario && strstr(err, "line ") == err ? d->o->scenario : "",

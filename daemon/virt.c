@@ -13,9 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "apply.h"
+#include "actuator.h"
+#include "guests.h"
+#include "inject.h"
 #include "log.h"
-#include "numad.h"
+#include "pages.h"
+#include "state.h"
+#include "virt.h"
 
 #define BACKOFF_MAX_S 30
 
@@ -236,7 +240,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 		/* numad 0.5 leaves a process alone for 300 s after it first sees it. */
 		if (d->o->numad05_timing)
 			g->last_move_ms = daemon_now(d);
-		daemon_scan_soon(d);
+		d->scan_soon = true; /* the loop brings the full scan back to its shortest interval */
 		nodeset_format(&g->nodes, nodes, sizeof(nodes));
 		log_msg(LOG_NOTICE, "domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
 			g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "ctlproto.h"
 #include "fuzz.h"
 #include "nodeset.h"
 

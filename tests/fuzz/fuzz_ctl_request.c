@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "ctlproto.h"
 #include "fuzz.h"
 
 static const char *const classes[] = { CTL_E_PARSE, CTL_E_ARG, CTL_E_NOCMD, CTL_E_TOOLARGE };

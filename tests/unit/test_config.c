@@ -25,7 +25,7 @@
 #include "fixture.h"
 #include "log.h"
 #include "metrics.h"
-#include "numad.h"
+#include "options.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "ctl.h"
+#include "ctlproto.h"
 
 /* Parse a NUL-terminated request line. */
 static enum ctl_parse parse(const char *line, struct ctl_req *r)

@@ -27,8 +27,8 @@
 
 #include <cmocka.h>
 
-#include "apply.h"
 #include "nodeset.h"
+#include "pages.h"
 
 #define CHILD_MB 64
 #define BATCH_KB (4096.0 * 4)   /* pages.c's batch of 4096 pages, at 4 KiB */

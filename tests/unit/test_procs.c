@@ -23,7 +23,8 @@
 
 #include "fixture.h"
 #include "log.h"
-#include "numad.h"
+#include "procs.h"
+#include "state.h"
 
 static void *spin(void *arg)
 {

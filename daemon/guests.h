@@ -1,0 +1,110 @@
+/*
+ * guests.h: the guest table, what is sampled of each guest, and the history of decisions
+ * with their log lines. Below the actuator and the rules' glue; above lib/.
+ */
+#ifndef NUMAD_GUESTS_H
+#define NUMAD_GUESTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "actuator.h"
+#include "decide.h"
+#include "nodeset.h"
+#include "pace.h"
+#include "sample.h"
+
+struct daemon;
+
+#define HISTORY_LEN 256
+
+/* One decision, as the log has it, for numadctl history. */
+struct advice_record {
+	time_t when;            /* wall clock (simulated seconds are not wall time) */
+	int64_t at_ms;          /* daemon clock */
+	char domain[256];
+	char uuid[40];
+	int pid;
+	char from[128], to[128];
+	enum reason reason;
+	enum outcome outcome;
+	char detail[256];
+};
+
+struct guest {
+	char name[256];
+	char uuid[40];
+	int dom_id;
+	int pid;
+	uint64_t pid_start;       /* starttime of pid, to notice pid reuse */
+	char comm[PROC_COMM_MAX];
+	char cgroup[512];         /* path under the cgroup mount holding memory.numa_stat */
+	int cgroup_version;
+	bool managed;             /* persistent definition has placement='auto' */
+	bool persistent;
+	enum guest_mode mode;
+	struct nodeset nodes;     /* live nodeset */
+	int nvcpus;
+	uint64_t mem_kb;          /* configured memory */
+	uint64_t *res_kb;         /* per node index */
+	uint64_t res_total_kb;
+	bool res_valid;
+	struct growth growth;
+	struct growth *gain;      /* per node index: trend of res_kb, fed at fast ticks */
+	bool gain_ready;          /* gain seeded at a fast tick */
+	bool fresh;               /* it started while numad ran */
+	uint64_t *tick_res_kb;    /* per node index: res_kb at the last fast tick */
+	bool tick_res_valid;
+	uint64_t cpu_ticks;       /* utime+stime of its process at cpu_at_ms */
+	int64_t cpu_at_ms;        /* 0: no sample yet */
+	double cpu_used;          /* CPUs it kept busy between the last two full scans */
+	bool cpu_known;
+	double tte_s;             /* time until its nodes run out, INFINITY when not growing */
+	bool at_risk;
+	int64_t last_move_ms;
+	struct nodeset prev_nodes;  /* nodeset before the last move, against flapping */
+	int64_t last_warn_ms;
+	bool tte_warned;          /* the time to exhaustion of this risk episode was logged */
+	int failures;             /* consecutive transient failures */
+	int64_t retry_at_ms;
+	bool awaiting_libvirt;    /* an urgent extension decided while libvirt was away: decided again when it is back */
+	bool permanent_failure;
+	char failure[256];
+	char last_advice[160];
+	enum outcome last_outcome;
+	bool seen;                /* mark for the refresh sweep */
+};
+
+/* guests.c */
+/* Find a guest by uuid, or NULL. */
+struct guest *guest_find(struct daemon *d, const char *uuid);
+/* Add (or return the existing) guest with this uuid. */
+struct guest *guest_add(struct daemon *d, const char *uuid);
+/* Remove a guest. */
+void guest_remove(struct daemon *d, struct guest *g);
+/* Read a guest's residency from its cgroup and update its growth estimate; tick: at a fast tick, after the nodes' sample. */
+void guest_sample(struct daemon *d, struct guest *g, int64_t now, bool tick);
+/* After res_kb changed: its total, and the trends of both (the per-node trend only at a tick). */
+void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now, bool tick);
+/* Read a guest's CPU use from its process's utime+stime (full scan). */
+void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now);
+/* After every guest's sample of a fast tick: what processes that cannot fall back take of each node. */
+void guests_track_taken(struct daemon *d, int64_t now);
+/* Share (0-1) of a guest's resident memory on its own nodes, NAN when unknown. */
+double guest_locality(const struct daemon *d, const struct guest *g);
+/* Name of a reason (start, urgent, consolidate). */
+const char *reason_name(enum reason r);
+/* Name of a mode. */
+const char *mode_name(enum guest_mode m);
+/* Name of an outcome. */
+const char *outcome_name(enum outcome o);
+
+/* Write the advice line and the outcome line for one decision, and record it in the history. */
+void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
+		      enum reason why, enum outcome out, const char *detail);
+/* A later outcome of decision number hist (a staged move's end): its outcome line, and its history record. */
+void guest_log_outcome(struct daemon *d, struct guest *g, enum reason why, enum outcome out, const char *detail,
+		       unsigned long hist);
+
+#endif

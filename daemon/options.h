@@ -1,0 +1,78 @@
+/* options.h: numad's options (defaults, the config file, the command line) and the -w query. */
+#ifndef NUMAD_OPTIONS_H
+#define NUMAD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "topology.h"
+
+#define NUMAD_PIDFILE_DEFAULT "/var/run/numad.pid"
+#define NUMAD_SOCKET_DEFAULT "/run/numad/numad.sock"
+#define NUMAD_URI_DEFAULT "qemu:///system"
+#define NUMAD_CONFIG_DEFAULT "/etc/numad.conf"
+#define NUMAD_MAX_PID_LIST 256
+
+struct options {
+	const char *root;          /* --root: read sysfs/proc under this directory */
+	const char *log_path;      /* --log: the advice log */
+	const char *pidfile;       /* --pidfile */
+	const char *socket_path;   /* --socket */
+	const char *uri;           /* --connect */
+	const char *simulate;      /* --simulate TOPOLOGY.txt */
+	const char *scenario;      /* --scenario FILE */
+	const char *config_path;   /* --config, default /etc/numad.conf (a missing default file is fine), NULL for none */
+	const char *metrics_listen; /* --metrics-listen ADDR:PORT, NULL when off */
+	int control_gid;           /* group allowed to change state over the socket, -1 for root only */
+	bool explain;              /* --explain: show the scores behind -w */
+	bool foreground;           /* -F */
+	bool advise_only;          /* --advise-only: log plans, change nothing */
+	bool numad05_timing;       /* --numad05-timing: react like numad 0.5 (for comparisons) */
+	double speed;              /* --speed: simulated seconds per real second */
+	double run_for_s;          /* --run-for: exit after this many (simulated) seconds, 0 = forever */
+	double sim_bandwidth_mb_s; /* --sim-bandwidth: the simulated host's page migration speed */
+	int log_level;             /* -l/-d/-v */
+	struct engine_policy policy;  /* -u -m -C -t */
+	const char *wspec;         /* -w NCPUS[:MB], NULL when not asked */
+	int interval_min, interval_max;  /* -i [min:]max, seconds; max 0 stops a running daemon */
+	bool interval_set;
+	int fast_ms;               /* --fast-interval: fast tier period in ms */
+	double horizon_s;          /* --horizon: act when a guest's nodes run out within this */
+	int margin_mb;             /* --margin: headroom kept above a guest's remaining need */
+	int guest_interval_s;      /* --guest-interval: least time between two consolidations of a guest */
+	int migrate_mb_s;          /* --migrate-rate: MB/s of consolidating migration, all guests */
+	int urgent_burst;          /* --urgent-burst: urgent extensions allowed back to back */
+	int keep_interleave;       /* -K 0|1 */
+	int thp_scan_ms;           /* -H, -1 when not given */
+	int scan_all;              /* -S 0|1, -1 when not given */
+	const char *reserved_cpus; /* -R CPU list */
+	int include[NUMAD_MAX_PID_LIST], ninclude;  /* -p */
+	int exclude[NUMAD_MAX_PID_LIST], nexclude;  /* -x */
+	int remove[NUMAD_MAX_PID_LIST], nremove;    /* -r */
+	int argc;                  /* the command line, applied again over the file on reload */
+	char **argv;
+	/* The config file's string values live here: a struct options is never copied by value. */
+	char strings[32768];
+	size_t strings_used;
+};
+
+/* options.c */
+/*
+ * Re-read o->config_path with the command line over it again, and apply what can change
+ * while running (policy, pacing, log level, advise_only, exclude); a changed start-only key
+ * is logged as taking effect at restart. On any error o is left as it was and -1 returned
+ * with "FILE:LINE: reason" (the first error) in err.
+ */
+int options_reload(struct options *o, char *err, size_t errlen);
+/*
+ * Defaults, then the config file (--config, default /etc/numad.conf), then the command line,
+ * into o; argv must outlive o. Returns 0, 1 when it printed help or version or passed
+ * --check-config (exit 0), or -1 after printing each error (exit 2).
+ */
+int options_parse(int argc, char **argv, struct options *o);
+/* Print the usage text to f. */
+void options_usage(FILE *f);
+
+#endif

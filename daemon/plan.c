@@ -1,0 +1,244 @@
+/*
+ * plan.c: the rules of lib/decide.h fed from the daemon's samples (host_view, guest_view,
+ * policy_view), their verdicts turned into warnings, and their plans handed to the actuator
+ * under the rate limits: the urgent burst cap for the fast tier's urgent moves, the
+ * migration budget and one staged consolidation at a time for the full scan's.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "guests.h"
+#include "log.h"
+#include "plan.h"
+#include "state.h"
+#include "virt.h"
+
+#define STRICT_WARN_EVERY_MS 30000
+#define FLAP_WINDOW_MS 300000
+
+static void warn_strict(struct guest *g, int64_t now, double headroom, double remaining)
+{
+	char nodes[1024];
+
+	/* The moment a time to exhaustion is known, say it, even inside the quiet period. */
+	if (isfinite(g->tte_s) && !g->tte_warned) {
+		g->tte_warned = true;
+		log_msg(LOG_WARNING, "domain %s: time to exhaustion %.1f s", g->name, g->tte_s);
+	}
+	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
+		return;
+	g->last_warn_ms = now;
+	nodeset_format(&g->nodes, nodes, sizeof(nodes));
+	log_msg(LOG_WARNING,
+		"domain %s (pid %d) is in strict mode and its nodes (%s) run out %s (%.0f MB free above the "
+		"watermarks, %.0f MB still to come): libvirt cannot widen a strict domain live, so numad cannot "
+		"save it from the OOM killer; use <memory mode='restrictive' placement='auto'/>",
+		g->name, g->pid, nodes, isfinite(g->tte_s) ? "soon" : "when it grows", headroom / 1024, remaining / 1024);
+}
+
+/*
+ * Whether an urgent move may go ahead now. Without libvirt nothing can be applied: the move
+ * is decided and logged once, with no burst token taken and no back-off, and decided again
+ * as soon as libvirt is back (virt.c clears awaiting_libvirt on reconnection).
+ */
+static bool urgent_may_act(struct daemon *d, struct guest *g, int64_t now, bool *offline)
+{
+	if (now < g->retry_at_ms)
+		return false;
+	*offline = !d->o->advise_only && !d->paused && !virt_connected(d->virt);
+	if (*offline && g->awaiting_libvirt)
+		return false;
+	if (!*offline && !tb_take(&d->urgent_bucket, 1, now)) {
+		log_debug("urgent move of %s held back by the burst cap", g->name);
+		return false;
+	}
+	return true;
+}
+
+static void urgent_act(struct daemon *d, struct guest *g, const struct move *m, bool offline)
+{
+	char detail[512];
+
+	if (offline) {
+		g->awaiting_libvirt = true;
+		d->failed++;
+		snprintf(detail, sizeof(detail), "%s; no libvirt connection: applied as soon as libvirt is back", m->because);
+		guest_log_advice(d, g, &g->nodes, &m->to, REASON_URGENT, OUT_TRANSIENT, detail);
+		return;
+	}
+	apply_submit(d->apply, g, m);
+}
+
+static void warn_no_room(struct guest *g, int64_t now, const char *what)
+{
+	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
+		return;
+	g->last_warn_ms = now;
+	log_msg(LOG_WARNING, "domain %s %s", g->name, what);
+}
+
+
+/* ---- the rules of lib/decide.h, fed from the daemon's samples ---- */
+
+static void host_view(const struct daemon *d, struct decide_host *h)
+{
+	h->topo = &d->topo;
+	h->busy = d->busy;
+	h->wm = d->wm;
+	h->node_free = d->node_free;
+	h->taken = d->taken;
+	h->count_inactive_file = d->o->policy.count_inactive_file;
+}
+
+static void guest_view(const struct guest *g, struct decide_guest *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = g->name;
+	v->mode = g->mode;
+	v->nodes = &g->nodes;
+	v->nvcpus = g->nvcpus;
+	v->mem_kb = g->mem_kb;
+	v->res_kb = g->res_valid ? g->res_kb : NULL;
+	v->res_total_kb = g->res_total_kb;
+	v->growth = &g->growth;
+	v->gain = g->gain;
+	v->cpu_used = g->cpu_used;
+	v->cpu_known = g->cpu_known;
+	v->cpu_pending = g->cpu_at_ms && !g->cpu_known;
+	v->last_move_ms = g->last_move_ms;
+	v->prev_nodes = &g->prev_nodes;
+}
+
+static void policy_view(const struct daemon *d, struct decide_policy *p)
+{
+	p->engine = &d->o->policy;
+	p->horizon_s = d->o->horizon_s;
+	p->margin_kb = d->o->margin_mb * 1024.0;
+	p->guest_interval_ms = (int64_t)d->o->guest_interval_s * 1000;
+	p->flap_window_ms = FLAP_WINDOW_MS;
+	p->resident_only = d->o->numad05_timing;
+}
+
+/* Managed and healthy: the rules may act on it. */
+static bool managed(const struct guest *g)
+{
+	return g->managed && !g->permanent_failure && g->res_valid;
+}
+
+/*
+ * A guest with work in flight is not decided again until it ends, except by an urgent plan
+ * over a staged move (which then stops, widened): an extension over any, a move off a crowded
+ * node over a consolidation.
+ */
+static bool may_supersede(const struct daemon *d, const struct guest *g, bool extension)
+{
+	int r;
+
+	if (!apply_busy(d->apply, g))
+		return true;
+	r = apply_staged_reason(d->apply, g);
+	return r >= 0 && (extension || r == REASON_CONSOLIDATE);
+}
+
+void plan_urgent(struct daemon *d, struct guest *g, int64_t now)
+{
+	struct decide_host h;
+	struct decide_guest v;
+	struct decide_policy p;
+	struct risk risk;
+	struct move m;
+	enum verdict verdict;
+	bool offline, extension = true;
+
+	if (!managed(g))
+		return;
+	host_view(d, &h);
+	guest_view(g, &v);
+	policy_view(d, &p);
+	verdict = decide_urgent(&h, &v, &p, &risk, &m);
+	g->tte_s = risk.tte_s;
+	g->at_risk = risk.at_risk;
+	if (!risk.at_risk) {
+		g->tte_warned = false; /* a new risk episode will say its time again */
+		verdict = decide_crowded(&h, &v, &p, &m);
+		if (verdict == DECIDE_NONE)
+			return;
+		g->at_risk = true;
+		extension = false;
+	}
+	switch (verdict) {
+	case DECIDE_WARN_STRICT:
+		warn_strict(g, now, risk.headroom_kb, risk.remaining_kb);
+		return;
+	case DECIDE_NO_ROOM:
+		warn_no_room(g, now, risk.at_risk ? "runs out of memory on its nodes and no other node has room" : m.because);
+		return;
+	case DECIDE_MOVE:
+		if (may_supersede(d, g, extension) && urgent_may_act(d, g, now, &offline))
+			urgent_act(d, g, &m, offline);
+		return;
+	default:
+		return;
+	}
+}
+
+int plan_explain(struct daemon *d, const struct guest *g, struct engine_result *res, struct engine_score *current)
+{
+	struct engine_host host = { &d->topo, d->busy };
+	struct engine_request req;
+	struct decide_host h;
+	struct decide_guest v;
+	struct decide_policy p;
+	double own[NUMAD_MAX_NODES];
+
+	host_view(d, &h);
+	guest_view(g, &v);
+	policy_view(d, &p);
+	decide_consolidation_request(&h, &v, &p, &req, own);
+	if (engine_place(&host, &d->o->policy, &req, res) < 0)
+		return -1;
+	if (nodeset_empty(&g->nodes) || engine_score_set(&host, &d->o->policy, &req, &g->nodes, current) < 0)
+		memset(current, 0, sizeof(*current));
+	return 0;
+}
+
+bool plan_consolidate(struct daemon *d, struct guest *g, int64_t now)
+{
+	struct decide_host h;
+	struct decide_guest v;
+	struct decide_policy p;
+	enum verdict verdict;
+	struct move m;
+
+	if (!managed(g) || now < g->retry_at_ms || apply_busy(d->apply, g))
+		return false;
+	if (!d->o->advise_only && !d->paused && !virt_connected(d->virt))
+		return false; /* nothing to apply it with; the next scan after reconnection decides again */
+	host_view(d, &h);
+	guest_view(g, &v);
+	policy_view(d, &p);
+	verdict = decide_consolidate(&h, &v, &p, now, &m);
+	if (verdict != DECIDE_MOVE) {
+		if (m.because[0])
+			log_debug("consolidation of %s: %s: %s", g->name, decide_verdict_name(verdict), m.because);
+		return false;
+	}
+	/* A staged move takes --migrate-rate chunk by chunk, one consolidation at a time; a small one up front. */
+	if (m.migrate_kb > APPLY_NARROW_BOUND_KB && apply_pages_refused(d->apply)) {
+		log_debug("consolidation of %s is not made: it would migrate %.0f MB in one nodeset write", g->name,
+			  m.migrate_kb / 1024);
+		return false;
+	}
+	if (m.migrate_kb > APPLY_NARROW_BOUND_KB && apply_any_consolidation(d->apply)) {
+		log_debug("consolidation of %s waits for the staged move in flight", g->name);
+		return false;
+	}
+	if (m.migrate_kb <= APPLY_NARROW_BOUND_KB && !tb_take(&d->migrate_bucket, m.migrate_kb / 1024.0, now)) {
+		log_debug("consolidation of %s waits for the migration budget", g->name);
+		return false;
+	}
+	apply_submit(d->apply, g, &m);
+	return true;
+}

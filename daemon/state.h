@@ -1,0 +1,84 @@
+/*
+ * state.h: the daemon's shared state: the host's samples, the guest table, the history
+ * and the counters, and the daemon's clock. Data only: every module of the daemon reads it,
+ * and it calls none of them.
+ */
+#ifndef NUMAD_STATE_H
+#define NUMAD_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "guests.h"
+#include "options.h"
+#include "pace.h"
+#include "sample.h"
+#include "topology.h"
+#include "util.h"
+
+struct sim;
+struct virt;
+struct apply;
+struct ctl;
+struct pstate;
+struct metrics_http;
+
+struct daemon {
+	struct options *o;
+	struct event_base *base;
+	struct event *fast_ev, *full_ev, *stop_ev, *sig_ev[3], *psi_ev;
+	int psi_fd;
+	struct topology topo;
+	double *busy;               /* busy CPUs per node index, from the last two /proc/stat samples */
+	struct cpustat cs[2];
+	int cs_cur;
+	struct zone_wm *wm;         /* per node index, watermarks read on the full scan */
+	int64_t wm_read_ms;         /* daemon time of the last /proc/zoneinfo read */
+	int fast_period_ms;         /* the fast timer's period now: fast_ms, or 1000 with no guest */
+	struct growth *node_free;   /* per node index: free memory trend */
+	double *tick_free_kb;       /* per node index: free memory at the last fast tick, < 0 when unknown */
+	double *taken_kb;           /* per node index: memory taken by processes that cannot fall back, cumulative */
+	struct growth *taken;       /* per node index: the rate of taken_kb */
+	struct guest *guests;
+	int nguests, capguests;
+	struct virt *virt;
+	struct apply *apply;        /* the actuator: plans are carried out off the loop's thread */
+	struct sim *sim;
+	struct ctl *ctl;
+	struct metrics_http *metrics;  /* --metrics-listen HTTP server, NULL when off */
+	struct token_bucket migrate_bucket;  /* MB of consolidating migration */
+	struct token_bucket urgent_bucket;   /* urgent extensions */
+	int full_interval_s;        /* current adaptive full-scan interval */
+	int64_t next_full_ms;       /* daemon time the next full scan is due */
+	bool scan_soon;             /* a guest started: the loop brings the full scan back to its shortest interval */
+	/* set by daemon.c: re-read the configuration (SIGHUP, numadctl reload); 0, or -1 with err */
+	int (*reload)(struct daemon *d, char *err, size_t errlen);
+	int64_t (*clock)(const void *ctx);  /* set by the simulator: its clock; NULL for the monotonic one */
+	const void *clock_ctx;
+	int64_t start_ms;
+	int64_t last_full_ms;
+	bool paused;                /* numadctl pause: keep sampling, act advice-only */
+	bool stopping;
+	struct advice_record history[HISTORY_LEN];  /* ring: the last HISTORY_LEN decisions */
+	unsigned long nhistory;     /* decisions ever recorded; the newest is history[(nhistory-1) % HISTORY_LEN] */
+	unsigned long by_outcome[REASON_COUNT][OUTCOME_COUNT];  /* decisions by reason and outcome */
+	int exit_code;
+	struct buf buf;             /* reused by sampling reads */
+	struct proc_list numad_style;  /* processes considered for numad-style management (-S 1, -p) */
+	struct pstate *pstate;      /* their CPU ticks and last move, by pid */
+	int npstate, cappstate;
+	/* counters for status and metrics */
+	unsigned long fast_ticks, full_scans, advices, applied, urgent, refused, failed;
+	unsigned long ooms;         /* OOM kills seen (simulated host) */
+	unsigned long psi_events;   /* PSI trigger wake-ups */
+	double last_fast_ms, last_full_ms_cost;
+};
+
+/* state.c */
+/* The daemon's clock in ms: monotonic, or the simulated host's (clock) when simulating. */
+int64_t daemon_now(const struct daemon *d);
+/* A period in daemon time (ms) as a timeval of real time for a libevent timer. */
+struct timeval daemon_timeval(const struct daemon *d, double ms);
+
+#endif

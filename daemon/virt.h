@@ -1,0 +1,39 @@
+/* virt.h: the libvirt connection, domain discovery, and libvirt's implementation of the actuator. */
+#ifndef NUMAD_VIRT_H
+#define NUMAD_VIRT_H
+
+#include <stdbool.h>
+
+#include "nodeset.h"
+
+struct daemon;
+struct virt;
+struct job;
+struct actuator_ops;
+
+/* virt.c */
+/* Connect (and keep reconnecting with back-off). Returns the handle; never fails on a dead libvirtd. */
+struct virt *virt_open(struct daemon *d, const char *uri);
+/* Close the connection and free the handle. */
+void virt_close(struct virt *v);
+/* True when connected. */
+bool virt_connected(const struct virt *v);
+/* Re-read the domain list into the guest table. */
+void virt_refresh(struct virt *v);
+/*
+ * The host behind libvirt as a nodeset write and numad's page moves meet it: the live kernel
+ * (no hooks), or the simulator, which migrates in the writer's thread and moves its own pages.
+ */
+struct host_hooks {
+	void *ctx;
+	/* after libvirt took a nodeset: what the kernel migrates before the write returns */
+	void (*nodeset_written)(void *ctx, const char *uuid, const struct nodeset *to);
+	/* a page mover in place of move_pages(2) */
+	int (*move_pages)(void *ctx, struct job *j);
+};
+/* Use these hooks for the host behind the connection. */
+void virt_set_host(struct virt *v, const struct host_hooks *h);
+/* The actuator that applies plans through this connection (NUMAD_INJECT_FAULT's fakes around it when set), and its context. */
+const struct actuator_ops *virt_actuator(struct virt *v, void **ctx);
+
+#endif
