@@ -402,9 +402,13 @@ static void stop_move(struct apply *a, struct staged *m, const char *why)
 
 static void narrow(struct apply *a, struct staged *m, struct guest *g)
 {
-	struct job *j = new_job(a, g, JOB_NARROW, m->reason == REASON_URGENT);
+	struct job *j;
 
-	if (!j) {
+	if (a->d->paused || a->d->o->advise_only) {
+		stop_move(a, m, a->d->paused ? "numad was paused" : "numad advises only now");
+		return;
+	}
+	if (!(j = new_job(a, g, JOB_NARROW, m->reason == REASON_URGENT))) {
 		stop_move(a, m, "no libvirt connection to narrow the nodeset with");
 		return;
 	}
@@ -446,6 +450,10 @@ static void schedule_chunk(struct apply *a, struct staged *m)
 	}
 	if (m->stop) {
 		stop_move(a, m, m->stop_why);
+		return;
+	}
+	if (d->paused || d->o->advise_only) {
+		stop_move(a, m, d->paused ? "numad was paused" : "numad advises only now");
 		return;
 	}
 	chunk = m->reason == REASON_URGENT ? URGENT_CHUNK_KB : fmin(CHUNK_MAX_KB, fmax(CHUNK_MIN_KB, rate_kbps * CHUNK_SHARE_S));

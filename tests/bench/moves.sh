@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo"
 
-args="$*"
+args=$(printf ' %q' "$@")
 quick=0 build_dir=$repo/build-bench build=1 out=$here/MOVES.md baseline="" label=""
 usage() { sed -n 's/^#   \{0,1\}//p' "$0" | sed -n '/^tests\/bench\/moves.sh/,/^--out/p' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -109,9 +109,9 @@ git -C "$repo" diff --quiet HEAD -- lib daemon tests 2>/dev/null || commit="$com
 	echo "# Moves and the loop"
 	echo
 	if [ $quick = 1 ]; then
-		echo "Written by \`tests/bench/moves.sh${args:+ $args}\` (the quick smoke test: do not quote these figures)."
+		echo "Written by \`tests/bench/moves.sh$args\` (the quick smoke test: do not quote these figures)."
 	else
-		echo "Written by \`tests/bench/moves.sh${args:+ $args}\`."
+		echo "Written by \`tests/bench/moves.sh$args\`."
 	fi
 	echo
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); tree: commit $commit"
