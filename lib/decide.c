@@ -212,6 +212,10 @@ enum verdict decide_urgent(const struct decide_host *h, const struct decide_gues
 	s = place_holding(h, g, p, &req, &res);
 	/* an extension only adds nodes: when no set passes the test, the engine's best still helps */
 	to = s ? s->set : res.best;
+	/* and it keeps every node the guest has (when nothing fits, the engine's advice is the nodes with memory) */
+	for (int n = nodeset_next(g->nodes, 0); n >= 0; n = nodeset_next(g->nodes, n + 1))
+		if (topology_index(h->topo, n) >= 0)
+			nodeset_add(&to, n);
 	if (res.status == ENGINE_ERROR || nodeset_equal(&to, g->nodes))
 		return DECIDE_NO_ROOM;
 	set_move(m, h, g, REASON_URGENT, &to);
