@@ -30,10 +30,16 @@ enum outcome {
 #define APPLY_NARROW_BOUND_KB (256.0 * 1024)  /* the most one narrowing write may migrate */
 #define APPLY_STUCK_MS 120000                  /* a call this long is reported as not returning */
 
-/* Where a page mover is in a process's address space. */
+/*
+ * Where a page mover is in a process's address space. ranges, found at the start of a walk
+ * (the mappings that hold pages on the nodes being left), belongs to whoever holds the
+ * cursor: a job while it runs, the staged move between jobs (pages_cursor_free()).
+ */
+struct page_ranges;
 struct page_cursor {
 	unsigned long addr;     /* the next address to look at */
 	bool done;              /* the whole address space was walked */
+	struct page_ranges *ranges;
 };
 
 /* One job, copied whole into the worker: it touches nothing of the daemon's. */

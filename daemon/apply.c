@@ -15,6 +15,7 @@
 #include "apply.h"
 #include "guests.h"
 #include "log.h"
+#include "pages.h"
 #include "state.h"
 
 #define CHUNK_MIN_KB (16.0 * 1024)
@@ -250,6 +251,7 @@ static void free_job(struct apply *a, struct job *j)
 {
 	if (j->conn && j->ops->release)
 		j->ops->release(j->ctx, j->conn);
+	pages_cursor_free(&j->cursor); /* what a job took with it and nobody took back */
 	(void)a;
 	free(j);
 }
@@ -313,6 +315,7 @@ static void drop_move(struct apply *a, struct staged *m)
 		}
 	if (m->timer)
 		event_free(m->timer);
+	pages_cursor_free(&m->cursor);
 	free(m);
 }
 
@@ -474,7 +477,8 @@ static void schedule_chunk(struct apply *a, struct staged *m)
 	j->leave = m->leave;
 	j->nodes = m->to;
 	j->max_kb = chunk;
-	j->cursor = m->cursor;
+	j->cursor = m->cursor; /* the job holds the walk's mappings while it runs */
+	m->cursor.ranges = NULL;
 	snprintf(j->call, sizeof(j->call), "move %.0f MB of pages", chunk / 1024);
 	submit_job(a, j);
 }
@@ -490,7 +494,7 @@ static void settle(struct apply *a, struct staged *m, struct guest *g)
 		return;
 	}
 	if (++m->passes < MAX_PASSES) {
-		memset(&m->cursor, 0, sizeof(m->cursor));
+		pages_cursor_free(&m->cursor); /* a new walk finds the mappings again */
 		m->stage = ST_MIGRATE;
 		schedule_chunk(a, m);
 		return;
@@ -527,7 +531,8 @@ static void chunk_done(struct apply *a, struct staged *m, struct guest *g, struc
 
 	m->moved_kb += j->moved_kb;
 	a->moved_kb_total += j->moved_kb;
-	m->cursor = j->cursor;
+	m->cursor = j->cursor; /* and gives them back */
+	j->cursor.ranges = NULL;
 	if (j->out == OUT_PERMANENT && !a->pages_refused) {
 		a->pages_refused = true;
 		log_msg(LOG_WARNING, "numad may not move guest pages itself (%s): moves that migrate more than %.0f MB are "

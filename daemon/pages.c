@@ -1,8 +1,10 @@
 /*
- * pages.c: numad's own page mover for staged moves. It walks a process's mappings
- * (/proc/PID/maps) and moves the pages it finds on the nodes being left with move_pages(2),
- * a batch at a time: first asking where each page of the batch is (nodes == NULL), then
- * moving those on the left nodes to the target nodes in turn. Each call stops after max_kb
+ * pages.c: numad's own page mover for staged moves. A walk starts by reading which
+ * mappings hold pages on the nodes being left (/proc/PID/numa_maps, which walks the page
+ * tables: once a walk; their ends from /proc/PID/maps), so that memory mapped but never
+ * touched (a region reserved for memory hotplug) costs nothing. It moves those pages with
+ * move_pages(2), a batch at a time: first asking where each page of the batch is (nodes ==
+ * NULL), then moving those on the left nodes to the target nodes in turn. Each call stops after max_kb
  * moved, or after SCAN_FACTOR times that much address space looked at, so that a call is
  * bounded however little there is left to move. Pages that numad moves itself do not go
  * through the cpuset's migration work, so nobody joining a cgroup waits on them.
@@ -26,26 +28,113 @@
 #define SCAN_FACTOR 16       /* address space looked at per call, at most, in units of max_kb */
 #define MAPS_MAX (64u << 20)
 
-/* The next mapping at or after addr worth walking: [*start, *end). Returns false at the end. */
-static bool next_range(const char *maps, unsigned long addr, unsigned long *start, unsigned long *end)
-{
-	for (const char *p = maps; *p;) {
-		const char *nl = strchr(p, '\n');
-		unsigned long s, e;
-		char perms[8] = "", path[64] = "";
+static int fail(const char *what, int pid, char *why, size_t whylen);
 
-		if (sscanf(p, "%lx-%lx %7s %*s %*s %*s %63s", &s, &e, perms, path) >= 3 && e > addr &&
-		    perms[0] == 'r' && strcmp(path, "[vsyscall]") != 0 && strcmp(path, "[vvar]") != 0 &&
-		    strcmp(path, "[vdso]") != 0) {
-			*start = s > addr ? s : addr;
-			*end = e;
+/* The mappings a walk looks at, in address order. */
+struct page_ranges {
+	int n, cap;
+	struct prange {
+		unsigned long start, end;
+	} *v;
+};
+
+static int add_range(struct page_ranges *r, unsigned long start, unsigned long end)
+{
+	if (r->n == r->cap) {
+		int cap = r->cap ? r->cap * 2 : 64;
+		struct prange *v = realloc(r->v, (size_t)cap * sizeof(*v));
+		if (!v)
+			return -1;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = (struct prange){ start, end };
+	return 0;
+}
+
+/* A readable mapping worth walking, from one line of maps. */
+static bool maps_line(const char *p, unsigned long *start, unsigned long *end)
+{
+	char perms[8] = "", path[64] = "";
+
+	return sscanf(p, "%lx-%lx %7s %*s %*s %*s %63s", start, end, perms, path) >= 3 && perms[0] == 'r' &&
+	       strcmp(path, "[vsyscall]") != 0 && strcmp(path, "[vvar]") != 0 && strcmp(path, "[vdso]") != 0;
+}
+
+/* Whether a numa_maps line (up to eol) counts pages on a node of leave ("N3=1024"). */
+static bool holds_on(const char *p, const char *eol, const struct nodeset *leave)
+{
+	while ((p = strstr(p, " N")) && p < eol) {
+		char *q;
+		long id = strtol(p + 2, &q, 10);
+
+		if (q > p + 2 && *q == '=' && id >= 0 && id < NUMAD_MAX_NODES && nodeset_has(leave, (int)id) &&
+		    strtoull(q + 1, NULL, 10) > 0)
 			return true;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
+		p += 2;
 	}
 	return false;
+}
+
+/*
+ * The mappings to walk: those numa_maps counts pages on leave for (their ends from maps,
+ * which lists the same mappings in the same order), or every readable one when numa_maps
+ * cannot be read. numa_maps walks the page tables, so this is done once per walk.
+ */
+static struct page_ranges *find_ranges(const char *root, int pid, const struct nodeset *leave, char *why,
+				       size_t whylen, int *rc)
+{
+	struct page_ranges *r = calloc(1, sizeof(*r));
+	struct buf maps = { 0 }, numa = { 0 };
+	char rel[64];
+	bool filter;
+
+	*rc = 0;
+	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
+	if (!r || read_file_at(root, rel, &maps, MAPS_MAX) < 0) {
+		*rc = fail("read maps", pid, why, whylen);
+		goto out;
+	}
+	snprintf(rel, sizeof(rel), "proc/%d/numa_maps", pid);
+	filter = read_file_at(root, rel, &numa, MAPS_MAX) == 0;
+	for (const char *m = maps.data, *n = filter ? numa.data : NULL; *m;) {
+		const char *eol = strchr(m, '\n');
+		unsigned long start, end;
+
+		if (maps_line(m, &start, &end)) {
+			bool keep = !filter;
+			/* numa_maps' line for the same mapping, if it is still there */
+			while (n && *n && strtoul(n, NULL, 16) < start)
+				n = strchr(n, '\n') ? strchr(n, '\n') + 1 : n + strlen(n);
+			if (n && *n && strtoul(n, NULL, 16) == start)
+				keep = holds_on(n, strchr(n, '\n') ? strchr(n, '\n') : n + strlen(n), leave);
+			if (keep && add_range(r, start, end) < 0) {
+				errno = ENOMEM;
+				*rc = fail("move_pages", pid, why, whylen);
+				goto out;
+			}
+		}
+		if (!eol)
+			break;
+		m = eol + 1;
+	}
+out:
+	buf_free(&maps);
+	buf_free(&numa);
+	if (*rc < 0) {
+		pages_cursor_free(&(struct page_cursor){ .ranges = r });
+		return NULL;
+	}
+	return r;
+}
+
+void pages_cursor_free(struct page_cursor *c)
+{
+	if (c->ranges) {
+		free(c->ranges->v);
+		free(c->ranges);
+	}
+	memset(c, 0, sizeof(*c));
 }
 
 static bool in_set(const struct nodeset *s, int node)
@@ -109,8 +198,6 @@ int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, con
 	double looked = 0, moved = 0;
 	int targets[NUMAD_MAX_NODES], nt = 0, turn = 0, rc = 0;
 	struct batch *bt = NULL;
-	struct buf b = { 0 };
-	char rel[64];
 
 	for (int n = nodeset_next(to, 0); n >= 0 && nt < NUMAD_MAX_NODES; n = nodeset_next(to, n + 1))
 		targets[nt++] = n;
@@ -118,26 +205,26 @@ int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, con
 		errno = nt ? ENOMEM : EINVAL;
 		return fail("move_pages", pid, why, whylen);
 	}
-	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
-	if (read_file_at(root, rel, &b, MAPS_MAX) < 0) {
-		rc = fail("read maps", pid, why, whylen);
+	if (!c->ranges && !(c->ranges = find_ranges(root, pid, leave, why, whylen, &rc)))
 		goto out;
-	}
-	while (rc == 0 && moved < max_kb && looked < max_kb * SCAN_FACTOR) {
-		unsigned long start, end;
+	for (int k = 0; rc == 0 && moved < max_kb && looked < max_kb * SCAN_FACTOR;) {
+		unsigned long end;
 
-		if (!next_range(b.data, c->addr, &start, &end)) {
+		while (k < c->ranges->n && c->ranges->v[k].end <= c->addr)
+			k++;
+		if (k == c->ranges->n) {
 			c->done = true;
 			break;
 		}
-		for (c->addr = start; rc == 0 && c->addr < end && moved < max_kb && looked < max_kb * SCAN_FACTOR;)
+		if (c->addr < c->ranges->v[k].start)
+			c->addr = c->ranges->v[k].start;
+		for (end = c->ranges->v[k].end; rc == 0 && c->addr < end && moved < max_kb && looked < max_kb * SCAN_FACTOR;)
 			rc = move_batch(bt, pid, leave, to, targets, nt, &turn, end, page, c, &looked, &moved, why, whylen);
 	}
 	*moved_kb += moved;
 	if (rc == 0)
 		snprintf(why, whylen, "%.0f MB moved, %.0f MB looked at", moved / 1024, looked / 1024);
 out:
-	buf_free(&b);
 	free(bt);
 	return rc;
 }

@@ -10,12 +10,16 @@
 /* pages.c */
 /*
  * Move up to max_kb of process pid's pages that sit on nodes of leave to nodes of to (in
- * turn), with move_pages(2), walking its mappings (root/proc/PID/maps) from c on. Adds what
- * moved to *moved_kb. Returns 0 (c->done once the whole address space was walked), -2 with
+ * turn), with move_pages(2), from c on. A walk starts by finding the mappings that hold pages
+ * on leave (root/proc/PID/numa_maps, with their ends from maps; every readable mapping when
+ * numa_maps cannot be read), so that mapped but empty memory costs nothing. Adds what moved
+ * to *moved_kb. Returns 0 (c->done once the whole address space was walked), -2 with
  * why when numad may not move its pages (CAP_SYS_NICE or CAP_SYS_PTRACE missing), or -1 with
  * why on any other failure (the process is gone).
  */
 int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, const struct nodeset *to,
 		     double max_kb, struct page_cursor *c, double *moved_kb, char *why, size_t whylen);
+/* Free what a cursor holds (its walk's mappings) and start it over. */
+void pages_cursor_free(struct page_cursor *c);
 
 #endif
