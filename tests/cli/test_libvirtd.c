@@ -2,8 +2,11 @@
  * test_libvirtd.c: numad against a real libvirtd that goes away and comes back.
  * A private libvirtd (its own socket directory, serving libvirt's test driver) runs
  * beside numad. numad must notice the loss, reconnect with back-off, re-read the
- * domains, and follow lifecycle events on the new connection. Skipped when no
- * libvirtd binary is installed.
+ * domains, and follow lifecycle events on the new connection. A second case drives
+ * numad's libvirt event bridge (daemon/evbridge.c) in this process: several threads make
+ * libvirt calls on one connection while the loop's thread dispatches libvirt's socket,
+ * keepalive timers and domain events and makes calls of its own, as numad's actuator and
+ * loop do; it must not deadlock. Skipped when no libvirtd binary is installed.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,9 +23,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
+#include <event2/thread.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <pthread.h>
 
+#include "evbridge.h"
 #include "fixture.h"
 
 #define LIBVIRTD "/usr/sbin/libvirtd"
@@ -159,6 +166,130 @@ static void test_libvirtd_restart(void **state)
 	stop(lvd);
 }
 
+/* ---- the event bridge under calls from several threads ---- */
+
+#define CALLERS 4
+#define CALLS 300
+#define BRIDGE_LIMIT_S 90
+
+static virConnectPtr bconn;
+static pid_t bridge_lvd;   /* killed by the alarm too: a failed run leaves no libvirtd behind */
+static int calls_done, calls_failed, events_seen;
+static pthread_mutex_t counts = PTHREAD_MUTEX_INITIALIZER;
+
+static void count(int *what)
+{
+	pthread_mutex_lock(&counts);
+	(*what)++;
+	pthread_mutex_unlock(&counts);
+}
+
+/* A worker of numad's actuator makes its libvirt calls on the daemon's connection. */
+static void *caller(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < CALLS; i++) {
+		virDomainPtr *doms = NULL;
+		int n = virConnectListAllDomains(bconn, &doms, 0);
+		for (int k = 0; k < n; k++)
+			virDomainFree(doms[k]);
+		free(doms);
+		count(n < 0 ? &calls_failed : &calls_done);
+	}
+	return NULL;
+}
+
+static int on_lifecycle(virConnectPtr c, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	(void)c;
+	(void)dom;
+	(void)event;
+	(void)detail;
+	(void)opaque;
+	count(&events_seen);
+	return 0;
+}
+
+/* The loop's own calls (numad's refresh), domains coming and going, and the end of the run. */
+static void loop_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct event_base *base = arg;
+	static int turn;
+	int done;
+
+	(void)fd;
+	(void)what;
+	if (virConnectNumOfDomains(bconn) < 0)
+		count(&calls_failed);
+	if (++turn % 20 == 0) {
+		char name[32];
+		snprintf(name, sizeof(name), "churn%d", turn);
+		start_domain(name);
+	}
+	pthread_mutex_lock(&counts);
+	done = calls_done + calls_failed >= CALLERS * CALLS;
+	pthread_mutex_unlock(&counts);
+	if (done)
+		event_base_loopbreak(base);
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "test_bridge_threads: the calls and the loop deadlocked (no end after "
+				  "BRIDGE_LIMIT_S s)\n";
+	(void)sig;
+	if (bridge_lvd > 0)
+		kill(bridge_lvd, SIGKILL);
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static void test_bridge_threads(void **state)
+{
+	struct timeval tick = { 0, 5000 };
+	struct event_base *base;
+	struct event *ev;
+	pthread_t t[CALLERS];
+	pid_t lvd;
+	(void)state;
+
+	if (access(LIBVIRTD, X_OK) != 0)
+		skip();
+	lvd = bridge_lvd = start_libvirtd();
+	assert_int_equal(evthread_use_pthreads(), 0);
+	base = event_base_new();
+	assert_non_null(base);
+	assert_int_equal(evbridge_register(base), 0);
+	bconn = virConnectOpen(uri);
+	assert_non_null(bconn);
+	assert_int_equal(virConnectSetKeepAlive(bconn, 1, 3), 0);
+	assert_true(virConnectDomainEventRegisterAny(bconn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						     VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL) >= 0);
+	ev = event_new(base, -1, EV_PERSIST, loop_tick, base);
+	assert_non_null(ev);
+	event_add(ev, &tick);
+	signal(SIGALRM, on_alarm);
+	alarm(BRIDGE_LIMIT_S);
+	for (int i = 0; i < CALLERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, caller, NULL), 0);
+	event_base_dispatch(base);
+	for (int i = 0; i < CALLERS; i++)
+		pthread_join(t[i], NULL);
+	alarm(0);
+	if (calls_failed)
+		fail_msg("%d of %d calls failed", calls_failed, calls_done + calls_failed);
+	if (events_seen == 0)
+		fail_msg("no domain event reached the loop while the calls ran");
+	event_free(ev);
+	virConnectClose(bconn);
+	event_base_loop(base, EVLOOP_NONBLOCK); /* libvirt's deferred free callbacks */
+	evbridge_shutdown();
+	event_base_free(base);
+	stop(lvd);
+	bridge_lvd = 0;
+}
+
 static int setup(void **state)
 {
 	FILE *f;
@@ -196,6 +327,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libvirtd_restart),
+		cmocka_unit_test(test_bridge_threads),
 	};
 
 	virSetErrorFunc(NULL, NULL);
