@@ -46,6 +46,7 @@ struct staged {
 	bool in_flight;         /* one of its jobs is out */
 	bool stop;              /* stop after the current step, left widened */
 	char stop_why[160];
+	char last_chunk[256];   /* what the page mover said last */
 	struct event *timer;    /* the next chunk, paced */
 	int64_t started_ms;     /* daemon time of the decision */
 	unsigned long history;  /* its decision's record in d->history */
@@ -487,7 +488,7 @@ static void schedule_chunk(struct apply *a, struct staged *m)
 static void settle(struct apply *a, struct staged *m, struct guest *g)
 {
 	double left = left_on_leave(a, g, m);
-	char why[160];
+	char why[400];
 
 	if (left <= APPLY_NARROW_BOUND_KB) {
 		narrow(a, m, g);
@@ -499,8 +500,8 @@ static void settle(struct apply *a, struct staged *m, struct guest *g)
 		schedule_chunk(a, m);
 		return;
 	}
-	snprintf(why, sizeof(why), "%.0f MB would not leave those nodes after %d passes, more than one nodeset write may move",
-		 left / 1024, MAX_PASSES);
+	snprintf(why, sizeof(why), "%.0f MB would not leave those nodes after %d passes, more than one nodeset write may "
+		 "move (the last chunk: %.120s)", left / 1024, MAX_PASSES, m->last_chunk);
 	stop_move(a, m, why);
 }
 
@@ -529,6 +530,8 @@ static void chunk_done(struct apply *a, struct staged *m, struct guest *g, struc
 {
 	char why[300];
 
+	log_debug("domain %s: staged move, a chunk: %s", m->name, j->why);
+	snprintf(m->last_chunk, sizeof(m->last_chunk), "%s", j->why);
 	m->moved_kb += j->moved_kb;
 	a->moved_kb_total += j->moved_kb;
 	m->cursor = j->cursor; /* and gives them back */

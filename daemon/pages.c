@@ -159,6 +159,9 @@ static int fail(const char *what, int pid, char *why, size_t whylen)
 struct batch {
 	void *pages[BATCH], *go[BATCH];
 	int status[BATCH], dest[BATCH];
+	/* what would not move: pages by errno (status < 0), and pages left where they were */
+	long refused, stayed;
+	int last_errno;
 };
 
 /* One batch from c->addr up to end: where its pages are, then those on leave move to to. */
@@ -186,8 +189,14 @@ static int move_batch(struct batch *bt, int pid, const struct nodeset *leave, co
 	if (move_pages(pid, (unsigned long)k, go, dest, status, MPOL_MF_MOVE_ALL) < 0)
 		return fail("move_pages", pid, why, whylen);
 	for (long i = 0; i < k; i++)
-		if (in_set(to, status[i]))
+		if (in_set(to, status[i])) {
 			*moved += page_kb;
+		} else if (status[i] < 0) {
+			bt->refused++;
+			bt->last_errno = -status[i];
+		} else {
+			bt->stayed++;
+		}
 	return 0;
 }
 
@@ -201,7 +210,7 @@ int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, con
 
 	for (int n = nodeset_next(to, 0); n >= 0 && nt < NUMAD_MAX_NODES; n = nodeset_next(to, n + 1))
 		targets[nt++] = n;
-	if (nt == 0 || !(bt = malloc(sizeof(*bt)))) {
+	if (nt == 0 || !(bt = calloc(1, sizeof(*bt)))) {
 		errno = nt ? ENOMEM : EINVAL;
 		return fail("move_pages", pid, why, whylen);
 	}
@@ -222,8 +231,12 @@ int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, con
 			rc = move_batch(bt, pid, leave, to, targets, nt, &turn, end, page, c, &looked, &moved, why, whylen);
 	}
 	*moved_kb += moved;
-	if (rc == 0)
-		snprintf(why, whylen, "%.0f MB moved, %.0f MB looked at", moved / 1024, looked / 1024);
+	if (rc == 0 && bt->refused)
+		snprintf(why, whylen, "%.0f MB moved, %.0f MB looked at; %ld pages refused (%s), %ld left where they were",
+			 moved / 1024, looked / 1024, bt->refused, strerror(bt->last_errno), bt->stayed);
+	else if (rc == 0)
+		snprintf(why, whylen, "%.0f MB moved, %.0f MB looked at; %ld pages left where they were", moved / 1024,
+			 looked / 1024, bt->stayed);
 out:
 	free(bt);
 	return rc;
