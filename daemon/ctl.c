@@ -497,7 +497,7 @@ static struct json_object *warnings_json(const struct daemon *d)
 	char w[1600];
 
 	if (!virt_connected(d->virt)) {
-		snprintf(w, sizeof(w), "libvirt at %s is not connected: numad moves nothing", d->o->uri);
+		snprintf(w, sizeof(w), "libvirt at %s is not connected: numad moves nothing", d->host.uri);
 		json_object_array_add(a, json_object_new_string(w));
 	}
 	if (d->paused)
@@ -544,7 +544,7 @@ static struct json_object *cmd_status(struct ctl *c, struct client *cl, struct j
 	json_object_object_add(r, "applied", json_object_new_int64((int64_t)d->applied));
 	json_object_object_add(r, "urgent", json_object_new_int64((int64_t)d->urgent));
 	json_object_object_add(r, "failed", json_object_new_int64((int64_t)d->failed));
-	json_object_object_add(r, "oom_kills", json_object_new_int64((int64_t)d->ooms));
+	json_object_object_add(r, "oom_kills", json_object_new_int64((int64_t)daemon_oom_kills(d)));
 	json_object_object_add(r, "actuator", apply_json(d->apply));
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <numa.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -26,7 +27,6 @@
 #include "metrics.h"
 #include "plan.h"
 #include "procs.h"
-#include "sim.h"
 #include "state.h"
 #include "virt.h"
 
@@ -73,7 +73,7 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	d->fast_ticks++;
-	if (topology_sample_mem(d->o->root, &d->topo) > 0)
+	if (topology_sample_mem(d->host.root, &d->topo) > 0)
 		log_debug("%s: some node meminfo could not be read this tick", __func__);
 	for (int i = 0; i < d->topo.nnodes; i++)
 		if (d->topo.nodes[i].mem.valid)
@@ -114,7 +114,7 @@ static void setup_psi(struct daemon *d)
 	static const char trigger[] = "some 150000 1000000";
 	int fd;
 
-	if (strcmp(d->o->root, "/") != 0 || d->o->numad05_timing)
+	if (strcmp(d->host.root, "/") != 0 || d->o->numad05_timing)
 		return; /* a simulated or fixture host has no kernel behind it */
 	if (!(event_base_get_features(d->base) & EV_FEATURE_ET)) {
 		log_msg(LOG_INFO, "PSI trigger not used: the event backend has no edge-triggered mode");
@@ -152,7 +152,7 @@ static void scan_processes(struct daemon *d, int64_t now)
 
 		if (g->pid <= 0 || g->cgroup[0]) /* the fast tier reads the cgroup */
 			continue;
-		if (proc_read(d->o->root, g->pid, &d->topo, &deep, &pi, &d->buf) != 0) {
+		if (proc_read(d->host.root, g->pid, &d->topo, &deep, &pi, &d->buf) != 0) {
 			g->res_valid = false;
 			proc_info_free(&pi);
 			continue;
@@ -199,7 +199,7 @@ static void scan_soon(struct daemon *d)
 static void read_watermarks(struct daemon *d)
 {
 	d->wm_read_ms = daemon_now(d);
-	if (read_file_at(d->o->root, "proc/zoneinfo", &d->buf, 1 << 22) < 0 ||
+	if (read_file_at(d->host.root, "proc/zoneinfo", &d->buf, 1 << 22) < 0 ||
 	    zoneinfo_parse(d->buf.data, &d->topo, d->wm) < 0)
 		log_debug("%s: no usable proc/zoneinfo; watermarks count as zero", __func__);
 }
@@ -214,7 +214,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	d->full_scans++;
-	if (cpustat_read(d->o->root, cur) == 0) {
+	if (cpustat_read(d->host.root, cur) == 0) {
 		cpustat_node_busy(&d->topo, prev->ncpu ? prev : NULL, cur, d->busy);
 		d->cs_cur = !d->cs_cur;
 	}
@@ -295,7 +295,7 @@ static void on_run_for(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	bool over = d->o->run_for_s > 0 && daemon_now(d) - d->start_ms >= (int64_t)(d->o->run_for_s * 1000);
 
-	if (!over && !(d->sim && sim_done(d->sim))) {
+	if (!over && !(d->host.done && d->host.done(d->host.ctx))) {
 		struct timeval tv = daemon_timeval(d, 100);
 		evtimer_add(d->stop_ev, &tv);
 		return;
@@ -362,7 +362,7 @@ static void set_thp_scan(const struct daemon *d)
 	int fd, n;
 
 	if (d->o->thp_scan_ms <= 0 ||
-	    path_join(path, sizeof(path), d->o->root, "sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs") < 0)
+	    path_join(path, sizeof(path), d->host.root, "sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs") < 0)
 		return;
 	n = snprintf(val, sizeof(val), "%d\n", d->o->thp_scan_ms);
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -379,7 +379,7 @@ static int setup_host(struct daemon *d)
 	char err[512];
 	int n;
 
-	if (topology_read(d->o->root, &d->topo, err, sizeof(err)) < 0) {
+	if (topology_read(d->host.root, &d->topo, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
@@ -387,7 +387,7 @@ static int setup_host(struct daemon *d)
 		log_msg(LOG_ERR, "-R: %s", err);
 		return -1;
 	}
-	if (strcmp(d->o->root, "/") == 0)
+	if (strcmp(d->host.root, "/") == 0)
 		crosscheck_libnuma(&d->topo);
 	n = d->topo.nnodes;
 	d->busy = calloc((size_t)n, sizeof(*d->busy));
@@ -404,7 +404,7 @@ static int setup_host(struct daemon *d)
 		d->tick_free_kb[i] = -1;
 	}
 	read_watermarks(d);
-	cpustat_read(d->o->root, &d->cs[d->cs_cur]);
+	cpustat_read(d->host.root, &d->cs[d->cs_cur]);
 	set_thp_scan(d);
 	if (d->topo.nnodes < 2)
 		log_msg(LOG_NOTICE, "this host has one NUMA node: numad watches but has nothing to place");
@@ -436,7 +436,7 @@ static int setup_events(struct daemon *d)
 		if (!d->sig_ev[i] || event_add(d->sig_ev[i], NULL) < 0)
 			return -1;
 	}
-	if (d->o->run_for_s > 0 || d->sim) {
+	if (d->o->run_for_s > 0 || d->host.done) {
 		d->stop_ev = evtimer_new(d->base, on_run_for, d);
 		tv = daemon_timeval(d, 100);
 		evtimer_add(d->stop_ev, &tv);
@@ -474,9 +474,9 @@ static void teardown(struct daemon *d)
 	if (d->virt)
 		virt_close(d->virt);
 	d->virt = NULL;
-	if (d->sim)
-		sim_destroy(d->sim);
-	d->sim = NULL;
+	if (d->host.close)
+		d->host.close(d->host.ctx, d);
+	d->host.close = NULL;
 	/* libvirt's free callbacks were deferred to the loop: run them now. */
 	event_base_loop(d->base, EVLOOP_NONBLOCK);
 	evbridge_shutdown();
@@ -523,7 +523,7 @@ static int go_background(void)
 	return 0;
 }
 
-int daemon_run(struct options *o)
+int daemon_run(struct options *o, int (*open_host)(struct daemon *d, struct host *h))
 {
 	struct daemon d;
 	int pidfd = -1;
@@ -551,16 +551,19 @@ int daemon_run(struct options *o)
 		return 1;
 	}
 	evbridge_register(d.base); /* before any libvirt connection, the simulator's included */
-	if (o->simulate && !(d.sim = sim_create(&d))) {
+	d.host.root = o->root;
+	d.host.uri = o->uri;
+	if (open_host && open_host(&d, &d.host) < 0) {
 		teardown(&d);
 		return 1;
 	}
+	d.oom_kill0 = host_oom_kill_count(d.host.root);
 	d.start_ms = daemon_now(&d);
 	tb_init(&d.migrate_bucket, o->migrate_mb_s, o->migrate_mb_s, d.start_ms);
 	tb_init(&d.urgent_bucket, 1.0 / 10.0, o->urgent_burst, d.start_ms);
 	if (setup_host(&d) < 0)
 		goto fail;
-	if (!o->foreground && !o->simulate && go_background() < 0)
+	if (!o->foreground && !open_host && go_background() < 0)
 		goto fail;
 	if (o->pidfile && *o->pidfile) {
 		pidfd = pidfile_take(o->pidfile);
@@ -572,7 +575,7 @@ int daemon_run(struct options *o)
 		goto fail;
 	if (o->metrics_listen && !(d.metrics = metrics_http_open(&d, o->metrics_listen)))
 		goto fail;
-	d.virt = virt_open(&d, o->uri);
+	d.virt = virt_open(&d, d.host.uri);
 	if (!d.virt || !(d.apply = apply_open(&d, APPLY_WORKERS)))
 		goto fail;
 	{
@@ -580,15 +583,11 @@ int daemon_run(struct options *o)
 		const struct actuator_ops *ops = virt_actuator(d.virt, &ctx);
 		apply_set_actuator(d.apply, ops, ctx);
 	}
-	if (d.sim) {
-		struct host_hooks h;
-		sim_host_hooks(d.sim, &h);
-		virt_set_host(d.virt, &h);
-	}
+	virt_set_host(d.virt, &d.host.hooks);
 	if (setup_events(&d) < 0)
 		goto fail;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* what arrived meanwhile is delivered to the loop now */
-	log_msg(LOG_NOTICE, "numad %s started: %d nodes, libvirt %s%s%s", NUMAD_VERSION, d.topo.nnodes, o->uri,
+	log_msg(LOG_NOTICE, "numad %s started: %d nodes, libvirt %s%s%s", NUMAD_VERSION, d.topo.nnodes, d.host.uri,
 		o->advise_only ? ", advise only" : "", o->numad05_timing ? ", numad 0.5 timing" : "");
 	sd_notify(0, "READY=1");
 	notify_status(&d);
@@ -607,4 +606,16 @@ fail:
 	teardown(&d);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return 1;
+}
+
+int daemon_main(struct options *o, int (*open_host)(struct daemon *d, struct host *h))
+{
+	if (o->log_path && *o->log_path && log_open(o->log_path) < 0) {
+		fprintf(stderr, "numad: cannot open log %s: %s\n", o->log_path, strerror(errno));
+		return 1;
+	}
+	/* In the foreground, the log is copied to stderr so a person sees it. */
+	if (o->foreground || o->simulate)
+		log_set_stderr_level(o->log_level);
+	return daemon_run(o, open_host);
 }

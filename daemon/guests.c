@@ -111,7 +111,7 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now, bool tick)
 	if (!g->cgroup[0])
 		return;
 	snprintf(rel, sizeof(rel), "%s/memory.numa_stat", g->cgroup);
-	if (read_file_at(d->o->root, rel, &d->buf, 1 << 20) < 0 ||
+	if (read_file_at(d->host.root, rel, &d->buf, 1 << 20) < 0 ||
 	    cgroup_numa_stat_parse(d->buf.data, &d->topo, g->res_kb, &version) < 0) {
 		g->res_valid = false; /* gone or garbled: the next refresh sorts it out */
 		return;
@@ -206,7 +206,7 @@ void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now)
 	char rel[64];
 
 	snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
-	if (g->pid <= 0 || read_attr_at(d->o->root, rel, &d->buf, 4096) < 0 ||
+	if (g->pid <= 0 || read_attr_at(d->host.root, rel, &d->buf, 4096) < 0 ||
 	    proc_stat_parse(d->buf.data, &ps) < 0 || (g->pid_start && ps.starttime != g->pid_start)) {
 		g->cpu_known = false; /* gone, garbled or another process: start over */
 		g->cpu_at_ms = 0;

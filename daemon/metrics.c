@@ -146,7 +146,7 @@ static void daemon_metrics(FILE *f, const struct daemon *d)
 				outcome_name((enum outcome)o), d->by_outcome[r][o]);
 	counter(f, "numad_urgent_extensions", "Nodesets extended through libvirt because a guest's nodes ran out.",
 		d->urgent);
-	counter(f, "numad_oom_kills", "Guests OOM-killed (seen on the simulated host).", d->ooms);
+	counter(f, "numad_oom_kills", "OOM kills on the host since numad started (oom_kill in /proc/vmstat).", daemon_oom_kills(d));
 	counter(f, "numad_fast_ticks", "Fast-tier samples (node free memory, guest residency).", d->fast_ticks);
 	counter(f, "numad_full_scans", "Full scans (CPU use, domains, consolidation).", d->full_scans);
 	counter(f, "numad_psi_events", "Memory-pressure (PSI) wake-ups.", d->psi_events);

@@ -1,4 +1,4 @@
-/* numad.c: entry point: -w, -i 0, or the daemon. */
+/* numad.c: entry point: -w, -i 0, the daemon, or --simulate (which runs numad-sim). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +38,29 @@ static int stop_daemon(const struct options *o)
 	return 0;
 }
 
+/*
+ * --simulate: the simulator is its own program, numad-sim, installed next to numad (the
+ * production numad holds none of it). It takes the same arguments.
+ */
+static int run_simulator(char **argv)
+{
+	char self[4096], path[4096 + 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0) {
+		fprintf(stderr, "numad: --simulate: cannot find numad's own path: %s\n", strerror(errno));
+		return 1;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	snprintf(path, sizeof(path), "%.*s/numad-sim", slash ? (int)(slash - self) : 1, slash ? self : ".");
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "numad: --simulate runs %s: %s (it is installed with numad)\n", path, strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -51,12 +74,7 @@ int main(int argc, char **argv)
 		return advise_run(&o);
 	if (o.interval_set && o.interval_max == 0)
 		return stop_daemon(&o);
-	if (o.log_path && *o.log_path && log_open(o.log_path) < 0) {
-		fprintf(stderr, "numad: cannot open log %s: %s\n", o.log_path, strerror(errno));
-		return 1;
-	}
-	/* In the foreground, the log is copied to stderr so a person sees it. */
-	if (o.foreground || o.simulate)
-		log_set_stderr_level(o.log_level);
-	return daemon_run(&o);
+	if (o.simulate)
+		return run_simulator(argv);
+	return daemon_main(&o, NULL);
 }

@@ -163,9 +163,9 @@ static bool consider(struct daemon *d, struct proc_info *pi, double cpus, struct
 	if (engine_place(&host, &d->o->policy, &req, &res) < 0 || res.status != ENGINE_OK ||
 	    nodeset_equal(&res.best, &cur))
 		return false;
-	if (d->o->advise_only || d->paused || strcmp(d->o->root, "/") != 0) {
+	if (d->o->advise_only || d->paused || strcmp(d->host.root, "/") != 0) {
 		out = OUT_ADVICE_ONLY;
-		snprintf(why, sizeof(why), "%s", strcmp(d->o->root, "/") ? "not the live host" : "not applied");
+		snprintf(why, sizeof(why), "%s", strcmp(d->host.root, "/") ? "not the live host" : "not applied");
 	} else {
 		out = procs_apply(&d->topo, pi->st.pid, &res.best, why, sizeof(why)) == 0 ? OUT_APPLIED : OUT_TRANSIENT;
 	}
@@ -197,7 +197,7 @@ void procs_scan(struct daemon *d, int64_t now)
 
 	if (!d->o->scan_all && !d->o->ninclude)
 		return;
-	if (proc_scan(d->o->root, &d->topo, &cheap, &d->numad_style, &st) < 0)
+	if (proc_scan(d->host.root, &d->topo, &cheap, &d->numad_style, &st) < 0)
 		return;
 	for (int k = 0; k < d->npstate; k++)
 		d->pstate[k].seen = false;
@@ -222,7 +222,7 @@ void procs_scan(struct daemon *d, int64_t now)
 		if (ps->last_move_ms && now - ps->last_move_ms < (int64_t)d->o->guest_interval_s * 1000)
 			continue;
 		/* the expensive read, for this process only; a pid reused since the first pass is left */
-		if (proc_read(d->o->root, pi->st.pid, &d->topo, &deep, &full, &b) != 0 ||
+		if (proc_read(d->host.root, pi->st.pid, &d->topo, &deep, &full, &b) != 0 ||
 		    full.st.starttime != pi->st.starttime || !full.have_residency ||
 		    (!asked && full.res.total_kb < SIGNIFICANT_KB)) {
 			proc_info_free(&full);

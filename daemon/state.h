@@ -11,13 +11,13 @@
 #include <sys/time.h>
 
 #include "guests.h"
+#include "host.h"
 #include "options.h"
 #include "pace.h"
 #include "sample.h"
 #include "topology.h"
 #include "util.h"
 
-struct sim;
 struct virt;
 struct apply;
 struct ctl;
@@ -44,7 +44,7 @@ struct daemon {
 	int nguests, capguests;
 	struct virt *virt;
 	struct apply *apply;        /* the actuator: plans are carried out off the loop's thread */
-	struct sim *sim;
+	struct host host;           /* the host: its root, libvirt URI and clock (host.h) */
 	struct ctl *ctl;
 	struct metrics_http *metrics;  /* --metrics-listen HTTP server, NULL when off */
 	struct token_bucket migrate_bucket;  /* MB of consolidating migration */
@@ -54,8 +54,6 @@ struct daemon {
 	bool scan_soon;             /* a guest started: the loop brings the full scan back to its shortest interval */
 	/* set by daemon.c: re-read the configuration (SIGHUP, numadctl reload); 0, or -1 with err */
 	int (*reload)(struct daemon *d, char *err, size_t errlen);
-	int64_t (*clock)(const void *ctx);  /* set by the simulator: its clock; NULL for the monotonic one */
-	const void *clock_ctx;
 	int64_t start_ms;
 	int64_t last_full_ms;
 	bool paused;                /* numadctl pause: keep sampling, act advice-only */
@@ -70,15 +68,19 @@ struct daemon {
 	int npstate, cappstate;
 	/* counters for status and metrics */
 	unsigned long fast_ticks, full_scans, advices, applied, urgent, refused, failed;
-	unsigned long ooms;         /* OOM kills seen (simulated host) */
+	unsigned long oom_kill0;    /* the host's oom_kill count (/proc/vmstat) when numad started */
 	unsigned long psi_events;   /* PSI trigger wake-ups */
 	double last_fast_ms, last_full_ms_cost;
 };
 
 /* state.c */
-/* The daemon's clock in ms: monotonic, or the simulated host's (clock) when simulating. */
+/* The daemon's clock in ms: the host's (host.h), monotonic on a real host. */
 int64_t daemon_now(const struct daemon *d);
 /* A period in daemon time (ms) as a timeval of real time for a libevent timer. */
 struct timeval daemon_timeval(const struct daemon *d, double ms);
+/* OOM kills on the host since numad started, from ROOT/proc/vmstat's oom_kill (0 where it has none). */
+unsigned long daemon_oom_kills(const struct daemon *d);
+/* The host's oom_kill count now (ROOT/proc/vmstat), or 0 where the file has none. */
+unsigned long host_oom_kill_count(const char *root);
 
 #endif

@@ -140,7 +140,7 @@ static void find_cgroup(struct daemon *d, struct guest *g)
 		struct dirent *de;
 		DIR *dir;
 
-		if (path_join(path, sizeof(path), d->o->root, bases[b]) < 0 || !(dir = opendir(path)))
+		if (path_join(path, sizeof(path), d->host.root, bases[b]) < 0 || !(dir = opendir(path)))
 			continue;
 		while ((de = readdir(dir)))
 			if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
@@ -154,19 +154,19 @@ static void find_cgroup(struct daemon *d, struct guest *g)
 		static const char *procs[] = { "cgroup.procs", "libvirt/emulator/cgroup.procs" };
 		for (size_t k = 0; k < 2 && !g->pid; k++) {
 			snprintf(rel, sizeof(rel), "%s/%s", g->cgroup, procs[k]);
-			if (read_file_at(d->o->root, rel, &d->buf, 65536) == 0)
+			if (read_file_at(d->host.root, rel, &d->buf, 65536) == 0)
 				g->pid = atoi(d->buf.data);
 		}
 	}
 	if (!g->pid) {
 		snprintf(rel, sizeof(rel), "run/libvirt/qemu/%.200s.pid", g->name);
-		if (read_file_at(d->o->root, rel, &d->buf, 64) == 0)
+		if (read_file_at(d->host.root, rel, &d->buf, 64) == 0)
 			g->pid = atoi(d->buf.data);
 	}
 	if (g->pid > 0) {
 		struct proc_stat ps;
 		snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
-		if (read_file_at(d->o->root, rel, &d->buf, 4096) == 0 && proc_stat_parse(d->buf.data, &ps) == 0) {
+		if (read_file_at(d->host.root, rel, &d->buf, 4096) == 0 && proc_stat_parse(d->buf.data, &ps) == 0) {
 			if (g->pid_start && g->pid_start != ps.starttime)
 				log_msg(LOG_INFO, "domain %s: pid %d was reused; residency restarts", g->name, g->pid);
 			g->pid_start = ps.starttime;
@@ -252,7 +252,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 				g->name);
 		if (!g->cgroup[0])
 			log_msg(LOG_INFO, "domain %s: no cgroup found under %s; residency unknown", g->name,
-				d->o->root);
+				d->host.root);
 	}
 	return g;
 }
@@ -580,7 +580,7 @@ static int lv_move_pages(void *ctx, struct job *j)
 
 	if (v->host.move_pages) /* the simulator's */
 		return v->host.move_pages(v->host.ctx, j);
-	switch (pages_move_chunk(v->d->o->root, j->pid, &j->leave, &j->nodes, j->max_kb, &j->cursor, &j->moved_kb, j->why,
+	switch (pages_move_chunk(v->d->host.root, j->pid, &j->leave, &j->nodes, j->max_kb, &j->cursor, &j->moved_kb, j->why,
 				 sizeof(j->why))) {
 	case 0: return OUT_APPLIED;
 	case -2: return OUT_PERMANENT; /* not allowed to: no point in trying again */

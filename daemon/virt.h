@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "host.h"
 #include "nodeset.h"
 
 struct daemon;
@@ -21,17 +22,10 @@ bool virt_connected(const struct virt *v);
 /* Re-read the domain list into the guest table. */
 void virt_refresh(struct virt *v);
 /*
- * The host behind libvirt as a nodeset write and numad's page moves meet it: the live kernel
- * (no hooks), or the simulator, which migrates in the writer's thread and moves its own pages.
+ * The host behind libvirt as a nodeset write and numad's page moves meet it (host.h): the
+ * live kernel (no hooks), or a simulated one, which migrates in the writer's thread and
+ * moves its own pages.
  */
-struct host_hooks {
-	void *ctx;
-	/* after libvirt took a nodeset: what the kernel migrates before the write returns */
-	void (*nodeset_written)(void *ctx, const char *uuid, const struct nodeset *to);
-	/* a page mover in place of move_pages(2) */
-	int (*move_pages)(void *ctx, struct job *j);
-};
-/* Use these hooks for the host behind the connection. */
 void virt_set_host(struct virt *v, const struct host_hooks *h);
 /* The actuator that applies plans through this connection (NUMAD_INJECT_FAULT's fakes around it when set), and its context. */
 const struct actuator_ops *virt_actuator(struct virt *v, void **ctx);

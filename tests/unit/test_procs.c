@@ -178,6 +178,8 @@ static void reuse_setup(struct reuse *r, const char *select, const char *select_
 	r->d = calloc(1, sizeof(*r->d));
 	assert_non_null(r->d);
 	r->d->o = &r->o;
+	r->d->host.root = r->o.root; /* the real host's, as daemon_run sets it: --root here */
+	r->d->host.uri = r->o.uri;
 	put_process(r, "olddb", "0:2048,1:512", 1000, 1000);
 	if (topology_read(r->root, &r->d->topo, err, sizeof(err)) < 0)
 		fail_msg("%s", err);

@@ -23,12 +23,14 @@
 #include "advise.h"
 #include "fixture.h"
 #include "guests.h"
+#include "host.h"
 #include "log.h"
 #include "options.h"
 #include "sim.h"
 #include "state.h"
 #include "virt.h"
 
+#define SIM_URI "test:///default"    /* libvirt's test driver, in this process: the daemon connects to it too */
 #define SIM_TICK_MS 100
 #define SIM_MAX_GUESTS 256           /* guests in the table: those running, then the latest stopped */
 #define SIM_MAX_EVENTS 1000000
@@ -84,7 +86,8 @@ struct sim_guest {
 };
 
 struct sim {
-	struct daemon *d;
+	const struct options *o;
+	const struct daemon *stats;  /* the daemon's counters, for the summary (read only, at the end) */
 	char root[128];
 	char *topo_text;
 	struct topology topo;
@@ -443,7 +446,7 @@ static void preplace(struct sim *s, const struct sim_event *e, char *nodes, size
 
 	write_meminfo(s);
 	topology_sample_mem(s->root, &s->topo);
-	if (advise_compute(&s->topo, NULL, &s->d->o->policy, e->vcpus, (uint64_t)(e->mem_kb / 1024), &res) < 0 ||
+	if (advise_compute(&s->topo, NULL, &s->o->policy, e->vcpus, (uint64_t)(e->mem_kb / 1024), &res) < 0 ||
 	    nodeset_format(&res.best, nodes, len) <= 0)
 		snprintf(nodes, len, "0");
 	log_advice(-1, NULL, "", nodes);
@@ -543,6 +546,16 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 		e->mem_kb / 1024, mode_xml(g->mode), nodes);
 }
 
+/* proc/vmstat's oom_kill, the count numad reports as OOM kills on the host. */
+static void write_vmstat(struct sim *s)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "oom_kill %u\n", s->ooms);
+	if (fixture_write(s->root, "proc/vmstat", text) < 0)
+		log_warn("simulator: cannot write %s/proc/vmstat", s->root);
+}
+
 /* End a guest; oom says why the OOM killer took it (NULL: a normal stop). */
 static void kill_guest(struct sim *s, struct sim_guest *g, const char *oom)
 {
@@ -565,7 +578,7 @@ static void kill_guest(struct sim *s, struct sim_guest *g, const char *oom)
 	if (oom) {
 		char nodes[256];
 		s->ooms++;
-		s->d->ooms++;
+		write_vmstat(s);
 		nodeset_format(&g->final_nodes, nodes, sizeof(nodes));
 		log_msg(LOG_WARNING, "simulator: Out of memory: Killed process %d (qemu-system-x86) of domain %s "
 				     "(nodes %s): %s", g->pid, g->name, nodes, oom);
@@ -680,11 +693,11 @@ static void track_risk(struct sim *s, struct sim_guest *g, const struct nodeset 
 	} else if (!g->risk_open && !nodeset_empty(&g->last_nodes) && !nodeset_equal(allowed, &g->last_nodes)) {
 		s->ahead++;
 	}
-	if (!g->risk_open && tte < s->d->o->horizon_s && nodeset_equal(allowed, &g->last_nodes)) {
+	if (!g->risk_open && tte < s->o->horizon_s && nodeset_equal(allowed, &g->last_nodes)) {
 		g->risk_open = true;
 		g->risk_t0 = s->now;
 		g->risk_nodes = *allowed;
-	} else if (g->risk_open && tte >= s->d->o->horizon_s) {
+	} else if (g->risk_open && tte >= s->o->horizon_s) {
 		g->risk_open = false; /* the pressure passed without a move */
 	}
 	g->last_nodes = *allowed;
@@ -1168,13 +1181,6 @@ static void hook_nodeset_written(void *ctx, const char *uuid, const struct nodes
 	sim_nodeset_written(ctx, uuid, to);
 }
 
-void sim_host_hooks(struct sim *s, struct host_hooks *h)
-{
-	h->ctx = s;
-	h->nodeset_written = hook_nodeset_written;
-	h->move_pages = sim_move_pages;
-}
-
 void sim_step(struct sim *s, int64_t now)
 {
 	double dt_s = (double)(now - s->now) / 1000.0;
@@ -1273,44 +1279,60 @@ static int init_nodes(struct sim *s)
 	return 0;
 }
 
-struct sim *sim_create(struct daemon *d)
+static bool host_done(const void *ctx)
+{
+	return sim_done(ctx);
+}
+
+static void host_close(void *ctx, const struct daemon *d)
+{
+	struct sim *s = ctx;
+
+	s->stats = d;
+	sim_destroy(s);
+}
+
+int sim_open_host(struct daemon *d, struct host *h)
 {
 	struct sim *s = calloc(1, sizeof(*s));
+	const struct options *o = d->o;
 	char err[512];
 	struct timeval tv;
 
 	if (!s)
-		return NULL;
-	s->d = d;
+		return -1;
+	s->o = o;
 	s->end_ms = -1;
 	s->next_pid = 4000;
 	s->next_proc_pid = SIM_PROC_PID0;
-	s->speed = d->o->speed > 0 ? d->o->speed : 1.0;
-	s->bw_kbps = (d->o->sim_bandwidth_mb_s > 0 ? d->o->sim_bandwidth_mb_s : 2048) * 1024.0;
+	s->speed = o->speed > 0 ? o->speed : 1.0;
+	s->bw_kbps = (o->sim_bandwidth_mb_s > 0 ? o->sim_bandwidth_mb_s : 2048) * 1024.0;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->cgroup_lock, NULL);
-	s->d->sim = s;
-	s->d->clock = sim_clock;
-	s->d->clock_ctx = s;
-	if (build_host(s, d->o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
-	    load_scenario(s, d->o->scenario, err, sizeof(err)) < 0) {
-		log_msg(LOG_ERR, "simulator: %s%s%s", d->o->scenario && strstr(err, "line ") == err ? d->o->scenario : "",
-			d->o->scenario && strstr(err, "line ") == err ? ": " : "", err);
+	if (build_host(s, o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
+	    load_scenario(s, o->scenario, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "simulator: %s%s%s", o->scenario && strstr(err, "line ") == err ? o->scenario : "",
+			o->scenario && strstr(err, "line ") == err ? ": " : "", err);
 		sim_destroy(s);
-		d->sim = NULL;
-		return NULL;
+		return -1;
 	}
-	s->conn = virConnectOpen("test:///default");
+	s->conn = virConnectOpen(SIM_URI);
 	if (!s->conn) {
 		log_msg(LOG_ERR, "simulator: cannot open libvirt's test driver: %s", virGetLastErrorMessage());
 		sim_destroy(s);
-		d->sim = NULL;
-		return NULL;
+		return -1;
 	}
-	d->o->root = s->root;
-	d->o->uri = "test:///default";
+	write_vmstat(s);
+	*h = (struct host){ .root = s->root,
+			    .uri = SIM_URI,
+			    .ctx = s,
+			    .clock = sim_clock,
+			    .speed = s->speed,
+			    .done = host_done,
+			    .close = host_close,
+			    .hooks = { .ctx = s, .nodeset_written = hook_nodeset_written, .move_pages = sim_move_pages } };
 	log_msg(LOG_NOTICE, "simulator: %d-node host from %s under %s, scenario %s, %.0fx time", s->topo.nnodes,
-		d->o->simulate, s->root, d->o->scenario ? d->o->scenario : "(built in)", s->speed);
+		o->simulate, s->root, o->scenario ? o->scenario : "(built in)", s->speed);
 	s->real_start = now_ms();
 	sim_step(s, 1); /* events at time 0 */
 	s->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, s);
@@ -1319,7 +1341,7 @@ struct sim *sim_create(struct daemon *d)
 	if (tv.tv_usec < 1000)
 		tv.tv_usec = 1000;
 	event_add(s->tick_ev, &tv);
-	return s;
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1350,7 +1372,7 @@ static void summary(struct sim *s)
 		printf("reaction: %d events, p50 %.0f ms, p99 %.0f ms, max %.0f ms (true exhaustion within %.1f s -> "
 		       "nodeset applied)\n",
 		       n, sorted[n / 2], sorted[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], sorted[n - 1],
-		       s->d->o->horizon_s);
+		       s->o->horizon_s);
 	}
 	printf("widened before any risk: %u; OOM-killed while at risk: %u\n", s->ahead, s->missed);
 	printf("safety: %u empty or offline nodesets, %u restrictive guests OOM-killed with room elsewhere, "
@@ -1363,7 +1385,7 @@ static void summary(struct sim *s)
 		double total = cpu_now();
 		printf("CPU: numad %.2f s, simulator %.2f s, over %.0f s simulated; numad ran %lu fast ticks and %lu "
 		       "full scans\n",
-		       total - s->cpu_s, s->cpu_s, (double)s->now / 1000, s->d->fast_ticks, s->d->full_scans);
+		       total - s->cpu_s, s->cpu_s, (double)s->now / 1000, s->stats ? s->stats->fast_ticks : 0, s->stats ? s->stats->full_scans : 0);
 	}
 	printf("migration: %u nodeset writes migrated memory, %.0f MB in all, the largest %.0f MB, holding the cgroup "
 	       "lock %.1f s at most; %.0f MB moved page by page; guest starts that waited on the cgroup lock: %u, "

@@ -1,4 +1,4 @@
-/* sim.h: the simulated host (--simulate). */
+/* sim.h: the simulated host (numad-sim, numad --simulate). */
 #ifndef NUMAD_SIM_H
 #define NUMAD_SIM_H
 
@@ -8,12 +8,17 @@
 #include "nodeset.h"
 
 struct daemon;
+struct host;
 struct sim;
-struct host_hooks;
 
 /* sim.c */
-/* Build the simulated host from o->simulate (and o->scenario) under a new root; sets o->root. Returns NULL on error. */
-struct sim *sim_create(struct daemon *d);
+/*
+ * Build the simulated host from the daemon's options (--simulate TOPOLOGY, --scenario,
+ * --speed, --sim-bandwidth) under a new root, and hand it to the daemon as h (host.h):
+ * its root, libvirt's test driver, its clock and its "kernel" hooks. Run by daemon_run once
+ * the event loop exists. Returns 0, or -1 having logged why.
+ */
+int sim_open_host(struct daemon *d, struct host *h);
 /* Advance the simulated host to now (ms) and rewrite its files. */
 void sim_step(struct sim *s, int64_t now);
 /* Simulated clock in ms. */
@@ -28,7 +33,5 @@ bool sim_done(const struct sim *s);
  * kernel does, holding the simulated host's cgroup lock for as long.
  */
 void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *to);
-/* The simulated host's hooks for the actuator: migrating writes, and page moves at the bandwidth. */
-void sim_host_hooks(struct sim *s, struct host_hooks *h);
 
 #endif
