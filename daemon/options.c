@@ -43,85 +43,13 @@ enum {
 	OPT_METRICS_LISTEN,
 };
 
-void options_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: numad [options]\n"
-		"\n"
-		"Automatic NUMA placement for KVM hosts. Options of numad 0.5 keep their meaning.\n"
-		"\n"
-		"Pre-placement query (what libvirt runs for placement='auto'):\n"
-		"  -w NCPUS[:MB]       print the best node list for NCPUS vCPUs and MB of memory;\n"
-		"                      asks the running daemon when one answers, else reads the host\n"
-		"      --explain       with -w: also print every node and the best scored node sets\n"
-		"\n"
-		"Placement policy:\n"
-		"  -u PERCENT          target utilisation of a node, 10-130 (memory capped at 100), default 85\n"
-		"  -m PERCENT          memory locality target, 50-100, default 90\n"
-		"  -C 0|1              count inactive file cache as free memory, default 1\n"
-		"  -R CPULIST          CPUs reserved for other uses: never counted or advised\n"
-		"  -t PERCENT          value of an SMT sibling CPU, 0-100, default 20\n"
-		"\n"
-		"Daemon:\n"
-		"  -i [MIN:]MAX        full scan interval in seconds, adaptive between MIN and MAX (1:15);\n"
-		"                      -i 0 stops the running daemon\n"
-		"  -F, --foreground    stay in the foreground (for systemd)\n"
-		"      --connect URI   libvirt URI, default " NUMAD_URI_DEFAULT "\n"
-		"      --socket PATH   control socket, default " NUMAD_SOCKET_DEFAULT " (\"\" for none)\n"
-		"      --control-group GROUP  group whose members may change state over the socket\n"
-		"                      (default: root only)\n"
-		"      --metrics-listen [ADDR:]PORT  serve OpenMetrics at http://ADDR:PORT/metrics; a bare\n"
-		"                      PORT listens on 127.0.0.1 only, ADDR must be numeric or localhost\n"
-		"      --pidfile PATH  default " NUMAD_PIDFILE_DEFAULT " (\"\" for none)\n"
-		"      --advise-only   log and report every plan, change nothing\n"
-		"      --fast-interval MS   fast tier period (free memory, guest growth), default 250\n"
-		"      --horizon S     extend a guest's nodes when they run out within S seconds, default 2\n"
-		"      --margin MB     headroom kept above a guest's remaining need, and above a node's\n"
-		"                      watermark before numad moves a guest off a node others run out;\n"
-		"                      default 256\n"
-		"      --guest-interval S   least time between two consolidations of a guest, default 60\n"
-		"      --migrate-rate MB    MB/s at which consolidating moves migrate memory, over all\n"
-		"                      guests, default 512\n"
-		"      --urgent-burst N     urgent extensions allowed back to back, default 4\n"
-		"      --numad05-timing     react like numad 0.5 (15 s scans, one move per scan, 300 s per\n"
-		"                      process, no fast tier), for comparisons\n"
-		"  -x PID[,PID]...     never manage these processes (guests by their QEMU pid)\n"
-		"  -r PID[,PID]...     remove pids from the -x and -p lists (the config file's too)\n"
-		"  -K 0|1              other processes: merge interleaved memory (0, default) or keep it\n"
-		"                      spread (1); libvirt's interleave guests are never merged\n"
-		"  -H MS               set khugepaged's scan_sleep_millisecs at start (0: leave it)\n"
-		"  -S 0|1              also manage other processes over 300 MB with sched_setaffinity and\n"
-		"                      migrate_pages: all of them (1) or only -p ones (0, default)\n"
-		"  -p PID              manage this process numad-style too (a comma list works)\n"
-		"\n"
-		"Simulated host:\n"
-		"      --simulate TOPOLOGY.txt   run against a simulated host built from numactl -H text,\n"
-		"                      with guests in libvirt's test driver\n"
-		"      --scenario FILE scenario for the simulated host (default: the article's cases)\n"
-		"      --speed X       simulated seconds per real second, default 1\n"
-		"      --run-for S     stop after S (simulated) seconds\n"
-		"      --sim-bandwidth MB   page migration bandwidth of the simulated host, MB/s,\n"
-		"                      default 2048\n"
-		"\n"
-		"Common:\n"
-		"      --config PATH   configuration file, default " NUMAD_CONFIG_DEFAULT " (\"\" for none);\n"
-		"                      every option above has a key there, and the command line wins\n"
-		"                      (see numad.conf(5))\n"
-		"      --check-config  check the configuration file and the command line, then exit\n"
-		"                      (0 when good, 2 with FILE:LINE: reason for each error)\n"
-		"  -l LEVEL            log level 0-7 (5 notice, 6 info, 7 debug), default 5\n"
-		"  -v / -d             same as -l 6 / -l 7\n"
-		"      --log PATH      advice log, default " NUMAD_LOG_DEFAULT_PATH " (\"\" for none)\n"
-		"      --root DIR      read sysfs and /proc under DIR instead of /\n"
-		"  -h, --help          this help\n"
-		"  -V, --version       print the version\n");
-}
-
 /*
  * Every option is one row of the table below: its command-line spelling, its config file
  * key (NULL for options that only make sense on a command line), the parser both use, its
- * range, and whether a reload may change it. One parser per value, so "-u 150" and
- * "target_utilization = 150" are refused with the same words.
+ * range, whether a reload may change it, its default, and its line of "numad -h". One parser
+ * per value, so "-u 150" and "target_utilization = 150" are refused with the same words, and
+ * the defaults go through the same parsers: set_defaults() and the help both read them here,
+ * so each default is written once.
  */
 enum when {
 	CLI_ONLY,       /* not a config file key */
@@ -153,7 +81,18 @@ struct optdesc {
 	double lo, hi;          /* range of a number; p_const stores lo */
 	enum when when;
 	enum kind kind;
+	/*
+	 * The default, as the file would write it, given to parse by set_defaults(); "" is
+	 * none (off), FROM_ENGINE the placement engine's own (engine_policy_default()), NULL
+	 * no default (a flag is off, a query not asked).
+	 */
+	const char *def;
+	const char *arg;        /* the value's name in the help, NULL for a flag */
+	const char *help;       /* what it does, for the help: the range and default are added */
 };
+
+/* A policy default that lib/engine.c sets: the help prints the engine's value. */
+static const char FROM_ENGINE[] = "(the engine's)";
 
 #define OFF(field) offsetof(struct options, field)
 
@@ -391,70 +330,125 @@ static int p_listen(const struct optdesc *d, const char *arg, struct options *o,
 }
 
 static const struct optdesc optdescs[] = {
+	/* the pre-placement query */
+	{ NULL, 'w', required_argument, NULL, NULL, p_str, OFF(wspec), 0, 0, CLI_ONLY, K_NONE, NULL, "NCPUS[:MB]",
+	  "print the best node list for NCPUS vCPUs and MB of memory; asks the running daemon when one answers, "
+	  "else reads the host" },
+	{ "explain", OPT_EXPLAIN, no_argument, NULL, NULL, p_flag, OFF(explain), 0, 0, CLI_ONLY, K_NONE, NULL, NULL,
+	  "with -w: also print every node and the best scored node sets" },
 	/* placement policy */
 	{ NULL, 'u', required_argument, "target_utilization", NULL, p_int, OFF(policy.target_util), 10, 130,
-	  AT_RELOAD, K_INT },
+	  AT_RELOAD, K_INT, FROM_ENGINE, "PERCENT", "target utilisation of a node (memory is capped at 100)" },
 	{ NULL, 'm', required_argument, "memory_locality", NULL, p_int, OFF(policy.locality_target), 50, 100,
-	  AT_RELOAD, K_INT },
+	  AT_RELOAD, K_INT, FROM_ENGINE, "PERCENT",
+	  "memory locality target: a guest this local, on nodes that hold it, stays" },
 	{ NULL, 'C', required_argument, "inactive_file_cache", NULL, p_bool01, OFF(policy.count_inactive_file), 0, 1,
-	  AT_RELOAD, K_BOOL },
-	{ NULL, 't', required_argument, "smt_percent", NULL, p_int, OFF(policy.ht_percent), 0, 100, AT_RELOAD, K_INT },
-	{ NULL, 'R', required_argument, "reserved_cpus", NULL, p_reserved, OFF(reserved_cpus), 0, 0, AT_RESTART, K_STR },
+	  AT_RELOAD, K_BOOL, FROM_ENGINE, "0|1", "count inactive file cache as free memory" },
+	{ NULL, 'R', required_argument, "reserved_cpus", NULL, p_reserved, OFF(reserved_cpus), 0, 0, AT_RESTART, K_STR,
+	  "", "CPULIST", "CPUs reserved for other uses: never counted or advised" },
+	{ NULL, 't', required_argument, "smt_percent", NULL, p_int, OFF(policy.ht_percent), 0, 100, AT_RELOAD, K_INT,
+	  FROM_ENGINE, "PERCENT", "what an SMT sibling CPU is worth, in percent of a core" },
 	/* the daemon */
-	{ NULL, 'i', required_argument, "interval", "INTERVAL", p_interval, 0, 0, 3600, AT_RESTART, K_INTERVAL },
-	{ "advise-only", OPT_ADVISE_ONLY, no_argument, "advise_only", NULL, p_flag, OFF(advise_only), 0, 0, AT_RELOAD,
-	  K_BOOL },
-	{ NULL, 'x', required_argument, "exclude", NULL, p_exclude, 0, 0, 0, AT_RELOAD, K_PIDS },
-	{ NULL, 'r', required_argument, NULL, NULL, p_remove, 0, 0, 0, CLI_ONLY, K_NONE },
-	{ NULL, 'p', required_argument, NULL, NULL, p_include, 0, 0, 0, CLI_ONLY, K_NONE },
-	{ NULL, 'K', required_argument, "keep_interleave", NULL, p_int, OFF(keep_interleave), 0, 1,
-	  AT_RESTART, K_INT },
-	{ NULL, 'S', required_argument, "scan_all", NULL, p_int, OFF(scan_all), 0, 1, AT_RESTART, K_INT },
-	{ NULL, 'H', required_argument, "thp_scan_ms", NULL, p_int, OFF(thp_scan_ms), 0, 1000000, AT_RESTART, K_INT },
-	{ "fast-interval", OPT_FAST, required_argument, "fast_interval", NULL, p_int, OFF(fast_ms), 10, 10000,
-	  AT_RESTART, K_INT },
-	{ "horizon", OPT_HORIZON, required_argument, "horizon", NULL, p_double, OFF(horizon_s), 0.1, 600, AT_RELOAD,
-	  K_DOUBLE },
-	{ "margin", OPT_MARGIN, required_argument, "margin", NULL, p_int, OFF(margin_mb), 0, 1 << 20, AT_RELOAD, K_INT },
-	{ "guest-interval", OPT_GUEST_INTERVAL, required_argument, "guest_interval", NULL, p_int,
-	  OFF(guest_interval_s), 0, 86400, AT_RELOAD, K_INT },
-	{ "migrate-rate", OPT_MIGRATE_RATE, required_argument, "migrate_rate", NULL, p_int, OFF(migrate_mb_s), 1,
-	  1 << 20, AT_RELOAD, K_INT },
-	{ "urgent-burst", OPT_URGENT_BURST, required_argument, "urgent_burst", NULL, p_int, OFF(urgent_burst), 1, 1000,
-	  AT_RELOAD, K_INT },
-	{ "numad05-timing", OPT_NUMAD05, no_argument, "numad05_timing", NULL, p_flag, OFF(numad05_timing), 0, 0,
-	  AT_RESTART, K_BOOL },
-	{ "connect", OPT_CONNECT, required_argument, "connect", NULL, p_str, OFF(uri), 0, 0, AT_RESTART, K_STR },
-	{ "socket", OPT_SOCKET, required_argument, "socket", NULL, p_str, OFF(socket_path), 0, 0, AT_RESTART, K_STR },
+	{ NULL, 'i', required_argument, "interval", "INTERVAL", p_interval, 0, 0, 3600, AT_RESTART, K_INTERVAL, "1:15",
+	  "[MIN:]MAX", "full scan interval in seconds (each 1-3600), adaptive between MIN and MAX; -i 0 stops the "
+	  "running daemon" },
+	{ "foreground", 'F', no_argument, NULL, NULL, p_flag, OFF(foreground), 0, 0, CLI_ONLY, K_NONE, NULL, NULL,
+	  "stay in the foreground (for systemd)" },
+	{ "connect", OPT_CONNECT, required_argument, "connect", NULL, p_str, OFF(uri), 0, 0, AT_RESTART, K_STR,
+	  "qemu:///system", "URI", "libvirt URI" },
+	{ "socket", OPT_SOCKET, required_argument, "socket", NULL, p_str, OFF(socket_path), 0, 0, AT_RESTART, K_STR,
+	  NUMAD_SOCKET_DEFAULT, "PATH", "control socket (\"\" for none)" },
 	{ "control-group", OPT_CONTROL_GROUP, required_argument, "control_group", NULL, p_group, OFF(control_gid), 0,
-	  0, AT_RESTART, K_INT },
+	  0, AT_RESTART, K_INT, "", "GROUP",
+	  "group whose members may change state over the socket (without it: root only)" },
 	{ "metrics-listen", OPT_METRICS_LISTEN, required_argument, "metrics_listen", NULL, p_listen, OFF(metrics_listen),
-	  0, 0, AT_RESTART, K_STR },
-	{ "pidfile", OPT_PIDFILE, required_argument, "pidfile", NULL, p_str, OFF(pidfile), 0, 0, AT_RESTART, K_STR },
-	{ "foreground", 'F', no_argument, NULL, NULL, p_flag, OFF(foreground), 0, 0, CLI_ONLY, K_NONE },
-	/* logging */
-	{ NULL, 'l', required_argument, "log_level", NULL, p_int, OFF(log_level), 0, 7, AT_RELOAD, K_INT },
-	{ NULL, 'v', no_argument, NULL, NULL, p_const, OFF(log_level), LOG_INFO, 0, CLI_ONLY, K_NONE },
-	{ NULL, 'd', no_argument, NULL, NULL, p_const, OFF(log_level), LOG_DEBUG, 0, CLI_ONLY, K_NONE },
-	{ "log", OPT_LOG, required_argument, "log", NULL, p_str, OFF(log_path), 0, 0, AT_RESTART, K_STR },
-	/* one-shot runs and the simulator */
-	{ NULL, 'w', required_argument, NULL, NULL, p_str, OFF(wspec), 0, 0, CLI_ONLY, K_NONE },
-	{ "explain", OPT_EXPLAIN, no_argument, NULL, NULL, p_flag, OFF(explain), 0, 0, CLI_ONLY, K_NONE },
-	{ "root", OPT_ROOT, required_argument, NULL, NULL, p_str, OFF(root), 0, 0, CLI_ONLY, K_NONE },
-	{ "simulate", OPT_SIMULATE, required_argument, NULL, NULL, p_str, OFF(simulate), 0, 0, CLI_ONLY, K_NONE },
-	{ "scenario", OPT_SCENARIO, required_argument, NULL, NULL, p_str, OFF(scenario), 0, 0, CLI_ONLY, K_NONE },
-	{ "speed", OPT_SPEED, required_argument, NULL, NULL, p_double, OFF(speed), 0.1, 1000, CLI_ONLY, K_NONE },
-	{ "run-for", OPT_RUN_FOR, required_argument, NULL, NULL, p_double, OFF(run_for_s), 0, 1e7, CLI_ONLY, K_NONE },
+	  0, 0, AT_RESTART, K_STR, "", "[ADDR:]PORT",
+	  "serve OpenMetrics at http://ADDR:PORT/metrics; a bare PORT listens on 127.0.0.1 only, ADDR must be "
+	  "numeric or localhost" },
+	{ "pidfile", OPT_PIDFILE, required_argument, "pidfile", NULL, p_str, OFF(pidfile), 0, 0, AT_RESTART, K_STR,
+	  "/var/run/numad.pid", "PATH", "pid file, locked while the daemon runs (\"\" for none)" },
+	{ "advise-only", OPT_ADVISE_ONLY, no_argument, "advise_only", NULL, p_flag, OFF(advise_only), 0, 0, AT_RELOAD,
+	  K_BOOL, NULL, NULL, "log and report every plan, change nothing" },
+	{ "fast-interval", OPT_FAST, required_argument, "fast_interval", NULL, p_int, OFF(fast_ms), 10, 10000,
+	  AT_RESTART, K_INT, "250", "MS", "fast tier period (free memory, guest growth)" },
+	{ "horizon", OPT_HORIZON, required_argument, "horizon", NULL, p_double, OFF(horizon_s), 0.1, 600, AT_RELOAD,
+	  K_DOUBLE, "2", "S", "extend a guest's nodes when they run out within S seconds" },
+	{ "margin", OPT_MARGIN, required_argument, "margin", NULL, p_int, OFF(margin_mb), 0, 1 << 20, AT_RELOAD, K_INT,
+	  "256", "MB",
+	  "headroom kept above a guest's remaining need, and above a node's low watermark before numad moves a "
+	  "guest off a node others run out" },
+	{ "guest-interval", OPT_GUEST_INTERVAL, required_argument, "guest_interval", NULL, p_int,
+	  OFF(guest_interval_s), 0, 86400, AT_RELOAD, K_INT, "60", "S",
+	  "least seconds between two consolidations of a guest" },
+	{ "migrate-rate", OPT_MIGRATE_RATE, required_argument, "migrate_rate", NULL, p_int, OFF(migrate_mb_s), 1,
+	  1 << 20, AT_RELOAD, K_INT, "512", "MB", "MB/s at which consolidating moves migrate memory, over all guests" },
+	{ "urgent-burst", OPT_URGENT_BURST, required_argument, "urgent_burst", NULL, p_int, OFF(urgent_burst), 1, 1000,
+	  AT_RELOAD, K_INT, "4", "N", "urgent extensions allowed back to back" },
+	{ "numad05-timing", OPT_NUMAD05, no_argument, "numad05_timing", NULL, p_flag, OFF(numad05_timing), 0, 0,
+	  AT_RESTART, K_BOOL, NULL, NULL,
+	  "react like numad 0.5 (15 s scans, one move per scan, 300 s per process, no fast tier), for comparisons" },
+	{ NULL, 'x', required_argument, "exclude", NULL, p_exclude, 0, 0, 0, AT_RELOAD, K_PIDS, "", "PID[,PID]...",
+	  "never manage these processes (guests by their QEMU pid)" },
+	{ NULL, 'r', required_argument, NULL, NULL, p_remove, 0, 0, 0, CLI_ONLY, K_NONE, NULL, "PID[,PID]...",
+	  "remove pids from the -x and -p lists (the config file's too)" },
+	{ NULL, 'K', required_argument, "keep_interleave", NULL, p_int, OFF(keep_interleave), 0, 1, AT_RESTART, K_INT,
+	  "0", "0|1",
+	  "other processes: merge interleaved memory (0) or keep it spread (1); libvirt's interleave guests are "
+	  "never merged" },
+	{ NULL, 'H', required_argument, "thp_scan_ms", NULL, p_int, OFF(thp_scan_ms), 0, 1000000, AT_RESTART, K_INT,
+	  "0", "MS", "set khugepaged's scan_sleep_millisecs at start (0: leave it)" },
+	{ NULL, 'S', required_argument, "scan_all", NULL, p_int, OFF(scan_all), 0, 1, AT_RESTART, K_INT, "0", "0|1",
+	  "also manage other processes over 300 MB with sched_setaffinity and migrate_pages: all of them (1) or "
+	  "only -p ones (0)" },
+	{ NULL, 'p', required_argument, NULL, NULL, p_include, 0, 0, 0, CLI_ONLY, K_NONE, NULL, "PID[,PID]...",
+	  "manage these processes numad-style too" },
+	/* the simulator (numad-sim) */
+	{ "simulate", OPT_SIMULATE, required_argument, NULL, NULL, p_str, OFF(simulate), 0, 0, CLI_ONLY, K_NONE, NULL,
+	  "TOPOLOGY.txt",
+	  "run against a simulated host built from a numactl~-H text, with guests in libvirt's test driver" },
+	{ "scenario", OPT_SCENARIO, required_argument, NULL, NULL, p_str, OFF(scenario), 0, 0, CLI_ONLY, K_NONE, NULL,
+	  "FILE", "scenario for the simulated host (without it: the article's cases)" },
+	{ "speed", OPT_SPEED, required_argument, NULL, NULL, p_double, OFF(speed), 0.1, 1000, CLI_ONLY, K_NONE, "1",
+	  "X", "simulated seconds per real second" },
+	{ "run-for", OPT_RUN_FOR, required_argument, NULL, NULL, p_double, OFF(run_for_s), 0, 1e7, CLI_ONLY, K_NONE,
+	  NULL, "S", "stop after S (simulated) seconds, 0 for never" },
 	{ "sim-bandwidth", OPT_SIM_BANDWIDTH, required_argument, NULL, NULL, p_double, OFF(sim_bandwidth_mb_s), 1, 1e7,
-	  CLI_ONLY, K_NONE },
-	/* read before everything else */
-	{ "config", OPT_CONFIG, required_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE },
-	{ "check-config", OPT_CHECK_CONFIG, no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE },
-	{ "help", 'h', no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE },
-	{ "version", 'V', no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE },
+	  CLI_ONLY, K_NONE, "2048", "MB", "page migration bandwidth of the simulated host, MB/s" },
+	/* read before everything else (--config's default is read there too) */
+	{ "config", OPT_CONFIG, required_argument, NULL, NULL, NULL, OFF(config_path), 0, 0, CLI_ONLY, K_STR,
+	  "/etc/numad.conf", "PATH",
+	  "configuration file, whose keys numad.conf(5) lists; the command line wins over it (\"\" for none)" },
+	{ "check-config", OPT_CHECK_CONFIG, no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE, NULL, NULL,
+	  "check the configuration file and the command line, then exit (0 when good, 2 with FILE:LINE: reason "
+	  "for each error)" },
+	/* logging */
+	{ NULL, 'l', required_argument, "log_level", NULL, p_int, OFF(log_level), 0, 7, AT_RELOAD, K_INT, "5", "LEVEL",
+	  "log level (5 notice, 6 info, 7 debug)" },
+	{ NULL, 'v', no_argument, NULL, NULL, p_const, OFF(log_level), LOG_INFO, 0, CLI_ONLY, K_NONE, NULL, NULL,
+	  "same as -l 6" },
+	{ NULL, 'd', no_argument, NULL, NULL, p_const, OFF(log_level), LOG_DEBUG, 0, CLI_ONLY, K_NONE, NULL, NULL,
+	  "same as -l 7" },
+	{ "log", OPT_LOG, required_argument, "log", NULL, p_str, OFF(log_path), 0, 0, AT_RESTART, K_STR,
+	  NUMAD_LOG_DEFAULT_PATH, "PATH", "advice log (\"\" for none)" },
+	{ "root", OPT_ROOT, required_argument, NULL, NULL, p_str, OFF(root), 0, 0, CLI_ONLY, K_NONE, "/", "DIR",
+	  "read sysfs and /proc under DIR" },
+	{ "help", 'h', no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE, NULL, NULL, "this help" },
+	{ "version", 'V', no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE, NULL, NULL, "print the version" },
 };
 
 #define NOPTS (sizeof(optdescs) / sizeof(optdescs[0]))
+
+/* The help's headings, each before the row of its option. */
+static const struct {
+	int code;
+	const char *title;
+} help_sections[] = {
+	{ 'w', "Pre-placement query (what libvirt runs for placement='auto')" },
+	{ 'u', "Placement policy" },
+	{ 'i', "Daemon" },
+	{ OPT_SIMULATE, "Simulated host (numad --simulate runs numad-sim; see numad-sim(8))" },
+	{ OPT_CONFIG, "Common" },
+};
 #define MAX_FILE_ERRORS 20
 
 static const struct optdesc *desc_by_code(int code)
@@ -509,32 +503,141 @@ static void say(struct report *r, const char *fmt, ...)
 		snprintf(r->first, r->firstlen, "%s", msg);
 }
 
+/* Every row's default, through the row's own parser. */
 static int set_defaults(struct options *o)
 {
+	char why[256];
+
 	memset(o, 0, sizeof(*o));
-	o->root = "/";
-	o->log_path = NUMAD_LOG_DEFAULT_PATH;
-	o->pidfile = NUMAD_PIDFILE_DEFAULT;
-	o->socket_path = NUMAD_SOCKET_DEFAULT;
-	o->uri = NUMAD_URI_DEFAULT;
-	o->config_path = NUMAD_CONFIG_DEFAULT;
-	o->log_level = LOG_NOTICE;
 	engine_policy_default(&o->policy);
-	o->interval_min = 1;
-	o->interval_max = 15;
-	o->fast_ms = 250;
-	o->horizon_s = 2.0;
-	o->margin_mb = 256;
-	o->guest_interval_s = 60;
-	o->migrate_mb_s = 512;
-	o->urgent_burst = 4;
-	o->speed = 1.0;
-	o->sim_bandwidth_mb_s = 2048;
-	o->keep_interleave = 0;
-	o->thp_scan_ms = -1;
-	o->scan_all = 0;
-	o->control_gid = -1;
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct optdesc *d = &optdescs[i];
+
+		if (!d->def || d->def == FROM_ENGINE)
+			continue;
+		if (!d->parse) {
+			*(const char **)field(o, d) = d->def; /* --config, read in the first pass */
+			continue;
+		}
+		if (d->parse(d, d->def, o, why, sizeof(why)) < 0) {
+			fprintf(stderr, "numad: the built-in default '%s' of %s is refused: %s\n", d->def,
+				d->key ? d->key : d->lname, why);
+			abort();
+		}
+	}
+	o->interval_set = false; /* the default is not an -i */
 	return 0;
+}
+
+/* ---- the help ---- */
+
+#define HELP_INDENT 22
+#define HELP_WIDTH 79
+
+/* "-u PERCENT", "--horizon S", "-F, --foreground". */
+static void help_left(const struct optdesc *d, char *buf, size_t len)
+{
+	int n;
+
+	if (d->code < 256 && d->lname)
+		n = snprintf(buf, len, "  -%c, --%s", d->code, d->lname);
+	else if (d->code < 256)
+		n = snprintf(buf, len, "  -%c", d->code);
+	else
+		n = snprintf(buf, len, "      --%s", d->lname);
+	if (d->arg && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " %s", d->arg);
+}
+
+/* A number of the table as the help writes it: 0.1, 600, 1048576. */
+static void help_number(double v, char *buf, size_t len)
+{
+	if (v == (double)(long)v)
+		snprintf(buf, len, "%ld", (long)v);
+	else
+		snprintf(buf, len, "%g", v);
+}
+
+/* The row's range ("10-130") and default ("default 85"), from the table. */
+static void help_tail(const struct optdesc *d, const struct options *defaults, char *buf, size_t len)
+{
+	char lo[32], hi[32], def[256] = "";
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if ((d->parse == p_int || d->parse == p_double) && d->lo < d->hi && !(d->arg && strchr(d->arg, '|'))) {
+		help_number(d->lo, lo, sizeof(lo));
+		help_number(d->hi, hi, sizeof(hi));
+		used += (size_t)snprintf(buf, len, "%s-%s", lo, hi);
+	}
+	if (d->def == FROM_ENGINE && d->kind == K_INT)
+		snprintf(def, sizeof(def), "%d", *(const int *)((const char *)defaults + d->off));
+	else if (d->def == FROM_ENGINE && d->kind == K_BOOL)
+		snprintf(def, sizeof(def), "%d", *(const bool *)((const char *)defaults + d->off));
+	else if (d->def)
+		snprintf(def, sizeof(def), "%s", d->def);
+	if (*def && used < len)
+		snprintf(buf + used, len - used, "%sdefault~%s", used ? ", " : "", def);
+}
+
+/*
+ * The words of text from column col on, wrapped at HELP_WIDTH with continuation lines at
+ * HELP_INDENT; a '~' joins two words.
+ */
+static void help_wrap(FILE *f, const char *text, int col, bool space)
+{
+	while (*text) {
+		size_t w = strcspn(text, " ");
+
+		if (space && col + 1 + (int)w > HELP_WIDTH) {
+			fprintf(f, "\n%*s", HELP_INDENT, "");
+			col = HELP_INDENT;
+		} else if (space) {
+			fputc(' ', f);
+			col++;
+		}
+		for (size_t k = 0; k < w; k++)
+			fputc(text[k] == '~' ? ' ' : text[k], f); /* '~': a space that does not break */
+		col += (int)w;
+		text += w;
+		text += strspn(text, " ");
+		space = true;
+	}
+	fputc('\n', f);
+}
+
+void options_usage(FILE *f)
+{
+	struct options *defaults = malloc(sizeof(*defaults));
+
+	if (defaults)
+		set_defaults(defaults);
+	fprintf(f, "Usage: numad [options]\n"
+		   "\n"
+		   "Automatic NUMA placement for KVM hosts. numad 0.5's options keep their meaning.\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct optdesc *d = &optdescs[i];
+		char left[128], tail[320], text[1024];
+		int col;
+
+		for (size_t k = 0; k < sizeof(help_sections) / sizeof(help_sections[0]); k++)
+			if (help_sections[k].code == d->code)
+				fprintf(f, "\n%s:\n", help_sections[k].title);
+		help_left(d, left, sizeof(left));
+		tail[0] = '\0';
+		if (defaults)
+			help_tail(d, defaults, tail, sizeof(tail));
+		snprintf(text, sizeof(text), "%s%s%s", d->help, *tail ? "; " : "", tail);
+		col = fprintf(f, "%s", left);
+		if (col <= HELP_INDENT - 2) {
+			fprintf(f, "%*s", HELP_INDENT - col, "");
+			help_wrap(f, text, HELP_INDENT, false);
+		} else {
+			fputc(' ', f); /* two spaces: help_wrap adds the second */
+			help_wrap(f, text, col + 1, true);
+		}
+	}
+	free(defaults);
 }
 
 /* ---- the config file ---- */
@@ -669,7 +772,7 @@ static int scan_args(int argc, char **argv, struct first_pass *fp, struct report
 
 	getopt_tables(shortopts, longopts);
 	memset(fp, 0, sizeof(*fp));
-	fp->config = NUMAD_CONFIG_DEFAULT;
+	fp->config = desc_by_code(OPT_CONFIG)->def;
 	optind = 0; /* glibc: start afresh, also after an earlier parse */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {

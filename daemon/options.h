@@ -9,10 +9,8 @@
 #include "engine.h"
 #include "topology.h"
 
-#define NUMAD_PIDFILE_DEFAULT "/var/run/numad.pid"
+/* Also numadctl's default. The other defaults are in options.c's table of options. */
 #define NUMAD_SOCKET_DEFAULT "/run/numad/numad.sock"
-#define NUMAD_URI_DEFAULT "qemu:///system"
-#define NUMAD_CONFIG_DEFAULT "/etc/numad.conf"
 #define NUMAD_MAX_PID_LIST 256
 
 struct options {
@@ -23,7 +21,7 @@ struct options {
 	const char *uri;           /* --connect */
 	const char *simulate;      /* --simulate TOPOLOGY.txt */
 	const char *scenario;      /* --scenario FILE */
-	const char *config_path;   /* --config, default /etc/numad.conf (a missing default file is fine), NULL for none */
+	const char *config_path;   /* --config (a missing default file is fine), NULL for none */
 	const char *metrics_listen; /* --metrics-listen ADDR:PORT, NULL when off */
 	int control_gid;           /* group allowed to change state over the socket, -1 for root only */
 	bool explain;              /* --explain: show the scores behind -w */
@@ -45,8 +43,8 @@ struct options {
 	int migrate_mb_s;          /* --migrate-rate: MB/s of consolidating migration, all guests */
 	int urgent_burst;          /* --urgent-burst: urgent extensions allowed back to back */
 	int keep_interleave;       /* -K 0|1 */
-	int thp_scan_ms;           /* -H, -1 when not given */
-	int scan_all;              /* -S 0|1, -1 when not given */
+	int thp_scan_ms;           /* -H, 0 leaves khugepaged alone */
+	int scan_all;              /* -S 0|1 */
 	const char *reserved_cpus; /* -R CPU list */
 	int include[NUMAD_MAX_PID_LIST], ninclude;  /* -p */
 	int exclude[NUMAD_MAX_PID_LIST], nexclude;  /* -x */
@@ -72,7 +70,7 @@ int options_reload(struct options *o, char *err, size_t errlen);
  * --check-config (exit 0), or -1 after printing each error (exit 2).
  */
 int options_parse(int argc, char **argv, struct options *o);
-/* Print the usage text to f. */
+/* Print the usage text to f, from the table of options: each option's help line, range and default. */
 void options_usage(FILE *f);
 
 #endif
