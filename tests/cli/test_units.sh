@@ -3,7 +3,10 @@
 #
 #   test_units.sh verify SERVICE SOCKET      systemd-analyze verify prints nothing
 #   test_units.sh manlint PAGE...            man/groff print no warning for each page
-#   test_units.sh manopts NUMAD PAGE         every option of "numad -h" is in the page
+#   test_units.sh manopts BIN PAGE [SECTION]...
+#                                            every option of "BIN -h" (of those SECTIONs of it)
+#                                            is in the page, and the page's entry for an option
+#                                            gives the default the help gives
 #   test_units.sh mancmds NUMADCTL PAGE      every command of "numadctl --help" is in the page
 #   test_units.sh install CMAKE BUILD DESTDIR MANIFEST SBIN_NUMAD
 #                                            cmake --install lays out every file
@@ -79,18 +82,82 @@ options_in() {
 	grep -oE '(^|[][ ,/(])--?[A-Za-z][A-Za-z0-9-]*' | sed 's/^[][ ,/(]//' | sort -u
 }
 
+# The help's options, one a line: "OPTION DEFAULT" ("-" for none), from the entries (lines
+# that start with "  -X" or "      --X", their continuation lines indented further) of the
+# sections named ("A|B"), or of all.
+help_options() {
+	awk -v want="$1" '
+		function flush() {
+			if (opt != "" && keep) {
+				d = "-"
+				if (match(text, /default [^ ,;)]+/)) {
+					d = substr(text, RSTART + 8, RLENGTH - 8)
+					sub(/[.]$/, "", d)
+				}
+				print opt, d
+			}
+			opt = ""
+		}
+		/^[A-Za-z].*:$/ { flush(); keep = (want == "" || index("|" want "|", "|" substr($0, 1, length($0) - 1) "|") ||
+		                                   index("|" want "|", "|" $1 " " $2 "|")); next }
+		/^  -[^-]|^      --/ { flush(); opt = $1; sub(/,$/, "", opt); if ($2 ~ /^--/) opt = $2; text = $0; next }
+		/^                  / && opt != "" { text = text " " $0; next }
+		{ flush() }
+		END { flush() }'
+}
+
+# The page's entry whose tag starts with OPTION (as "-u", "-F, --foreground" or "--horizon"):
+# its tag line (where a short tag's text begins) and its body, on one line; nothing when the
+# page has no such entry.
+page_entry() {
+	awk -v opt="$1" '
+		/^       [^ ]/ {
+			if (found) exit
+			tag = $0; sub(/^ +/, "", tag)
+			n = split(tag, w, /[ ,]+/)
+			for (i = 1; i <= n && w[i] ~ /^-/; i++) if (w[i] == opt) found = 1
+			if (found) body = $0
+			next
+		}
+		found && /^              / { body = body " " $0; next }
+		found && /^$/ { next }
+		found { exit }
+		END { print body }'
+}
+
 manopts() {
 	bin=$1 page=$2
+	shift 2
+	sections=$(printf '%s|' "$@")
+	sections=${sections%|}
 	have groff || { echo "SKIP: no groff (Debian package groff-base)"; exit $SKIP; }
 	help=$("$bin" -h) || fail "$bin -h failed"
 	text=$(render "$page")
 	[ -n "$text" ] || fail "cannot render $page"
+	if [ -n "$sections" ]; then
+		opts=$(printf '%s\n' "$help" | help_options "$sections" | cut -d' ' -f1 | sort -u)
+		[ -n "$opts" ] || fail "no options in the sections '$sections' of '$bin -h'"
+	else
+		opts=$(printf '%s\n' "$help" | options_in)
+	fi
 	missing=""
-	for opt in $(printf '%s\n' "$help" | options_in); do
+	for opt in $opts; do
 		printf '%s\n' "$text" | grep -qE -- "(^|[^-A-Za-z0-9])$opt([^-A-Za-z0-9]|\$)" || missing="$missing $opt"
 	done
 	[ -z "$missing" ] || fail "options of '$bin -h' missing from $page:$missing"
-	echo "every option of $bin -h is in $page"
+	# Where the page has an entry for an option, it gives the help's default, in the same words.
+	wrong="" checked=0
+	while read -r opt def; do
+		[ "$def" != - ] || continue
+		body=$(printf '%s\n' "$text" | page_entry "$opt")
+		[ -n "$body" ] || continue
+		checked=$((checked + 1))
+		printf '%s\n' "$body" | grep -qF -- "default $def" || wrong="$wrong $opt (help: default $def)"
+	done <<EOF2
+$(printf '%s\n' "$help" | help_options "$sections")
+EOF2
+	[ -z "$wrong" ] || fail "$page does not give the default '$bin -h' gives for:$wrong"
+	echo "every option of $bin -h${sections:+ ($sections)} is in $page, and its $checked defaults there are the help's"
 }
 
 # Commands are the first word of the indented lines in the "Commands:" part of the help.
