@@ -1,7 +1,7 @@
 /*
  * test_ctlproto.c: the control protocol without a socket (daemon/ctlproto.c): what the
  * daemon makes of a request line, and what numadctl and numad -w make of the daemon's
- * greeting and reply. Expected classes and texts are the ones README.md documents and a
+ * greeting and reply. Expected classes and texts are the ones numadctl(8) documents and a
  * client sees on the wire.
  */
 #include <setjmp.h>
