@@ -26,21 +26,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "support.h"
 
 static int nfail;
-
-/* Record a failed check with the case name and go on, so one run reports every bad case. */
-#define CHECK(what, cond, ...)                                                                       \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			print_error("[%s] %s:%d: '%s' failed: ", (what), __FILE__, __LINE__, #cond); \
-			print_error(__VA_ARGS__);                                                    \
-			print_error("\n");                                                           \
-			nfail++;                                                                     \
-		}                                                                                    \
-	} while (0)
 
 /* ---------------------------------------------------------------- the parser on its own */
 
@@ -261,15 +249,6 @@ static char tmpdir[64];
 static char conf_path[128];
 static char *argv_pool[1024];  /* every argv string handed to options_parse: o points into them */
 static int nargv_pool;
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* Catch what goes to fd 2 (or 1) between capture_start and capture_end. */
 struct capture {

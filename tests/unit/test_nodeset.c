@@ -17,18 +17,8 @@
 #include <cmocka.h>
 
 #include "nodeset.h"
+#include "support.h"
 #include "wspec.h"
-
-/* Record a failed check with the case name and go on, so one run reports every bad case. */
-#define CHECK(what, cond, ...)                                                                       \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			print_error("[%s] %s:%d: '%s' failed: ", (what), __FILE__, __LINE__, #cond); \
-			print_error(__VA_ARGS__);                                                    \
-			print_error("\n");                                                           \
-			nfail++;                                                                     \
-		}                                                                                    \
-	} while (0)
 
 #define END (-1)
 #define MAXIDS 40

@@ -30,19 +30,8 @@
 #include <cmocka.h>
 
 #include "pace.h"
+#include "support.h"
 
-/* Record a failed check with the case name and go on, so one run reports every bad case. */
-#define CHECK(what, cond, ...)                                                                       \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			print_error("[%s] %s:%d: '%s' failed: ", (what), __FILE__, __LINE__, #cond); \
-			print_error(__VA_ARGS__);                                                    \
-			print_error("\n");                                                           \
-			nfail++;                                                                     \
-		}                                                                                    \
-	} while (0)
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define GIB_PER_S_IN_KIB 1048576.0 /* 1 GiB/s in KiB/s */
 #define MAXS 64
 #define MAXOPS 16

@@ -18,19 +18,10 @@
 #include <cmocka.h>
 
 #include "sample.h"
+#include "support.h"
 #include "topology.h"
 
 #define DATA_DIR TOPO_DIR "/../data"
-
-#define CHECK(what, cond, ...)                                                                       \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			print_error("[%s] %s:%d: '%s' failed: ", (what), __FILE__, __LINE__, #cond); \
-			print_error(__VA_ARGS__);                                                    \
-			print_error("\n");                                                           \
-			nfail++;                                                                     \
-		}                                                                                    \
-	} while (0)
 
 #define END (-1)
 #define MAXN 8
@@ -38,39 +29,6 @@
 typedef unsigned long long ull;
 
 /* ---------------------------------------------------------------- helpers */
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *p;
-
-			cap = cap ? cap * 2 : 16384;
-			p = realloc(data, cap);
-			if (!p) {
-				free(data);
-				fclose(f);
-				return NULL;
-			}
-			data = p;
-		}
-		n = fread(data + len, 1, cap - len - 1, f);
-		if (n == 0)
-			break;
-		len += n;
-	}
-	fclose(f);
-	data[len] = '\0';
-	return data;
-}
 
 static char *data_file(const char *name)
 {

@@ -20,20 +20,10 @@
 #include <cmocka.h>
 
 #include "fixture.h"
-#include "log.h"
 #include "sample.h"
+#include "support.h"
 #include "topology.h"
 #include "util.h"
-
-#define CHECK(what, cond, ...)                                                                       \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			print_error("[%s] %s:%d: '%s' failed: ", (what), __FILE__, __LINE__, #cond); \
-			print_error(__VA_ARGS__);                                                    \
-			print_error("\n");                                                           \
-			nfail++;                                                                     \
-		}                                                                                    \
-	} while (0)
 
 typedef unsigned long long ull;
 
@@ -80,25 +70,10 @@ static const char damaged_desc[] = "proc pid=6000 comm=vanishing mem=0:32\n"
 
 /* ---------------------------------------------------------------- helpers */
 
-static char *make_root(void)
-{
-	char *root = strdup("/tmp/numad-test-sample-XXXXXX");
-
-	if (!root || !mkdtemp(root))
-		fail_msg("mkdtemp: %s", strerror(errno));
-	return root;
-}
-
-static void drop_root(char *root)
-{
-	fixture_remove(root);
-	free(root);
-}
-
 /* Build the host (with extra description lines appended) and read its topology. */
 static char *build_host(const char *extra, struct topology *t)
 {
-	char err[512] = "", *root = make_root();
+	char err[512] = "", *root = make_root("sample");
 	size_t len = strlen(host_desc) + (extra ? strlen(extra) : 0) + 1;
 	char *desc = malloc(len);
 
@@ -114,14 +89,6 @@ static char *build_host(const char *extra, struct topology *t)
 	assert_int_equal(topology_index(t, 2), I2);
 	assert_int_equal(topology_index(t, 5), I5);
 	return root;
-}
-
-static int rm_rel(const char *root, const char *rel)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	return unlink(path);
 }
 
 static const struct proc_info *find_pid(const struct proc_list *l, int pid)
@@ -533,7 +500,7 @@ static void test_proc_scan_no_proc(void **state)
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *what = cases[c].what;
-		char *tmp = cases[c].root ? NULL : make_root();
+		char *tmp = cases[c].root ? NULL : make_root("sample");
 		struct topology t;
 		struct proc_list list = { 0 };
 		struct proc_scan_stats st;
@@ -621,14 +588,6 @@ static void test_cgroup_residency_table(void **state)
 	topology_free(&t);
 	drop_root(root);
 	assert_int_equal(nfail, 0);
-}
-
-static int setup_quiet(void **state)
-{
-	(void)state;
-	log_set_level(LOG_ERR);
-	log_set_stderr_level(-1);
-	return 0;
 }
 
 int main(void)

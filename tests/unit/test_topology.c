@@ -21,18 +21,8 @@
 #include <cmocka.h>
 
 #include "fixture.h"
-#include "log.h"
+#include "support.h"
 #include "topology.h"
-
-#define CHECK(what, cond, ...)                                                                       \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			print_error("[%s] %s:%d: '%s' failed: ", (what), __FILE__, __LINE__, #cond); \
-			print_error(__VA_ARGS__);                                                    \
-			print_error("\n");                                                           \
-			nfail++;                                                                     \
-		}                                                                                    \
-	} while (0)
 
 typedef unsigned long long ull;
 
@@ -178,52 +168,7 @@ bad:
 	return -1;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *data;
-	long len;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)len + 1);
-	if (data && fread(data, 1, (size_t)len, f) != (size_t)len) {
-		free(data);
-		data = NULL;
-	}
-	if (data)
-		data[len] = '\0';
-	fclose(f);
-	return data;
-}
-
 /* ---------------------------------------------------------------- tree helpers */
-
-static char *make_root(void)
-{
-	char *root = strdup("/tmp/numad-test-topology-XXXXXX");
-
-	if (!root || !mkdtemp(root))
-		fail_msg("mkdtemp: %s", strerror(errno));
-	return root;
-}
-
-static void drop_root(char *root)
-{
-	fixture_remove(root);
-	free(root);
-}
-
-static int rm_rel(const char *root, const char *rel)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	return unlink(path);
-}
 
 /* Replace a file by a directory of the same name, so opening works but reading fails. */
 static int make_unreadable(const char *root, const char *rel)
@@ -317,7 +262,7 @@ static void test_every_topology_file(void **state)
 		assert_non_null(text);
 		assert_non_null(r);
 		CHECK(what, read_numactl(text, r) == 0, "the test's reader cannot read %s", path);
-		root = make_root();
+		root = make_root("topology");
 		CHECK(what, fixture_build(root, text, NULL, err, sizeof(err)) == 0, "fixture_build: %s", err);
 		if (topology_read(root, &t, err, sizeof(err)) != 0) {
 			CHECK(what, false, "topology_read failed: %s", err);
@@ -424,7 +369,7 @@ static void test_invented_layouts(void **state)
 		char *gen = cases[c].numactl ? NULL : gen_64_nodes();
 		const char *text = gen ? gen : cases[c].numactl;
 		struct rtopo *r = calloc(1, sizeof(*r));
-		char err[512] = "", *root = make_root();
+		char err[512] = "", *root = make_root("topology");
 		struct topology t;
 
 		assert_non_null(r);
@@ -481,7 +426,7 @@ static void test_bad_distance_files(void **state)
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *what = cases[c].what;
 		struct rtopo *r = calloc(1, sizeof(*r));
-		char err[512] = "", *root = make_root();
+		char err[512] = "", *root = make_root("topology");
 		struct topology t;
 		int dmg = 0;
 
@@ -534,7 +479,7 @@ static void test_bad_online_file(void **state)
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *what = cases[c].what;
 		const char *rel = NODE_DIR "/online";
-		char err[512] = "", *root = make_root();
+		char err[512] = "", *root = make_root("topology");
 		struct topology t;
 		int dmg;
 
@@ -575,7 +520,7 @@ static void test_bad_meminfo(void **state)
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *what = cases[c].what;
 		struct rtopo *r = calloc(1, sizeof(*r));
-		char err[512] = "", rel[128], *root = make_root();
+		char err[512] = "", rel[128], *root = make_root("topology");
 		struct topology t;
 		int dmg;
 
@@ -671,7 +616,7 @@ static void test_smt_cores(void **state)
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *what = cases[c].what;
-		char err[512] = "", *root = make_root();
+		char err[512] = "", *root = make_root("topology");
 		struct topology t;
 
 		CHECK(what, fixture_build(root, numactl, NULL, err, sizeof(err)) == 0, "fixture_build: %s", err);
@@ -734,7 +679,7 @@ static void test_proc_meminfo(void **state)
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *what = cases[c].what;
-		char err[512] = "", *root = make_root();
+		char err[512] = "", *root = make_root("topology");
 		struct topology t;
 
 		CHECK(what, fixture_build(root, THREE_NODES, NULL, err, sizeof(err)) == 0, "fixture_build: %s", err);
@@ -779,7 +724,7 @@ static void test_reserve_cpus(void **state)
 		{ .what = "descending range", .list = "9-3", .ret = -1, .token = "9-3" },
 	};
 	int nfail = 0;
-	char path[4096], *text, *root = make_root(), err[512] = "";
+	char path[4096], *text, *root = make_root("topology"), err[512] = "";
 	struct rtopo *r = calloc(1, sizeof(*r));
 	(void)state;
 
@@ -869,7 +814,7 @@ static void test_sample_mem(void **state)
 	read_numactl(THREE_NODES, r);
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const char *what = cases[c].what;
-		char err[512] = "", rel[128], *root = make_root();
+		char err[512] = "", rel[128], *root = make_root("topology");
 		struct topology t;
 		int got;
 
@@ -927,15 +872,6 @@ static void test_sample_mem(void **state)
 	}
 	free(r);
 	assert_int_equal(nfail, 0);
-}
-
-static int setup_quiet(void **state)
-{
-	(void)state;
-	/* the library warns about every damaged file; keep the test output readable */
-	log_set_level(LOG_ERR);
-	log_set_stderr_level(-1);
-	return 0;
 }
 
 int main(void)
