@@ -2,7 +2,7 @@
  * test_cli.c: numad -w as libvirt runs it. Each case builds a host tree from a numactl -H
  * text with the fixture tool, runs the real binary with --root, and checks what libvirt
  * and a log tailer would see: stdout, the exit code, stderr and the log line. Expected
- * node facts come from the topology text, read here by a small reader of its own.
+ * node facts come from the topology text, read by the test support's own reader.
  */
 #include <ctype.h>
 #include <regex.h>
@@ -13,162 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "support.h"
 
-struct run {
-	int status;
-	char out[8192];
-	char err[8192];
-};
-
-/* Read a whole fd into buf. */
-static void slurp(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = '\0';
-}
-
-/* Run numad with argv (NULL-terminated, without argv[0]); capture stdout and stderr. */
+/* Run numad with args (NULL-terminated, without argv[0]) to its end, capturing stdout and stderr. */
 static void run_numad(struct run *r, const char *const *args)
 {
-	char outp[] = "/tmp/numad-cli-out.XXXXXX", errp[] = "/tmp/numad-cli-err.XXXXXX";
-	int ofd = mkstemp(outp), efd = mkstemp(errp);
 	/* --config "": the host's /etc/numad.conf must not change what a test sees */
-	const char *argv[32] = { NUMAD_BIN, "--config", "" };
-	int n = 3;
-	pid_t pid;
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true };
 
-	assert_true(ofd >= 0 && efd >= 0);
-	while (*args && n < 31)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		char *cargv[32];
-		for (int k = 0; k <= n; k++)
-			cargv[k] = argv[k] ? strdup(argv[k]) : NULL;
-		execv(NUMAD_BIN, cargv);
-		_exit(127);
-	}
-	waitpid(pid, &r->status, 0);
-	lseek(ofd, 0, SEEK_SET);
-	lseek(efd, 0, SEEK_SET);
-	slurp(ofd, r->out, sizeof(r->out));
-	slurp(efd, r->err, sizeof(r->err));
-	close(ofd);
-	close(efd);
-	unlink(outp);
-	unlink(errp);
-}
-
-static int exit_code(const struct run *r)
-{
-	return WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status);
-}
-
-/* ---- an independent reader of numactl -H text: free MB, cpus and distances per node ---- */
-
-struct host {
-	int n;
-	int id[64];
-	long free_mb[64];
-	int ncpus[64];
-	int dist[64][64];
-};
-
-static void read_host(const char *text, struct host *h)
-{
-	const char *line = text;
-	int row = 0;
-
-	memset(h, 0, sizeof(*h));
-	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		int id, k;
-		long v;
-
-		if (sscanf(line, "node %d free: %ld MB", &id, &v) == 2) {
-			for (k = 0; k < h->n && h->id[k] != id; k++)
-				;
-			if (k == h->n)
-				h->id[h->n++] = id;
-			h->free_mb[k] = v;
-		} else if ((k = -1, sscanf(line, "node %d cpus:%n", &id, &k)) == 1 && k > 0) {
-			const char *p = line + k;
-			int c = 0;
-			int idx;
-
-			for (idx = 0; idx < h->n && h->id[idx] != id; idx++)
-				;
-			if (idx == h->n)
-				h->id[h->n++] = id;
-			while (*p && *p != '\n') {
-				if (isdigit((unsigned char)*p)) {
-					c++;
-					while (isdigit((unsigned char)*p))
-						p++;
-				} else
-					p++;
-			}
-			h->ncpus[idx] = c;
-		} else if (sscanf(line, " %d:%n", &id, &k) == 1 && line[0] == ' ') {
-			char *p = strdup(line + k), *q = p;
-			for (int j = 0; j < h->n; j++)
-				h->dist[row][j] = (int)strtol(q, &q, 10);
-			free(p);
-			row++;
-		}
-	}
-}
-
-static int index_of(const struct host *h, int id)
-{
-	for (int k = 0; k < h->n; k++)
-		if (h->id[k] == id)
-			return k;
-	return -1;
-}
-
-/* Parse a node list like "0-1,3" into ids; fails the test on anything else. */
-static int parse_list(const char *text, int *ids)
-{
-	char *copy = strdup(text), *s = copy;
-	int n = 0;
-
-	while (*s && *s != '\n') {
-		long a = strtol(s, &s, 10), b = a;
-		if (*s == '-')
-			b = strtol(s + 1, &s, 10);
-		for (long i = a; i <= b; i++)
-			ids[n++] = (int)i;
-		if (*s == ',')
-			s++;
-		else
-			assert_true(*s == '\n' || *s == '\0');
-	}
-	free(copy);
-	return n;
-}
-
-static char *slurp_file(const char *path)
-{
-	char err[256];
-	char *t = fixture_read_file(path, err, sizeof(err));
-
-	if (!t)
-		fail_msg("%s", err);
-	return t;
+	run_child(r, &c, -1);
 }
 
 /* Build a tree for a topology file; returns the root (static buffer per call site). */
@@ -206,29 +64,30 @@ static void test_every_topology(void **state)
 		struct host h;
 
 		snprintf(path, sizeof(path), "%s/%s", TOPO_DIR, topologies[t]);
-		text = slurp_file(path);
+		text = must_slurp(path);
 		read_host(text, &h);
 		build_tree(root, sizeof(root), text, NULL);
 		snprintf(logp, sizeof(logp), "%s/numad.log", root);
 		for (size_t q = 0; q < sizeof(reqs) / sizeof(reqs[0]); q++) {
 			const char *args[] = { "--root", root, "--log", logp, "-w", reqs[q], NULL };
-			struct run r;
+			struct run r = { 0 };
 			int ids[64], n, cpus = 0;
 
 			run_numad(&r, args);
-			if (exit_code(&r) != 0)
-				fail_msg("%s -w %s: exit %d, stderr %s", topologies[t], reqs[q], exit_code(&r), r.err);
+			if (r.code != 0)
+				fail_msg("%s -w %s: exit %d, stderr %s", topologies[t], reqs[q], r.code, r.err);
 			assert_bare_list(&r);
-			n = parse_list(r.out, ids);
+			n = node_ids(nodes_of(r.out), ids);
 			assert_true(n > 0);
 			for (int k = 0; k < n; k++) {
-				int idx = index_of(&h, ids[k]);
+				int idx = host_index(&h, ids[k]);
 				if (idx < 0)
 					fail_msg("%s -w %s: node %d is not in the topology", topologies[t], reqs[q], ids[k]);
 				cpus += h.ncpus[idx];
 			}
 			if (cpus == 0)
 				fail_msg("%s -w %s: advised nodes %s have no CPU", topologies[t], reqs[q], r.out);
+			run_free(&r);
 		}
 		free(text);
 		fixture_remove(root);
@@ -243,19 +102,20 @@ static void test_guest4_never_node2(void **state)
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/guest-4node.txt", TOPO_DIR);
-	text = slurp_file(path);
+	text = must_slurp(path);
 	build_tree(root, sizeof(root), text, NULL);
 	for (size_t q = 0; q < sizeof(reqs) / sizeof(reqs[0]); q++) {
 		const char *args[] = { "--root", root, "--log", "", "-w", reqs[q], NULL };
-		struct run r;
-		int ids[8], n;
+		struct run r = { 0 };
+		int ids[MAX_NODES], n;
 
 		run_numad(&r, args);
-		assert_int_equal(exit_code(&r), 0);
-		n = parse_list(r.out, ids);
+		assert_int_equal(r.code, 0);
+		n = node_ids(nodes_of(r.out), ids);
 		for (int k = 0; k < n; k++)
 			if (ids[k] == 2)
 				fail_msg("-w %s advised node 2 (42 MB free): %s", reqs[q], r.out);
+		run_free(&r);
 	}
 	free(text);
 	fixture_remove(root);
@@ -270,27 +130,28 @@ static void test_dl980_pair(void **state)
 	char path[1024], root[64], *text;
 	const char *args[8];
 	struct host h;
-	struct run r;
-	int ids[8], n;
+	struct run r = { 0 };
+	int ids[MAX_NODES], n;
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
-	text = slurp_file(path);
+	text = must_slurp(path);
 	read_host(text, &h);
 	build_tree(root, sizeof(root), text, NULL);
 	args[0] = "--root"; args[1] = root; args[2] = "--log"; args[3] = ""; args[4] = "-w"; args[5] = "4:20000";
 	args[6] = NULL;
 	run_numad(&r, args);
-	assert_int_equal(exit_code(&r), 0);
-	n = parse_list(r.out, ids);
+	assert_int_equal(r.code, 0);
+	n = node_ids(nodes_of(r.out), ids);
 	assert_int_equal(n, 2);
-	assert_int_equal(h.dist[index_of(&h, ids[0])][index_of(&h, ids[1])], 12);
+	assert_int_equal(h.dist[host_index(&h, ids[0])][host_index(&h, ids[1])], 12);
 
 	/* 8000 MB fits one node: one node it is. */
 	args[5] = "4:8000";
 	run_numad(&r, args);
-	assert_int_equal(exit_code(&r), 0);
-	assert_int_equal(parse_list(r.out, ids), 1);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(node_ids(nodes_of(r.out), ids), 1);
+	run_free(&r);
 	free(text);
 	fixture_remove(root);
 }
@@ -300,19 +161,19 @@ static void test_log_line(void **state)
 {
 	char path[1024], root[64], logp[128], want[256], *text, *log;
 	const char *args[8];
-	struct run r;
+	struct run r = { 0 };
 	regex_t re;
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
-	text = slurp_file(path);
+	text = must_slurp(path);
 	build_tree(root, sizeof(root), text, NULL);
 	snprintf(logp, sizeof(logp), "%s/numad.log", root);
 	args[0] = "--root"; args[1] = root; args[2] = "--log"; args[3] = logp; args[4] = "-w"; args[5] = "2:1024";
 	args[6] = NULL;
 	run_numad(&r, args);
-	assert_int_equal(exit_code(&r), 0);
-	log = slurp_file(logp);
+	assert_int_equal(r.code, 0);
+	log = must_slurp(logp);
 	snprintf(want, sizeof(want),
 		 "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] "
 		 "[0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}: Advising pid -1 \\(unknown\\) move from nodes \\(\\) to nodes "
@@ -323,6 +184,7 @@ static void test_log_line(void **state)
 		fail_msg("log line does not match numad's format: '%s'", log);
 	regfree(&re);
 	assert_string_equal(r.err, "");
+	run_free(&r);
 	free(log);
 	free(text);
 	fixture_remove(root);
@@ -354,15 +216,16 @@ static void test_bad_input(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct run r;
+		struct run r = { 0 };
 
 		run_numad(&r, cases[i].args);
-		if (exit_code(&r) == 0)
+		if (r.code == 0)
 			fail_msg("%s: exit 0", cases[i].what);
 		if (r.out[0])
 			fail_msg("%s: stdout not empty: '%s'", cases[i].what, r.out);
 		if (!strstr(r.err, cases[i].says))
 			fail_msg("%s: stderr does not say '%s': '%s'", cases[i].what, cases[i].says, r.err);
+		run_free(&r);
 	}
 }
 
@@ -371,19 +234,20 @@ static void test_explain(void **state)
 {
 	char path[1024], root[64], *text;
 	const char *args[] = { "--root", NULL, "--log", "", "-w", "4:20000", "--explain", NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
-	text = slurp_file(path);
+	text = must_slurp(path);
 	build_tree(root, sizeof(root), text, NULL);
 	args[1] = root;
 	run_numad(&r, args);
-	assert_int_equal(exit_code(&r), 0);
+	assert_int_equal(r.code, 0);
 	assert_non_null(strstr(r.out, "rank"));
 	assert_non_null(strstr(r.out, "distance"));
 	assert_non_null(strstr(r.out, "exhaustive"));
 	assert_true(isdigit((unsigned char)r.out[0]));
+	run_free(&r);
 	free(text);
 	fixture_remove(root);
 }
@@ -393,17 +257,18 @@ static void test_reserved_cpus(void **state)
 {
 	char path[1024], root[64], *text;
 	const char *args[] = { "--root", NULL, "--log", "", "-R", "0-29,40-79", "-w", "1:1024", NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
-	text = slurp_file(path);
+	text = must_slurp(path);
 	build_tree(root, sizeof(root), text, NULL);
 	args[1] = root;
 	run_numad(&r, args);
-	assert_int_equal(exit_code(&r), 0);
+	assert_int_equal(r.code, 0);
 	/* Node 3 (CPUs 30-39) is the only one with CPUs left, and 1 GB fits there. */
 	assert_string_equal(r.out, "3\n");
+	run_free(&r);
 	free(text);
 	fixture_remove(root);
 }
@@ -413,17 +278,18 @@ static void test_nofit(void **state)
 {
 	char path[1024], root[64], *text;
 	const char *args[] = { "--root", NULL, "--log", "", "-w", "8:500000", NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/guest-4node.txt", TOPO_DIR);
-	text = slurp_file(path);
+	text = must_slurp(path);
 	build_tree(root, sizeof(root), text, NULL);
 	args[1] = root;
 	run_numad(&r, args);
-	assert_int_equal(exit_code(&r), 0);
+	assert_int_equal(r.code, 0);
 	assert_string_equal(r.out, "0-3\n");
 	assert_non_null(strstr(r.err, "no node set has enough free memory"));
+	run_free(&r);
 	free(text);
 	fixture_remove(root);
 }
@@ -442,17 +308,17 @@ static void test_numad_style_processes(void **state)
 	char path[1024], root[64], logp[128], *text, *log;
 	const char *with_p[] = { "--root", NULL, "--log", logp, "--socket", "", "--pidfile", "", "--connect",
 				 "test:///default", "-F", "--run-for", "3", "-p", "7700,7800,7900", NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
-	text = slurp_file(path);
+	text = must_slurp(path);
 	build_tree(root, sizeof(root), text, desc);
 	snprintf(logp, sizeof(logp), "%s/numad.log", root);
 	with_p[1] = root;
 	run_numad(&r, with_p);
-	assert_int_equal(exit_code(&r), 0);
-	log = slurp_file(logp);
+	assert_int_equal(r.code, 0);
+	log = must_slurp(logp);
 	if (!strstr(log, "Advising pid 7700 (membench) move from nodes (0,3) to nodes (3)"))
 		fail_msg("no advice for the split process: %s", log);
 	assert_non_null(strstr(log, "Advice only, not applied: process 7700 (membench)"));
@@ -464,10 +330,11 @@ static void test_numad_style_processes(void **state)
 	unlink(logp);
 	with_p[13] = NULL;
 	run_numad(&r, with_p);
-	assert_int_equal(exit_code(&r), 0);
-	log = slurp_file(logp);
+	assert_int_equal(r.code, 0);
+	log = must_slurp(logp);
 	assert_null(strstr(log, "Advising pid 7700"));
 	free(log);
+	run_free(&r);
 	free(text);
 	fixture_remove(root);
 }
