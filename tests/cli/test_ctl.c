@@ -2,14 +2,11 @@
  * test_ctl.c: the control socket and numadctl, end to end. The real daemon runs on the
  * simulated DL980 with this file's scenario and a socket in a temporary directory;
  * numadctl, raw AF_UNIX clients and a TCP client talk to it, and each case checks what a
- * user would see. Expected values come from the topology text (read here by a reader of
- * its own) and from the scenario below, never from the daemon's own output.
+ * user would see. Expected values come from the topology text (read by the test support's
+ * own reader) and from the scenario below, never from the daemon's own output.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -26,12 +23,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "support.h"
 
 /* The guests and their facts: vm1 restrictive on node 3, crowded by a hog so numad acts. */
 static const char scenario[] = "0 start vm1 vcpus=4 mem=12G touch=6G mode=restrictive nodes=3\n"
@@ -43,69 +40,13 @@ static const char scenario[] = "0 start vm1 vcpus=4 mem=12G touch=6G mode=restri
 #define DAEMON_LIMIT_S 180  /* hard limit on the daemon's life (SIGALRM survives exec) */
 #define CLIENT_LIMIT_S 30   /* hard limit on one numadctl run */
 #define IO_WAIT_MS 20000    /* a raw client gives up on the daemon after this long */
+#define STOP_LIMIT_MS 10000 /* a SIGTERMed daemon is killed when it is not gone by then */
 #define CTL_MAX_MSG (64 * 1024)
 #define CTL_MAX_CLIENTS 64
 #define CTL_IDLE_TIMEOUT_S 10
 
 static const char *const ctl_commands[] = { "status", "nodes", "guests", "history", "advise", "explain",
 					    "pause", "resume", "reload", "log-level", "metrics" };
-
-/* ---- the topology, read independently from numactl -H text ---- */
-
-struct host {
-	int n;
-	int id[64];
-	long size_mb[64];
-	int ncpus[64];
-	int dist[64][64];
-};
-
-static int host_index(const struct host *h, int id)
-{
-	for (int k = 0; k < h->n; k++)
-		if (h->id[k] == id)
-			return k;
-	return -1;
-}
-
-static int host_add(struct host *h, int id)
-{
-	int k = host_index(h, id);
-
-	if (k < 0) {
-		k = h->n++;
-		h->id[k] = id;
-	}
-	return k;
-}
-
-static void read_host(const char *text, struct host *h)
-{
-	int row = 0;
-
-	memset(h, 0, sizeof(*h));
-	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		int id, off = -1;
-		long v;
-
-		if (sscanf(line, "node %d size: %ld MB", &id, &v) == 2) {
-			h->size_mb[host_add(h, id)] = v;
-		} else if (sscanf(line, "node %d cpus:%n", &id, &off) == 1 && off > 0) {
-			int k = host_add(h, id);
-			for (const char *p = line + off; *p && *p != '\n'; p++)
-				if (isdigit((unsigned char)*p) && !isdigit((unsigned char)p[1]))
-					h->ncpus[k]++;
-		} else if (line[0] == ' ' && sscanf(line, " %d:%n", &id, &off) == 1 && off > 0) {
-			const char *p = line + off;
-			for (int j = 0; j < h->n; j++) {
-				char *end;
-				h->dist[row][j] = (int)strtol(p, &end, 10);
-				p = end;
-			}
-			row++;
-		}
-	}
-}
 
 /* ---- the environment: one daemon for the whole file ---- */
 
@@ -116,13 +57,6 @@ static struct {
 	pid_t daemon;
 	int port;
 } env;
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* A TCP port on loopback that nobody listens on right now. */
 static int free_port(void)
@@ -139,38 +73,7 @@ static int free_port(void)
 	return port;
 }
 
-struct run {
-	int status;
-	char out[256 * 1024];
-	char err[8192];
-};
-
-static void slurp(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = '\0';
-}
-
-/* Another user: uid, primary gid, and one supplementary group (-1 for none). */
-struct who {
-	int uid, gid, group;
-};
-
 static const struct who nobody = { 65534, 65534, -1 };
-
-/* Become who; returns 0 or -1. */
-static int become(const struct who *as)
-{
-	gid_t g = (gid_t)as->group;
-
-	if (setgroups(as->group >= 0 ? 1 : 0, &g) < 0 || setgid((gid_t)as->gid) < 0 || setuid((uid_t)as->uid) < 0)
-		return -1;
-	return 0;
-}
 
 /*
  * Run a program with args (NULL-terminated, without argv[0]) and a hard time limit,
@@ -178,43 +81,9 @@ static int become(const struct who *as)
  */
 static void run_prog(struct run *r, const char *prog, const char *const *args, const struct who *as)
 {
-	char outp[] = "/tmp/numadctl-out.XXXXXX", errp[] = "/tmp/numadctl-err.XXXXXX";
-	int ofd = mkstemp(outp), efd = mkstemp(errp);
-	pid_t pid;
+	struct child c = { .prog = prog, .args = args, .as = as, .alarm_s = CLIENT_LIMIT_S };
 
-	assert_true(ofd >= 0 && efd >= 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *argv[32];
-		int n = 0;
-
-		argv[n++] = strdup(prog);
-		while (*args && n < 31)
-			argv[n++] = strdup(*args++);
-		argv[n] = NULL;
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		if (as && become(as) < 0)
-			_exit(126);
-		alarm(CLIENT_LIMIT_S);
-		execv(prog, argv);
-		_exit(127);
-	}
-	waitpid(pid, &r->status, 0);
-	lseek(ofd, 0, SEEK_SET);
-	lseek(efd, 0, SEEK_SET);
-	slurp(ofd, r->out, sizeof(r->out));
-	slurp(efd, r->err, sizeof(r->err));
-	close(ofd);
-	close(efd);
-	unlink(outp);
-	unlink(errp);
-}
-
-static int exit_code(const struct run *r)
-{
-	return WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status);
+	run_child(r, &c, -1);
 }
 
 /* numadctl --socket SOCK ARGS... */
@@ -234,7 +103,7 @@ static struct json_object *ctl_json(const char *const *args)
 {
 	const char *argv[32] = { "--json" };
 	struct json_object *o;
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	int n = 1;
 
 	assert_non_null(r);
@@ -242,11 +111,12 @@ static struct json_object *ctl_json(const char *const *args)
 		argv[n++] = *args++;
 	argv[n] = NULL;
 	ctl(r, argv);
-	if (exit_code(r) != 0)
-		fail_msg("numadctl --json %s: exit %d, stderr %s", argv[1], exit_code(r), r->err);
+	if (r->code != 0)
+		fail_msg("numadctl --json %s: exit %d, stderr %s", argv[1], r->code, r->err);
 	o = json_tokener_parse(r->out);
 	if (!o)
 		fail_msg("numadctl --json %s: stdout is not JSON: %.200s", argv[1], r->out);
+	run_free(r);
 	free(r);
 	return o;
 }
@@ -284,6 +154,8 @@ static bool status_has_guests(void)
 static int setup(void **state)
 {
 	char port[16], err[256], *text;
+	const char *args[] = { "--simulate", env.topo_path, "--scenario", env.scn, "--speed", "2", "--log", env.logp,
+			       "--pidfile", "", "--socket", env.sock, "--metrics-listen", port, "-F", NULL };
 	struct stat st;
 
 	(void)state;
@@ -301,42 +173,12 @@ static int setup(void **state)
 	free(text);
 	env.port = free_port();
 	snprintf(port, sizeof(port), "%d", env.port);
-	env.daemon = fork();
-	if (env.daemon == 0) {
-		char *argv[] = { strdup(NUMAD_BIN), strdup("--simulate"), strdup(env.topo_path), strdup("--scenario"),
-				 strdup(env.scn), strdup("--speed"), strdup("2"), strdup("--log"), strdup(env.logp),
-				 strdup("--pidfile"), strdup(""), strdup("--socket"), strdup(env.sock),
-				 strdup("--metrics-listen"), strdup(port), strdup("-F"), NULL };
-		int fd = open(env.out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		alarm(DAEMON_LIMIT_S);
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	env.daemon = spawn(&(struct child){ .prog = NUMAD_BIN, .args = args, .outp = env.out, .alarm_s = DAEMON_LIMIT_S });
 	for (int i = 0; i < 300 && stat(env.sock, &st) < 0; i++)
 		sleep_ms(50);
 	for (int i = 0; i < 100 && !status_has_guests(); i++)
 		sleep_ms(100);
 	return status_has_guests() ? 0 : -1;
-}
-
-/* SIGTERM, then wait (bounded); returns the exit code, or -1 when it had to be killed. */
-static int stop_daemon(pid_t pid)
-{
-	int status = 0;
-
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		sleep_ms(50);
-	if (waitpid(pid, &status, WNOHANG) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return -1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* The daemon stops cleanly on SIGTERM (a sanitizer report would make it exit non-zero). */
@@ -346,7 +188,7 @@ static int teardown(void **state)
 	int code = 0;
 
 	(void)state;
-	if (env.daemon > 0 && (code = stop_daemon(env.daemon)) != 0) {
+	if (env.daemon > 0 && (code = stop_process(env.daemon, STOP_LIMIT_MS)) != 0) {
 		out = fixture_read_file(env.out, err, sizeof(err));
 		fprintf(stderr, "numad exited with %d; its output:\n%s\n", code, out ? out : err);
 		free(out);
@@ -355,67 +197,15 @@ static int teardown(void **state)
 	return code == 0 ? 0 : -1;
 }
 
-/* Put path into an AF_UNIX address; every path here is short. */
-static void set_sun_path(struct sockaddr_un *sa, const char *path)
-{
-	size_t n = strlen(path);
-
-	assert_true(n < sizeof(sa->sun_path));
-	memcpy(sa->sun_path, path, n + 1);
-}
-
 /* ---- raw clients ---- */
 
 static int raw_connect(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = connect_unix(env.sock);
 
-	set_sun_path(&sa, env.sock);
-	assert_true(fd >= 0);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (fd < 0)
 		fail_msg("connect %s: %s", env.sock, strerror(errno));
 	return fd;
-}
-
-enum got { GOT_LINE, GOT_EOF, GOT_TIMEOUT };
-
-/* Read one line (without its newline) within timeout_ms. */
-static enum got raw_line(int fd, char *buf, size_t len, int timeout_ms)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	while (n + 1 < len) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t r;
-
-		if (poll(&p, 1, timeout_ms) <= 0)
-			return GOT_TIMEOUT;
-		r = read(fd, buf + n, 1);
-		if (r <= 0)  /* EOF, or ECONNRESET after the daemon closed with our bytes unread */
-			return GOT_EOF;
-		if (buf[n] == '\n') {
-			buf[n] = '\0';
-			return GOT_LINE;
-		}
-		buf[++n] = '\0';
-	}
-	fail_msg("line longer than %zu bytes", len);
-	return GOT_TIMEOUT;
-}
-
-static void raw_send(int fd, const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			fail_msg("send: %s", strerror(errno));
-		s += w;
-		n -= (size_t)w;
-	}
 }
 
 /* Connect and read the greeting; checks its version and capabilities. */
@@ -425,7 +215,7 @@ static int raw_open(void)
 	struct json_object *g, *caps;
 	int fd = raw_connect();
 
-	assert_int_equal(raw_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
+	assert_int_equal(read_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
 	g = json_tokener_parse(line);
 	assert_non_null(g);
 	assert_true(json_object_is_type(get(get(g, "numad"), "version"), json_type_string));
@@ -447,9 +237,9 @@ static struct json_object *raw_ask(int fd, const char *req)
 	static char line[1 << 20];
 	struct json_object *r;
 
-	raw_send(fd, req);
-	raw_send(fd, "\n");
-	if (raw_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE)
+	send_all(fd, req);
+	send_all(fd, "\n");
+	if (read_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE)
 		fail_msg("no reply to %s", req);
 	if (!(r = json_tokener_parse(line)) || !json_object_is_type(r, json_type_object))
 		fail_msg("reply to %s is not a JSON object: %.200s", req, line);
@@ -510,13 +300,13 @@ static void distance_row(int k, char *buf, size_t len)
 static void test_status_text(void **state)
 {
 	static const char *const args[] = { "status", NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	char line[1024], id[16], row[256];
 	const char *table;
 
 	(void)state;
 	ctl(r, args);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_string_equal(r->err, "");
 	assert_non_null(strstr(r->out, "libvirt connected"));
 	assert_non_null(line_starting(r->out, "NODE", line, sizeof(line)));
@@ -542,6 +332,7 @@ static void test_status_text(void **state)
 	/* a strict guest is a warning a person must see */
 	assert_non_null(strstr(r->out, "WARNINGS"));
 	assert_non_null(strstr(r->out, "! vm2 "));
+	run_free(r);
 	free(r);
 }
 
@@ -592,7 +383,7 @@ static void test_nodes_and_guests(void **state)
 {
 	static const char *const nodes_args[] = { "nodes", NULL }, *const guests_args[] = { "guests", NULL };
 	struct json_object *nodes = ctl_json(nodes_args), *guests = ctl_json(guests_args), *n3;
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	char line[1024];
 
 	(void)state;
@@ -602,15 +393,16 @@ static void test_nodes_and_guests(void **state)
 	assert_int_equal(json_object_get_int(json_object_array_get_idx(get(n3, "distances"), 2)), 12);
 	assert_non_null(guest_named(guests, "vm1"));
 	ctl(r, guests_args);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(line_starting(r->out, "vm1", line, sizeof(line)));
 	assert_non_null(strstr(line, json_object_get_string(get(guest_named(guests, "vm1"), "uuid"))));
 	ctl(r, nodes_args);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(line_starting(r->out, "7", line, sizeof(line)));
 	assert_non_null(strstr(line, "19 19 19 19 17 17 12 10"));
 	json_object_put(nodes);
 	json_object_put(guests);
+	run_free(r);
 	free(r);
 }
 
@@ -620,7 +412,7 @@ static void test_history(void **state)
 	static const char *const all[] = { "history", "100", NULL }, *const one[] = { "history", "1", NULL },
 				 *const text[] = { "history", NULL };
 	struct json_object *h = NULL, *first = NULL, *last;
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	char line[2048];
 
 	(void)state;
@@ -646,9 +438,10 @@ static void test_history(void **state)
 	assert_int_equal(json_object_array_length(h), 1);
 	json_object_put(h);
 	ctl(r, text);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(line_starting(r->out, "TIME", line, sizeof(line)));
 	assert_non_null(strstr(r->out, " vm1 "));
+	run_free(r);
 	free(r);
 }
 
@@ -657,7 +450,7 @@ static void test_advise(void **state)
 {
 	static const char *const args[] = { "advise", "4:20000", NULL }, *const bad[] = { "advise", "x", NULL };
 	struct json_object *a = ctl_json(args), *cands = get(a, "candidates");
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	int x = -1, y = -1;
 	char want[64], line[1024];
 
@@ -673,14 +466,15 @@ static void test_advise(void **state)
 		assert_true(json_object_is_type(get(c, "fits"), json_type_boolean));
 	}
 	ctl(r, args);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	snprintf(want, sizeof(want), "nodes %s ", json_object_get_string(get(a, "nodes")));
 	assert_non_null(strstr(r->out, want));
 	assert_non_null(line_starting(r->out, "RANK", line, sizeof(line)));
 	ctl(r, bad);
-	assert_int_equal(exit_code(r), 2);
+	assert_int_equal(r->code, 2);
 	assert_string_equal(r->out, "");
 	json_object_put(a);
+	run_free(r);
 	free(r);
 }
 
@@ -691,7 +485,7 @@ static void test_explain(void **state)
 				 *const nosuch[] = { "explain", "nosuchvm", NULL };
 	struct json_object *e = ctl_json(vm1), *g = get(e, "guest"), *byuuid;
 	const char *args[] = { "explain", json_object_get_string(get(g, "uuid")), NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 
 	(void)state;
 	assert_string_equal(json_object_get_string(get(g, "domain")), "vm1");
@@ -703,19 +497,20 @@ static void test_explain(void **state)
 	byuuid = ctl_json(args);
 	assert_string_equal(json_object_get_string(get(get(byuuid, "guest"), "domain")), "vm1");
 	ctl(r, vm1);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(strstr(r->out, "verdict: "));
 	assert_non_null(strstr(r->out, "current"));
 	ctl(r, vm2);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(strstr(r->out, "strict"));
 	ctl(r, nosuch);
-	assert_int_equal(exit_code(r), 1);
+	assert_int_equal(r->code, 1);
 	assert_non_null(strstr(r->err, "NotFound"));
 	assert_non_null(strstr(r->err, "nosuchvm"));
 	assert_int_equal(strchr(r->err, '\n') - r->err + 1, strlen(r->err));  /* one line */
 	json_object_put(e);
 	json_object_put(byuuid);
+	run_free(r);
 	free(r);
 }
 
@@ -726,14 +521,14 @@ static void test_state_changes(void **state)
 				 *const status[] = { "status", NULL }, *const reload[] = { "reload", NULL },
 				 *const debug[] = { "log-level", "7", NULL }, *const notice[] = { "log-level", "5", NULL },
 				 *const bad[] = { "log-level", "9", NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	struct json_object *st;
 
 	(void)state;
 	if (geteuid() != 0)
 		skip();
 	ctl(r, pause);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(strstr(r->out, "paused"));
 	st = ctl_json(status);
 	assert_true(json_object_get_boolean(get(st, "paused")));
@@ -741,22 +536,23 @@ static void test_state_changes(void **state)
 	ctl(r, status);
 	assert_non_null(strstr(r->out, "PAUSED"));
 	ctl(r, resume);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	st = ctl_json(status);
 	assert_false(json_object_get_boolean(get(st, "paused")));
 	json_object_put(st);
 	ctl(r, reload);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(strstr(r->out, "reloaded"));
 	ctl(r, debug);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	st = ctl_json(status);
 	assert_int_equal(json_object_get_int(get(st, "log_level")), 7);
 	json_object_put(st);
 	ctl(r, notice);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	ctl(r, bad);
-	assert_int_equal(exit_code(r), 2);
+	assert_int_equal(r->code, 2);
+	run_free(r);
 	free(r);
 }
 
@@ -765,27 +561,28 @@ static void test_prefixes(void **state)
 {
 	static const char *const stat[] = { "stat", NULL }, *const hist[] = { "hist", "3", NULL },
 				 *const re[] = { "re", NULL }, *const typo[] = { "stauts", NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 
 	(void)state;
 	ctl(r, stat);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	assert_non_null(strstr(r->out, "DISTANCES"));
 	ctl(r, hist);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	ctl(r, re);
-	assert_int_equal(exit_code(r), 2);
+	assert_int_equal(r->code, 2);
 	assert_non_null(strstr(r->err, "ambiguous"));
 	assert_non_null(strstr(r->err, "reload"));
 	assert_non_null(strstr(r->err, "resume"));
 	ctl(r, typo);
-	assert_int_equal(exit_code(r), 2);
+	assert_int_equal(r->code, 2);
 	assert_non_null(strstr(r->err, "stauts"));
 	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
 		if (!strstr(r->err, ctl_commands[i]))
 			fail_msg("the typo's message does not list %s: %s", ctl_commands[i], r->err);
 	assert_int_equal(strchr(r->err, '\n') - r->err + 1, strlen(r->err));
 	assert_string_equal(r->out, "");
+	run_free(r);
 	free(r);
 }
 
@@ -794,17 +591,18 @@ static void test_help(void **state)
 {
 	static const char *const args[] = { "--help", NULL };
 	static const char *const options[] = { "--socket", "--json", "--timeout", "--help", "--version" };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 
 	(void)state;
 	run_prog(r, NUMADCTL_BIN, args, NULL);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)
 		if (!strstr(r->out, ctl_commands[i]))
 			fail_msg("--help does not document %s", ctl_commands[i]);
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		if (!strstr(r->out, options[i]))
 			fail_msg("--help does not document %s", options[i]);
+	run_free(r);
 	free(r);
 }
 
@@ -814,13 +612,13 @@ static void test_not_running(void **state)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char path[160], want[256];
 	const char *args[] = { "--socket", path, "status", NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	int fd;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/none.sock", env.dir);
 	run_prog(r, NUMADCTL_BIN, args, NULL);
-	assert_int_not_equal(exit_code(r), 0);
+	assert_int_not_equal(r->code, 0);
 	snprintf(want, sizeof(want), "numadctl: numad is not running (no socket at %s)\n", path);
 	assert_string_equal(r->err, want);
 	assert_string_equal(r->out, "");
@@ -831,10 +629,11 @@ static void test_not_running(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	run_prog(r, NUMADCTL_BIN, args, NULL);
-	assert_int_not_equal(exit_code(r), 0);
+	assert_int_not_equal(r->code, 0);
 	assert_non_null(strstr(r->err, "numad is not running"));
 	assert_int_equal(strchr(r->err, '\n') - r->err + 1, strlen(r->err));
 	unlink(path);
+	run_free(r);
 	free(r);
 }
 
@@ -887,7 +686,7 @@ static void test_bad_replies(void **state)
 	};
 	char path[160];
 	const char *args[] = { "--socket", path, "status", NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/fake.sock", env.dir);
@@ -897,12 +696,13 @@ static void test_bad_replies(void **state)
 
 		run_prog(r, NUMADCTL_BIN, args, NULL);
 		waitpid(pid, &st, 0);
-		if (exit_code(r) == 0)
+		if (r->code == 0)
 			fail_msg("%s: exit 0", cases[i].what);
 		if (!strstr(r->err, cases[i].says) || strchr(r->err, '\n') - r->err + 1 != (long)strlen(r->err))
 			fail_msg("%s: stderr is not one line saying '%s': '%s'", cases[i].what, cases[i].says, r->err);
 	}
 	unlink(path);
+	run_free(r);
 	free(r);
 }
 
@@ -966,10 +766,10 @@ static void test_pipelined(void **state)
 
 	(void)state;
 	fd = raw_open();
-	raw_send(fd, "{\"cmd\":\"nodes\",\"id\":1}\n{\"cmd\":\"frob\",\"id\":2}\n\n{\"cmd\":\"guests\",\"id\":3}\r\n");
+	send_all(fd, "{\"cmd\":\"nodes\",\"id\":1}\n{\"cmd\":\"frob\",\"id\":2}\n\n{\"cmd\":\"guests\",\"id\":3}\r\n");
 	for (int want = 1; want <= 3; want++) {
 		struct json_object *r;
-		assert_int_equal(raw_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
+		assert_int_equal(read_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
 		r = json_tokener_parse(line);
 		assert_int_equal(json_object_get_int(get(r, "id")), want);
 		assert_true(json_object_object_get_ex(r, want == 2 ? "error" : "return", NULL));
@@ -992,15 +792,15 @@ static void test_oversized(void **state)
 	big[0] = '{';
 	big[len] = '\0';
 	fd = raw_open();
-	raw_send(fd, big);
-	assert_int_equal(raw_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
+	send_all(fd, big);
+	assert_int_equal(read_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
 	r = json_tokener_parse(line);
 	assert_error_class(r, "TooLarge", "oversized request");
 	json_object_put(r);
 	/* closed: a request after it goes unanswered (the send may fail, the daemon having closed) */
 	if (send(fd, after, strlen(after), MSG_NOSIGNAL) < 0)
 		assert_true(errno == EPIPE || errno == ECONNRESET);
-	assert_int_equal(raw_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_EOF);
+	assert_int_equal(read_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_EOF);
 	close(fd);
 	free(big);
 	fd = raw_open();
@@ -1016,8 +816,8 @@ static void test_idle_client(void **state)
 
 	(void)state;
 	fd = raw_open();
-	raw_send(fd, "{\"cmd\":\"sta");
-	assert_int_equal(raw_line(fd, line, sizeof(line), (CTL_IDLE_TIMEOUT_S * 3) * 1000), GOT_EOF);
+	send_all(fd, "{\"cmd\":\"sta");
+	assert_int_equal(read_line(fd, line, sizeof(line), (CTL_IDLE_TIMEOUT_S * 3) * 1000), GOT_EOF);
 	assert_string_equal(line, "");
 	close(fd);
 	fd = raw_open();
@@ -1037,14 +837,14 @@ static void test_many_clients(void **state)
 	for (int i = 0; i < N; i++)
 		fds[i] = raw_connect();
 	for (int i = 0; i < N; i++) {
-		assert_int_equal(raw_line(fds[i], line, sizeof(line), IO_WAIT_MS), GOT_LINE);
+		assert_int_equal(read_line(fds[i], line, sizeof(line), IO_WAIT_MS), GOT_LINE);
 		r = json_tokener_parse(line);
 		assert_non_null(r);
 		if (json_object_object_get_ex(r, "numad", NULL)) {
 			greeted++;
 		} else {
 			assert_error_class(r, "Busy", "client over the limit");
-			assert_int_equal(raw_line(fds[i], line, sizeof(line), IO_WAIT_MS), GOT_EOF);
+			assert_int_equal(read_line(fds[i], line, sizeof(line), IO_WAIT_MS), GOT_EOF);
 			busy++;
 		}
 		json_object_put(r);
@@ -1061,7 +861,7 @@ static void test_many_clients(void **state)
 	/* the daemon notices the closes in its own time: a new client may still meet Busy for a moment */
 	for (int tries = 0;; tries++) {
 		fd = raw_connect();
-		assert_int_equal(raw_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
+		assert_int_equal(read_line(fd, line, sizeof(line), IO_WAIT_MS), GOT_LINE);
 		if (strstr(line, "\"numad\""))
 			break;
 		close(fd);
@@ -1081,13 +881,13 @@ static int nobody_client(void)
 	if (become(&nobody) < 0)
 		return 10;
 	fd = raw_connect();
-	if (raw_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE)
+	if (read_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE)
 		return 11;
-	raw_send(fd, "{\"cmd\":\"pause\",\"id\":1}\n");
-	if (raw_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE || !strstr(line, "\"class\":\"Denied\""))
+	send_all(fd, "{\"cmd\":\"pause\",\"id\":1}\n");
+	if (read_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE || !strstr(line, "\"class\":\"Denied\""))
 		return 12;
-	raw_send(fd, "{\"cmd\":\"status\",\"id\":2}\n");
-	if (raw_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE || !strstr(line, "\"return\""))
+	send_all(fd, "{\"cmd\":\"status\",\"id\":2}\n");
+	if (read_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE || !strstr(line, "\"return\""))
 		return 13;
 	return 0;
 }
@@ -1097,7 +897,7 @@ static void test_unprivileged(void **state)
 {
 	static const char *const pause[] = { "--socket", env.sock, "pause", NULL },
 			      *const status[] = { "--socket", env.sock, "status", NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	struct json_object *st;
 	pid_t pid;
 	int wst;
@@ -1118,51 +918,32 @@ static void test_unprivileged(void **state)
 	if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
 		fail_msg("nobody's client failed at step %d", WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
 	run_prog(r, NUMADCTL_BIN, pause, &nobody);
-	assert_int_equal(exit_code(r), 1);
+	assert_int_equal(r->code, 1);
 	assert_non_null(strstr(r->err, "pause: Denied: "));
 	run_prog(r, NUMADCTL_BIN, status, &nobody);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	st = ctl_json((const char *const[]){ "status", NULL });
 	assert_false(json_object_get_boolean(get(st, "paused")));
 	json_object_put(st);
 	/* back to the daemon's mode: nobody cannot connect at all */
 	assert_int_equal(chmod(env.sock, 0660), 0);
 	run_prog(r, NUMADCTL_BIN, status, &nobody);
-	assert_int_not_equal(exit_code(r), 0);
+	assert_int_not_equal(r->code, 0);
 	assert_non_null(strstr(r->err, "permission denied"));
 	assert_int_equal(strchr(r->err, '\n') - r->err + 1, strlen(r->err));
 	assert_int_equal(chmod(env.dir, 0700), 0);
+	run_free(r);
 	free(r);
 }
 
 /* Start numad as systemd would with numad.socket: the listening socket as fd 3, LISTEN_FDS=1. */
 static pid_t start_activated(int lfd, const char *outp)
 {
-	pid_t pid = fork();
+	const char *args[] = { "--simulate", env.topo_path, "--scenario", env.scn, "--speed", "2", "--log", "",
+			       "--pidfile", "", "--socket", "", "--control-group", "4242", "-F", NULL };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .outp = outp, .alarm_s = DAEMON_LIMIT_S, .listen_fd = lfd };
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *argv[] = { strdup(NUMAD_BIN), strdup("--simulate"), strdup(env.topo_path), strdup("--scenario"),
-				 strdup(env.scn), strdup("--speed"), strdup("2"), strdup("--log"), strdup(""),
-				 strdup("--pidfile"), strdup(""), strdup("--socket"), strdup(""), strdup("--control-group"),
-				 strdup("4242"), strdup("-F"), NULL };
-		char me[16];
-		int fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (lfd != 3 && (dup2(lfd, 3) < 0 || close(lfd) < 0))
-			_exit(126);
-		snprintf(me, sizeof(me), "%d", (int)getpid());
-		setenv("LISTEN_PID", me, 1);
-		setenv("LISTEN_FDS", "1", 1);
-		alarm(DAEMON_LIMIT_S);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
+	return spawn(&c);
 }
 
 /*
@@ -1177,7 +958,7 @@ static void test_activation_and_group(void **state)
 	char path[160], outp[160];
 	const char *status[] = { "--socket", path, "status", NULL }, *pause[] = { "--socket", path, "pause", NULL },
 		   *resume[] = { "--socket", path, "resume", NULL };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	struct stat st;
 	pid_t pid;
 	int lfd, code;
@@ -1197,28 +978,29 @@ static void test_activation_and_group(void **state)
 	close(lfd);
 	for (int i = 0; i < 5; i++) {
 		run_prog(r, NUMADCTL_BIN, status, NULL);
-		if (exit_code(r) == 0)
+		if (r->code == 0)
 			break;
 	}
-	if (exit_code(r) != 0)
-		fail_msg("status over the activated socket: exit %d, %s", exit_code(r), r->err);
+	if (r->code != 0)
+		fail_msg("status over the activated socket: exit %d, %s", r->code, r->err);
 	assert_non_null(strstr(r->out, "DISTANCES"));
 	run_prog(r, NUMADCTL_BIN, pause, &member);
-	if (exit_code(r) != 0)
+	if (r->code != 0)
 		fail_msg("pause by a supplementary member of the control group: %s", r->err);
 	run_prog(r, NUMADCTL_BIN, resume, &primary);
-	if (exit_code(r) != 0)
+	if (r->code != 0)
 		fail_msg("resume with the control group as primary group: %s", r->err);
 	run_prog(r, NUMADCTL_BIN, pause, &nobody);
-	assert_int_equal(exit_code(r), 1);
+	assert_int_equal(r->code, 1);
 	assert_non_null(strstr(r->err, "Denied"));
 	assert_non_null(strstr(r->err, "4242"));
-	if ((code = stop_daemon(pid)) != 0)
+	if ((code = stop_process(pid, STOP_LIMIT_MS)) != 0)
 		fail_msg("the activated daemon exited with %d (see %s)", code, outp);
 	assert_int_equal(lstat(path, &st), 0);  /* systemd's socket stays */
 	assert_true(S_ISSOCK(st.st_mode));
 	unlink(path);
 	assert_int_equal(chmod(env.dir, 0700), 0);
+	run_free(r);
 	free(r);
 }
 
@@ -1301,7 +1083,7 @@ static char *http_get(const char *path, int *code)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		fail_msg("connect to 127.0.0.1:%d: %s", env.port, strerror(errno));
 	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-	raw_send(fd, req);
+	send_all(fd, req);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (poll(&p, 1, IO_WAIT_MS) <= 0 || (r = read(fd, buf + n, cap - n)) <= 0)
@@ -1324,14 +1106,14 @@ static void test_metrics(void **state)
 						"numad_guests_at_risk", "numad_oom_kills", "numad_fast_sample_duration_seconds",
 						"numad_full_scan_duration_seconds", "numad_fast_ticks", "numad_full_scans",
 						"numad_libvirt_connected", "numad_paused" };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 	struct families *cli = malloc(sizeof(*cli)), *web = malloc(sizeof(*web));
 	char want[128], *page, *body;
 	int code;
 
 	(void)state;
 	ctl(r, args);
-	assert_int_equal(exit_code(r), 0);
+	assert_int_equal(r->code, 0);
 	parse_openmetrics(r->out, cli);
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
 		bool found = false;
@@ -1363,6 +1145,7 @@ static void test_metrics(void **state)
 	free(page);
 	free(cli);
 	free(web);
+	run_free(r);
 	free(r);
 }
 
@@ -1370,15 +1153,16 @@ static void test_metrics(void **state)
 static void test_metrics_listen_values(void **state)
 {
 	static const char *const bad[] = { "nonsense", "70000", "127.0.0.1:", "somehost:9100", "[::1]9100" };
-	struct run *r = malloc(sizeof(*r));
+	struct run *r = calloc(1, sizeof(*r));
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *args[] = { "--metrics-listen", bad[i], "--pidfile", "", "--socket", "", NULL };
 		run_prog(r, NUMAD_BIN, args, NULL);
-		if (exit_code(r) != 2 || !strstr(r->err, "metrics-listen"))
-			fail_msg("--metrics-listen %s: exit %d, stderr '%s'", bad[i], exit_code(r), r->err);
+		if (r->code != 2 || !strstr(r->err, "metrics-listen"))
+			fail_msg("--metrics-listen %s: exit %d, stderr '%s'", bad[i], r->code, r->err);
 	}
+	run_free(r);
 	free(r);
 }
 
