@@ -4,8 +4,6 @@
  * the command line disagreeing; a daemon on the simulated host gets SIGHUP with a bad file
  * and then a good one. Every run has a deadline and is killed when it passes.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,12 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "support.h"
 
 #define RUN_DEADLINE_MS 20000     /* a one-shot run (-w, --check-config) */
 #define DAEMON_DEADLINE_MS 30000  /* the daemon to start, to log a reload, to stop */
@@ -31,115 +29,12 @@ static char dir[64];        /* this run's files */
 static char conf[128];      /* the config file the cases write */
 static pid_t daemon_pid;    /* killed in teardown if a case fails with it running */
 
-struct run {
-	int code;               /* exit code, or 128 + signal */
-	char out[8192];
-	char err[8192];
-};
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	char tmp[256];
-	FILE *f;
-
-	/* Replace atomically, as an editor would: the daemon never reads half a file. */
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(rename(tmp, path), 0);
-}
-
-static void read_all(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	size_t n = 0;
-	ssize_t r;
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return;
-	while (n + 1 < len && (r = read(fd, buf + n, len - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = '\0';
-	close(fd);
-}
-
-/* Start numad with args (NULL-terminated), stdout and stderr to files under dir. */
-static pid_t spawn(const char *const *args, const char *outp, const char *errp)
-{
-	char *argv[40];
-	int n = 0;
-	pid_t pid;
-
-	argv[n++] = strdup(NUMAD_BIN);
-	for (; *args && n < 39; args++)
-		argv[n++] = strdup(*args);
-	argv[n] = NULL;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(NUMAD_BIN, argv);
-		_exit(127);
-	}
-	for (int i = 0; i < n; i++)
-		free(argv[i]);
-	return pid;
-}
-
-/* Wait for pid until the deadline; kill it and return -1 when it is not done by then. */
-static int wait_exit(pid_t pid, int deadline_ms)
-{
-	int64_t end = now_ms() + deadline_ms;
-	int status;
-
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		sleep_ms(20);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Run numad to the end (with a deadline), capturing what it prints. */
+/* Run numad with args (NULL-terminated, without argv[0]) to its end within the deadline, capturing its output. */
 static void run_numad(struct run *r, const char *const *args)
 {
-	char outp[128], errp[128];
-	pid_t pid;
+	struct child c = { .prog = NUMAD_BIN, .args = args };
 
-	snprintf(outp, sizeof(outp), "%s/out", dir);
-	snprintf(errp, sizeof(errp), "%s/err", dir);
-	pid = spawn(args, outp, errp);
-	r->code = wait_exit(pid, RUN_DEADLINE_MS);
-	if (r->code < 0)
-		fail_msg("numad %s ... did not finish in %d ms", args[0], RUN_DEADLINE_MS);
-	read_all(outp, r->out, sizeof(r->out));
-	read_all(errp, r->err, sizeof(r->err));
+	run_child(r, &c, RUN_DEADLINE_MS);
 }
 
 static bool exists(const char *path)
@@ -155,7 +50,7 @@ static void test_check_good(void **state)
 {
 	const char *args[] = { "--check-config", "--config", conf, NULL };
 	char want[256];
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	write_text(conf, "# a good file\ntarget_utilization = 70\nsocket = \"\"   # no socket\r\nexclude = 4000, 4001\n");
@@ -164,6 +59,7 @@ static void test_check_good(void **state)
 	assert_string_equal(r.out, "");
 	snprintf(want, sizeof(want), "%s: OK\n", conf);
 	assert_string_equal(r.err, want);
+	run_free(&r);
 }
 
 /* Every error, each naming the file and its line, exit 2. */
@@ -171,7 +67,7 @@ static void test_check_bad(void **state)
 {
 	const char *args[] = { "--check-config", "--config", conf, NULL };
 	char want[1024];
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	write_text(conf, "# a bad file\ntarget_utilization = 150\nu = 85\nsocket = \"/a\nlog_level = 6\nlog_level = 7\n");
@@ -185,6 +81,7 @@ static void test_check_bad(void **state)
 		 "%s:6: duplicate key 'log_level' (first set on line 5)\n",
 		 conf, conf, conf, conf);
 	assert_string_equal(r.err, want);
+	run_free(&r);
 }
 
 /* The file the package installs as /etc/numad.conf passes as it is. */
@@ -192,13 +89,14 @@ static void test_shipped_conf(void **state)
 {
 	const char *args[] = { "--check-config", "--config", CONF_FILE, NULL };
 	char want[1024];
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	run_numad(&r, args);
 	assert_int_equal(r.code, 0);
 	snprintf(want, sizeof(want), "%s: OK\n", CONF_FILE);
 	assert_string_equal(r.err, want);
+	run_free(&r);
 }
 
 /* metrics_listen goes through the same parser as --metrics-listen. */
@@ -206,8 +104,8 @@ static void test_metrics_listen_key(void **state)
 {
 	const char *args[] = { "--check-config", "--config", conf, NULL };
 	const char *cli[] = { "--check-config", "--config", "", "--metrics-listen", "nowhere:x", NULL };
-	char want[sizeof(((struct run *)0)->err) + 256];
-	struct run r, c;
+	char want[8192 + 256];
+	struct run r = { 0 }, c = { 0 };
 	(void)state;
 
 	write_text(conf, "metrics_listen = 127.0.0.1:9100\n");
@@ -222,6 +120,8 @@ static void test_metrics_listen_key(void **state)
 	assert_true(strncmp(c.err, "--metrics-listen: ", 18) == 0);
 	snprintf(want, sizeof(want), "%s:1: metrics_listen: %s", conf, c.err + 18);
 	assert_string_equal(r.err, want);
+	run_free(&r);
+	run_free(&c);
 }
 
 /* An explicit --config that is not there is an error, for every kind of run. */
@@ -230,7 +130,7 @@ static void test_missing_config(void **state)
 	char missing[128], want[256];
 	const char *check[] = { "--check-config", "--config", missing, NULL };
 	const char *w[] = { "--config", missing, "--log", "", "-w", "1", NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	snprintf(missing, sizeof(missing), "%s/no-such.conf", dir);
@@ -243,6 +143,7 @@ static void test_missing_config(void **state)
 	assert_string_equal(r.out, "");
 	snprintf(want, sizeof(want), "numad: %s: cannot read: No such file or directory\n", missing);
 	assert_string_equal(r.err, want);
+	run_free(&r);
 }
 
 /* --check-config checks and stops: no pid file, no log, no socket, nothing on stdout. */
@@ -251,7 +152,7 @@ static void test_check_does_nothing_else(void **state)
 	char pidp[128], logp[128], sockp[128];
 	const char *args[] = { "--check-config", "--config", conf, "--pidfile", pidp, "--log", logp, "--socket", sockp,
 			       "-F", NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	snprintf(pidp, sizeof(pidp), "%s/numad.pid", dir);
@@ -264,31 +165,10 @@ static void test_check_does_nothing_else(void **state)
 	assert_false(exists(pidp));
 	assert_false(exists(logp));
 	assert_false(exists(sockp));
+	run_free(&r);
 }
 
 /* ---- -w: the file's policy counts, and the command line wins ---- */
-
-/* Count the nodes in a node list such as "0-1,3\n". */
-static int count_nodes(const char *list)
-{
-	char *copy = strdup(list), *p = copy;
-	int n = 0;
-
-	assert_non_null(copy);
-	while (*p && *p != '\n') {
-		long a = strtol(p, &p, 10), b = a;
-
-		if (*p == '-')
-			b = strtol(p + 1, &p, 10);
-		n += (int)(b - a + 1);
-		if (*p == ',')
-			p++;
-		else if (*p && *p != '\n')
-			fail_msg("not a node list: '%s'", list);
-	}
-	free(copy);
-	return n;
-}
 
 /*
  * The DL980's nodes are 16 GB with about 15.8 GB free. At -u 85 a node offers its free
@@ -301,7 +181,7 @@ static void test_w_policy_from_file(void **state)
 	const char *no_file[] = { "--config", "", "--root", root, "--log", "", "-w", "4:10000", NULL };
 	const char *file[] = { "--config", conf, "--root", root, "--log", "", "-w", "4:10000", NULL };
 	const char *file_and_u[] = { "--config", conf, "-u", "85", "--root", root, "--log", "", "-w", "4:10000", NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	snprintf(topo, sizeof(topo), "%s/dl980-8node.txt", TOPO_DIR);
@@ -315,14 +195,15 @@ static void test_w_policy_from_file(void **state)
 
 	run_numad(&r, no_file);
 	assert_int_equal(r.code, 0);
-	assert_int_equal(count_nodes(r.out), 1);
+	assert_int_equal(popcount64(nodes_of(r.out)), 1);
 	run_numad(&r, file);
 	assert_int_equal(r.code, 0);
-	assert_int_equal(count_nodes(r.out), 2);
+	assert_int_equal(popcount64(nodes_of(r.out)), 2);
 	run_numad(&r, file_and_u);
 	assert_int_equal(r.code, 0);
-	assert_int_equal(count_nodes(r.out), 1);
+	assert_int_equal(popcount64(nodes_of(r.out)), 1);
 	fixture_remove(root);
+	run_free(&r);
 }
 
 /* libvirt shows numad's stderr: a bad file makes -w say why, print nothing on stdout, exit 2. */
@@ -330,7 +211,7 @@ static void test_w_bad_config(void **state)
 {
 	const char *args[] = { "--config", conf, "--log", "", "-w", "1", NULL };
 	char want[256];
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	write_text(conf, "target_utilization = 500\n");
@@ -339,6 +220,7 @@ static void test_w_bad_config(void **state)
 	assert_string_equal(r.out, "");
 	snprintf(want, sizeof(want), "numad: %s:1: target_utilization: '500' is not a number from 10 to 130\n", conf);
 	assert_string_equal(r.err, want);
+	run_free(&r);
 }
 
 /* ---- the daemon ---- */
@@ -376,7 +258,7 @@ static void test_daemon_refuses_bad_config(void **state)
 {
 	char scn[128], logp[128], topo[1024], want[256];
 	const char *args[24];
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	daemon_args(args, scn, logp, topo);
@@ -387,24 +269,20 @@ static void test_daemon_refuses_bad_config(void **state)
 	snprintf(want, sizeof(want), "numad: %s:2: horizon: 'never' is not a number from 0.1 to 600\n", conf);
 	assert_string_equal(r.err, want);
 	assert_false(exists(logp));
+	run_free(&r);
 }
 
-/* Wait until the log has a line containing what; fail at the deadline. */
+/* Wait until the log has a line containing what; fail at the deadline, or when numad exits first. */
 static void wait_for_log(const char *logp, const char *what)
 {
-	int64_t end = now_ms() + DAEMON_DEADLINE_MS;
-	static char log[1 << 20];
+	char *log;
 
-	for (;;) {
-		read_all(logp, log, sizeof(log));
-		if (strstr(log, what))
-			return;
-		if (now_ms() > end)
-			fail_msg("the log has no '%s' after %d ms:\n%s", what, DAEMON_DEADLINE_MS, log);
-		if (waitpid(daemon_pid, NULL, WNOHANG) != 0)
-			fail_msg("numad exited while waiting for '%s':\n%s", what, log);
-		sleep_ms(50);
-	}
+	if (wait_for_text(logp, what, 1, DAEMON_DEADLINE_MS, daemon_pid) > 0)
+		return;
+	log = slurp(logp);
+	if (waitpid(daemon_pid, NULL, WNOHANG) != 0)
+		fail_msg("numad exited while waiting for '%s':\n%s", what, log ? log : "");
+	fail_msg("the log has no '%s' after %d ms:\n%s", what, DAEMON_DEADLINE_MS, log ? log : "");
 }
 
 /*
@@ -423,7 +301,7 @@ static void test_daemon_reload(void **state)
 	snprintf(outp, sizeof(outp), "%s/daemon.out", dir);
 	snprintf(errp, sizeof(errp), "%s/daemon.err", dir);
 	write_text(conf, "log_level = 5\n");
-	daemon_pid = spawn(args, outp, errp);
+	daemon_pid = spawn(&(struct child){ .prog = NUMAD_BIN, .args = args, .outp = outp, .errp = errp });
 	wait_for_log(logp, " started: ");
 
 	write_text(conf, "log_level = 5\ntarget_utilization = 500\n");
