@@ -6,18 +6,15 @@
  * and talks to the running daemon: -w through the control socket, raw JSON lines,
  * SIGHUP, SIGTERM, -i 0, and a second daemon that must refuse to start.
  *
- * Expected values come from the scenario files and the topology text, both read here by
- * small readers of this file's own, never from the daemon's output. Every child runs
- * under a hard limit so that a hung daemon fails its test instead of hanging ctest. No
- * assertion is on wall time.
+ * Expected values come from the scenario files and the topology text, read by a small
+ * reader of this file's own and by the test support's, never from the daemon's output.
+ * Every child runs under a hard limit so that a hung daemon fails its test instead of
+ * hanging ctest. No assertion is on wall time.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -30,12 +27,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "support.h"
 
 #define TOPO_FILE "dl980-8node.txt"
 /*
@@ -52,70 +49,13 @@
 #define STOP_LIMIT_S 30           /* a signalled daemon must be gone within this */
 #define READY_LIMIT_MS 15000      /* waiting for the control socket to appear */
 #define IO_LIMIT_MS 20000         /* a raw client gives up on the daemon after this */
-#define MAX_NODES 64
+#define REPLY_MAX (1 << 20)       /* the longest reply line a raw client takes */
 
 /* The long scenario of the running-daemon tests: one managed guest that stays, no end in sight. */
 static const char long_scenario[] = "0 start vm1 vcpus=2 mem=2G touch=1G mode=restrictive\n"
 				    "600 end\n";
 
 /* ---- small helpers ---- */
-
-static char *slurp_path(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap + 65536);
-			assert_non_null(p);
-			buf = p;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
-static char *must_slurp(const char *path)
-{
-	char *t = slurp_path(path);
-
-	if (!t)
-		fail_msg("cannot read %s: %s", path, strerror(errno));
-	return t;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* A private temporary directory; removed with everything in it by rm_tree. */
 static void make_tmpdir(char *dir, size_t len)
@@ -156,65 +96,10 @@ static bool config_opt;
  */
 static pid_t spawn_numad(const char *const *args, const char *env, const char *outp, const char *errp, int limit_s)
 {
-	pid_t pid = fork();
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = config_opt, .env = env, .outp = outp,
+			   .errp = errp, .alarm_s = (unsigned)limit_s + 30 };
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *argv[48];
-		int n = 0, o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-		    e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600), nul = open("/dev/null", O_RDONLY);
-
-		if (o < 0 || e < 0 || nul < 0)
-			_exit(126);
-		dup2(nul, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		argv[n++] = strdup(NUMAD_BIN);
-		if (config_opt) {
-			argv[n++] = strdup("--config");
-			argv[n++] = strdup("");
-		}
-		while (*args && n < 47)
-			argv[n++] = strdup(*args++);
-		argv[n] = NULL;
-		/* The daemon must not see this session's systemd or an injection meant for another case. */
-		unsetenv("NUMAD_INJECT_FAULT");
-		unsetenv("NOTIFY_SOCKET");
-		unsetenv("LISTEN_FDS");
-		unsetenv("LISTEN_PID");
-		unsetenv("LISTEN_FDNAMES");
-		unsetenv("WATCHDOG_USEC");
-		unsetenv("WATCHDOG_PID");
-		unsetenv("JOURNAL_STREAM");
-		if (env)
-			putenv(strdup(env));
-		signal(SIGPIPE, SIG_DFL);
-		alarm((unsigned)limit_s + 30);
-		execv(NUMAD_BIN, argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Wait for pid up to limit_s; on timeout kill it and return -1. Returns the exit code, or 128+signal. */
-static int wait_exit(pid_t pid, int limit_s)
-{
-	int64_t deadline = mono_ms() + (int64_t)limit_s * 1000;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		if (r < 0 && errno != EINTR)
-			fail_msg("waitpid(%d): %s", (int)pid, strerror(errno));
-		if (mono_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		nap_ms(20);
-	}
+	return spawn(&c);
 }
 
 /* True while pid has not exited (it is reaped if it has). */
@@ -230,130 +115,29 @@ static bool still_running(pid_t pid, int *code)
 	return false;
 }
 
-struct run {
-	int code;   /* exit code, 128+signal, or -1 when it hung and was killed */
-	char *out;
-	char *err;
-};
-
 /* Run numad to completion under limit_s, capturing stdout and stderr. */
 static void run_numad(struct run *r, const char *const *args, const char *env, int limit_s)
 {
-	char outp[] = "/tmp/numad-daemon-out.XXXXXX", errp[] = "/tmp/numad-daemon-err.XXXXXX";
-	int ofd = mkstemp(outp), efd = mkstemp(errp);
-	pid_t pid;
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = config_opt, .env = env,
+			   .alarm_s = (unsigned)limit_s + 30 };
 
-	assert_true(ofd >= 0 && efd >= 0);
-	close(ofd);
-	close(efd);
-	pid = spawn_numad(args, env, outp, errp, limit_s);
-	r->code = wait_exit(pid, limit_s);
-	r->out = must_slurp(outp);
-	r->err = must_slurp(errp);
-	unlink(outp);
-	unlink(errp);
-	if (r->code < 0)
-		fail_msg("numad did not finish within %d s; stderr:\n%s", limit_s, r->err);
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
-}
-
-/* ---- node lists ---- */
-
-/* "0-1,3" -> bit set; "" -> 0. Returns false on anything else. */
-static bool parse_nodes(const char *s, size_t len, uint64_t *set)
-{
-	size_t i = 0;
-
-	*set = 0;
-	while (i < len) {
-		long a = 0, b;
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-		while (i < len && isdigit((unsigned char)s[i]))
-			a = a * 10 + (s[i++] - '0');
-		b = a;
-		if (i < len && s[i] == '-') {
-			i++;
-			if (i >= len || !isdigit((unsigned char)s[i]))
-				return false;
-			b = 0;
-			while (i < len && isdigit((unsigned char)s[i]))
-				b = b * 10 + (s[i++] - '0');
-		}
-		if (a > b || b >= MAX_NODES)
-			return false;
-		for (long k = a; k <= b; k++)
-			*set |= 1ULL << k;
-		if (i < len && s[i++] != ',')
-			return false;
-	}
-	return true;
-}
-
-static uint64_t nodes_of(const char *s)
-{
-	uint64_t set;
-
-	if (!parse_nodes(s, strlen(s), &set))
-		fail_msg("'%s' is not a node list", s);
-	return set;
-}
-
-static int popcount64(uint64_t x)
-{
-	int n = 0;
-
-	for (; x; x &= x - 1)
-		n++;
-	return n;
+	run_child(r, &c, limit_s * 1000);
 }
 
 /* ---- the topology, read independently from numactl -H text ---- */
 
-struct host {
-	int n;
-	int id[MAX_NODES];
-	int dist[MAX_NODES][MAX_NODES];
-};
-
-static int host_index(const struct host *h, int id)
+/* The simulated host's topology file, read by the test support's own reader. */
+static void read_topo_file(struct host *h)
 {
-	for (int k = 0; k < h->n; k++)
-		if (h->id[k] == id)
-			return k;
-	return -1;
-}
+	char path[PATH_MAX], *text;
+	int rows;
 
-static void read_host(struct host *h)
-{
-	char path[PATH_MAX], *text, *line, *save = NULL;
-	int row = 0;
-
-	memset(h, 0, sizeof(*h));
 	snprintf(path, sizeof(path), "%s/%s", TOPO_DIR, TOPO_FILE);
 	text = must_slurp(path);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		int id, k = -1;
-
-		if (sscanf(line, "node %d cpus:%n", &id, &k) == 1 && k > 0) {
-			if (host_index(h, id) < 0 && h->n < MAX_NODES)
-				h->id[h->n++] = id;
-		} else if (line[0] == ' ' && sscanf(line, " %d:%n", &id, &k) == 1 && k > 0 && row < h->n) {
-			char *p = line + k;
-			for (int j = 0; j < h->n; j++)
-				h->dist[row][j] = (int)strtol(p, &p, 10);
-			row++;
-		}
-	}
+	rows = read_host(text, h);
 	free(text);
 	assert_true(h->n >= 2);
-	assert_int_equal(row, h->n);
+	assert_int_equal(rows, h->n);
 }
 
 /* The node nearest to node id by the SLIT (the lowest distance to another node). */
@@ -1212,7 +996,7 @@ static void test_scenario(void **state)
 
 	memset(r, 0, sizeof(*r));
 	r->c = c;
-	read_host(&r->host);
+	read_topo_file(&r->host);
 	read_scenario(c->scenario, &r->scen);
 	make_tmpdir(dir, sizeof(dir));
 	snprintf(logp, sizeof(logp), "%s/numad.log", dir);
@@ -1283,29 +1067,12 @@ static void daemon_paths(struct daemon *d)
 	write_text(d->scen, long_scenario);
 }
 
-static int try_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_true(strlen(path) < sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void daemon_fail(struct daemon *d, const char *what)
 {
-	char *err = slurp_path(d->errp);
+	char *err = slurp(d->errp);
 
-	if (d->pid > 0 && still_running(d->pid, NULL)) {
-		kill(d->pid, SIGTERM);
-		wait_exit(d->pid, 5);
-	}
+	if (d->pid > 0 && still_running(d->pid, NULL))
+		stop_process(d->pid, 5000);
 	d->pid = 0;
 	print_error("---- daemon stderr ----\n%s\n", err ? err : "(none)");
 	free(err);
@@ -1335,13 +1102,13 @@ static void daemon_start(struct daemon *d)
 			snprintf(msg, sizeof(msg), "the daemon exited %d before its socket was ready", code);
 			daemon_fail(d, msg);
 		}
-		if ((fd = try_connect(d->sock)) >= 0) {
+		if ((fd = connect_unix(d->sock)) >= 0) {
 			close(fd);
 			return;
 		}
 		if (mono_ms() > deadline)
 			daemon_fail(d, "the control socket did not appear");
-		nap_ms(50);
+		sleep_ms(50);
 	}
 }
 
@@ -1353,10 +1120,10 @@ static void daemon_stop(struct daemon *d)
 
 	assert_true(d->pid > 0);
 	assert_int_equal(kill(d->pid, SIGTERM), 0);
-	code = wait_exit(d->pid, STOP_LIMIT_S);
+	code = wait_exit(d->pid, STOP_LIMIT_S * 1000);
 	d->pid = 0;
 	if (code != 0) {
-		char *err = slurp_path(d->errp);
+		char *err = slurp(d->errp);
 		fail_msg("after SIGTERM numad exited %d, want 0; stderr:\n%s", code, err ? err : "");
 	}
 	if (lstat(d->sock, &st) == 0)
@@ -1369,8 +1136,7 @@ static void daemon_stop(struct daemon *d)
 static void daemon_cleanup(struct daemon *d)
 {
 	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		if (wait_exit(d->pid, 5) < 0)
+		if (stop_process(d->pid, 5000) < 0)
 			print_message("note: numad pid %d ignored SIGTERM and was killed\n", (int)d->pid);
 		d->pid = 0;
 	}
@@ -1379,42 +1145,21 @@ static void daemon_cleanup(struct daemon *d)
 
 /* ---- raw control-socket client ---- */
 
-/* One line (without the newline) within IO_LIMIT_MS; NULL on timeout or EOF. */
-static char *read_line(int fd)
+/* One line (without the newline) within IO_LIMIT_MS, malloc'd; NULL on timeout or EOF. */
+static char *read_reply(int fd)
 {
-	int64_t deadline = mono_ms() + IO_LIMIT_MS;
-	size_t n = 0, cap = 4096;
-	char *buf = malloc(cap);
+	char *buf = malloc(REPLY_MAX);
 
 	assert_non_null(buf);
-	for (;;) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		int64_t left = deadline - mono_ms();
-		ssize_t r;
-
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			break;
-		r = read(fd, buf + n, 1);
-		if (r <= 0)
-			break;
-		if (buf[n] == '\n') {
-			buf[n] = '\0';
-			return buf;
-		}
-		if (++n + 1 >= cap) {
-			char *q = realloc(buf, cap * 2);
-			assert_non_null(q);
-			buf = q;
-			cap *= 2;
-		}
-	}
+	if (read_line(fd, buf, REPLY_MAX, IO_LIMIT_MS) == GOT_LINE)
+		return buf;
 	free(buf);
 	return NULL;
 }
 
 static struct json_object *read_json(int fd, const char *after)
 {
-	char *line = read_line(fd);
+	char *line = read_reply(fd);
 	struct json_object *o;
 
 	if (!line)
@@ -1424,13 +1169,6 @@ static struct json_object *read_json(int fd, const char *after)
 		fail_msg("reply to %s is not a JSON object: '%s'", after, line);
 	free(line);
 	return o;
-}
-
-static void send_text(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	assert_int_equal(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
 static struct json_object *member(struct json_object *o, const char *key, json_type type, const char *ctx)
@@ -1514,7 +1252,7 @@ static void test_running_daemon(void **state)
 	int fd, a, b, near = 99;
 	(void)state;
 
-	read_host(&h);
+	read_topo_file(&h);
 	for (int i = 0; i < h.n; i++)
 		for (int j = 0; j < h.n; j++)
 			if (i != j && h.dist[i][j] < near)
@@ -1543,29 +1281,29 @@ static void test_running_daemon(void **state)
 	run_free(r);
 
 	/* the raw protocol */
-	fd = try_connect(d->sock);
+	fd = connect_unix(d->sock);
 	assert_true(fd >= 0);
 	rep = read_json(fd, "connecting");
 	member(rep, "numad", json_type_object, "greeting");
 	json_object_put(rep);
 
-	send_text(fd, "{\"cmd\":\"status\",\"id\":7}\n");
+	send_all(fd, "{\"cmd\":\"status\",\"id\":7}\n");
 	rep = read_json(fd, "status");
 	check_status_reply(rep, 7, &h);
 	json_object_put(rep);
 
-	send_text(fd, "not json\n");
+	send_all(fd, "not json\n");
 	rep = read_json(fd, "'not json'");
 	check_error_reply(rep, "not json");
 	json_object_put(rep);
 
-	send_text(fd, "{\"cmd\":\"no-such-command\",\"id\":8}\n");
+	send_all(fd, "{\"cmd\":\"no-such-command\",\"id\":8}\n");
 	rep = read_json(fd, "an unknown command");
 	check_error_reply(rep, "unknown command");
 	assert_int_equal(json_object_get_int(member(rep, "id", json_type_int, "unknown command")), 8);
 	json_object_put(rep);
 
-	send_text(fd, "{\"cmd\":\"status\",\"id\":9}\n");
+	send_all(fd, "{\"cmd\":\"status\",\"id\":9}\n");
 	rep = read_json(fd, "status after errors");
 	check_status_reply(rep, 9, &h);
 	json_object_put(rep);
@@ -1573,22 +1311,22 @@ static void test_running_daemon(void **state)
 
 	/* Clients that hang up before reading their greeting or reply must not harm the daemon. */
 	for (int i = 0; i < 50; i++) {
-		int c = try_connect(d->sock);
+		int c = connect_unix(d->sock);
 		if (c < 0)
 			daemon_fail(d, "the daemon stopped accepting while clients hung up");
 		if (i % 2)
 			send(c, "{\"cmd\":\"status\",\"id\":1}\n", 25, MSG_NOSIGNAL);
 		close(c);
 	}
-	nap_ms(200);
+	sleep_ms(200);
 	if (!still_running(d->pid, &a)) {
 		d->pid = 0;
 		daemon_fail(d, "the daemon died when clients hung up on it");
 	}
-	fd = try_connect(d->sock);
+	fd = connect_unix(d->sock);
 	assert_true(fd >= 0);
 	json_object_put(read_json(fd, "connecting after hang-ups"));
-	send_text(fd, "{\"cmd\":\"status\",\"id\":10}\n");
+	send_all(fd, "{\"cmd\":\"status\",\"id\":10}\n");
 	rep = read_json(fd, "status after hang-ups");
 	check_status_reply(rep, 10, &h);
 	json_object_put(rep);
@@ -1601,8 +1339,7 @@ static void test_running_daemon(void **state)
 static void test_sighup_reopens_log(void **state)
 {
 	struct daemon *d = &cur_daemon;
-	char rotated[PATH_MAX], *text = NULL, *old;
-	int64_t deadline;
+	char rotated[PATH_MAX], *text, *old;
 	(void)state;
 
 	daemon_paths(d);
@@ -1610,17 +1347,10 @@ static void test_sighup_reopens_log(void **state)
 	snprintf(rotated, sizeof(rotated), "%s.1", d->logp);
 	assert_int_equal(rename(d->logp, rotated), 0);
 	assert_int_equal(kill(d->pid, SIGHUP), 0);
-	deadline = mono_ms() + IO_LIMIT_MS;
-	for (;;) {
-		free(text);
-		text = slurp_path(d->logp);
-		if (text && strstr(text, "SIGHUP: log reopened"))
-			break;
-		if (mono_ms() > deadline)
-			daemon_fail(d, text ? "the re-created log never got 'SIGHUP: log reopened'"
-					     : "SIGHUP did not re-create the log at its path");
-		nap_ms(50);
-	}
+	if (wait_for_text(d->logp, "SIGHUP: log reopened", 1, IO_LIMIT_MS, 0) < 0)
+		daemon_fail(d, access(d->logp, F_OK) == 0 ? "the re-created log never got 'SIGHUP: log reopened'"
+							  : "SIGHUP did not re-create the log at its path");
+	text = must_slurp(d->logp);
 	assert_true(is_ctime_prefix(text));
 	old = must_slurp(rotated);
 	if (strstr(old, "SIGHUP: log reopened"))
@@ -1679,14 +1409,14 @@ static void test_second_daemon_refused(void **state)
 	free(pidtext);
 	if (lstat(sock2, &st) == 0)
 		fail_msg("the daemon refused for its pid file left a socket at %s", sock2);
-	fd = try_connect(d->sock);
+	fd = connect_unix(d->sock);
 	assert_true(fd >= 0);
 	json_object_put(read_json(fd, "connecting after the refusals"));
-	send_text(fd, "{\"cmd\":\"status\",\"id\":3}\n");
+	send_all(fd, "{\"cmd\":\"status\",\"id\":3}\n");
 	{
 		struct host h;
 		struct json_object *rep = read_json(fd, "status after the refusals");
-		read_host(&h);
+		read_topo_file(&h);
 		check_status_reply(rep, 3, &h);
 		json_object_put(rep);
 	}
@@ -1713,7 +1443,7 @@ static void test_stop_with_i0(void **state)
 	if (r->code != 0)
 		daemon_fail(d, "numad -i 0 did not exit 0 with a daemon running");
 	run_free(r);
-	code = wait_exit(d->pid, STOP_LIMIT_S);
+	code = wait_exit(d->pid, STOP_LIMIT_S * 1000);
 	d->pid = 0;
 	if (code != 0)
 		fail_msg("the daemon stopped by -i 0 exited %d, want 0 (or it did not stop: -1)", code);
@@ -1792,7 +1522,7 @@ static void test_thousand_connections(void **state)
 	daemon_paths(d);
 	daemon_start(d);
 	for (int i = 0; i < 1000; i++) {
-		fd = try_connect(d->sock);
+		fd = connect_unix(d->sock);
 		if (fd < 0)
 			fail_msg("connection %d refused", i);
 		/* The daemon may already have closed this one (Busy: over 64 clients): a failed send is fine. */
@@ -1811,7 +1541,7 @@ static void test_thousand_connections(void **state)
 	for (int tries = 0;; tries++) {
 		struct json_object *hello, *busy = NULL;
 
-		fd = try_connect(d->sock);
+		fd = connect_unix(d->sock);
 		assert_true(fd >= 0);
 		hello = read_json(fd, "connecting after 1,000 dropped connections");
 		if (!json_object_object_get_ex(hello, "error", &busy)) {
@@ -1822,12 +1552,12 @@ static void test_thousand_connections(void **state)
 		close(fd);
 		if (tries == 100)
 			fail_msg("the daemon still answers Busy 10 s after 1,000 clients hung up");
-		nap_ms(100);
+		sleep_ms(100);
 	}
-	send_text(fd, "{\"cmd\":\"status\",\"id\":9}\n");
+	send_all(fd, "{\"cmd\":\"status\",\"id\":9}\n");
 	{
 		struct json_object *rep = read_json(fd, "status after 1,000 dropped connections");
-		read_host(&h);
+		read_topo_file(&h);
 		check_status_reply(rep, 9, &h);
 		json_object_put(rep);
 	}
@@ -1845,7 +1575,7 @@ static void test_log_disk_full(void **state)
 	char topo[PATH_MAX], scen[PATH_MAX], empty[] = "";
 	const char *args[] = { "--simulate", topo, "--scenario", scen, "--speed", SPEED_IN_TIME, "--log", "/dev/full",
 			       "--socket", empty, "--pidfile", empty, NULL };
-	struct run r;
+	struct run r = { 0 };
 	(void)state;
 
 	if (access("/dev/full", W_OK) != 0)
@@ -1876,10 +1606,10 @@ static void test_log_disk_full_status(void **state)
 	daemon_paths(d);
 	snprintf(d->logp, sizeof(d->logp), "/dev/full");
 	daemon_start(d); /* its start-up lines have already failed to reach the log */
-	fd = try_connect(d->sock);
+	fd = connect_unix(d->sock);
 	assert_true(fd >= 0);
 	json_object_put(read_json(fd, "connecting"));
-	send_text(fd, "{\"cmd\":\"status\",\"id\":1}\n");
+	send_all(fd, "{\"cmd\":\"status\",\"id\":1}\n");
 	rep = read_json(fd, "status");
 	warnings = member(member(rep, "return", json_type_object, "status"), "warnings", json_type_array, "status");
 	for (size_t i = 0; i < json_object_array_length(warnings); i++)
@@ -1914,6 +1644,7 @@ static void test_sigterm_mid_apply(void **state)
 	const char *args[] = { "--simulate", topo, "--scenario", d->scen, "--speed", SPEED_IN_TIME, "--log", d->logp,
 			       "--socket", empty, "--pidfile", empty, "-F", NULL };
 	int64_t deadline = mono_ms() + IO_LIMIT_MS + 5000;
+	const char *held = "fault injection: the apply to domain vm1 holds";
 	int hold = -1, adv = -1, stop = -1, code = 0, near;
 	struct host h;
 	struct log *lg = &cur_log;
@@ -1922,27 +1653,20 @@ static void test_sigterm_mid_apply(void **state)
 	uint64_t from = 1ULL << 3, want;
 	(void)state;
 
-	read_host(&h);
+	read_topo_file(&h);
 	near = nearest_node(&h, 3);
 	want = from | (1ULL << near);
 	daemon_paths(d);
 	write_text(d->scen, mid_apply_scenario);
 	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
 	d->pid = spawn_numad(args, "NUMAD_INJECT_FAULT=slow:" HOLD_MS, d->outp, d->errp, 120);
-	for (;;) {
-		text = slurp_path(d->logp);
-		if (text && strstr(text, "fault injection: the apply to domain vm1 holds"))
-			break;
-		free(text);
+	if (wait_for_text(d->logp, held, 1, (int)(deadline - mono_ms()), d->pid) < 0) {
 		if (!still_running(d->pid, &code)) {
 			d->pid = 0;
 			fail_msg("numad exited %d before any apply began", code);
 		}
-		if (mono_ms() > deadline)
-			daemon_fail(d, "no apply to vm1 began (no hold in the log)");
-		nap_ms(20);
+		daemon_fail(d, "no apply to vm1 began (no hold in the log)");
 	}
-	free(text);
 	assert_int_equal(kill(d->pid, SIGTERM), 0);
 	/* The log only grows: without the outcome now, the signal came before the apply ended. */
 	text = must_slurp(d->logp);
@@ -1950,13 +1674,13 @@ static void test_sigterm_mid_apply(void **state)
 		daemon_fail(d, "the apply had finished before SIGTERM was sent: the " HOLD_MS
 			       " ms hold was too short on this machine");
 	free(text);
-	code = wait_exit(d->pid, STOP_LIMIT_S);
+	code = wait_exit(d->pid, STOP_LIMIT_S * 1000);
 	d->pid = 0;
 	if (code != 0)
 		fail_msg("SIGTERM during an apply: numad exited %d, want 0", code);
 
 	read_log(d->logp, lg);
-	hold = find_line(lg, 0, "fault injection: the apply to domain vm1 holds", NULL);
+	hold = find_line(lg, 0, held, NULL);
 	for (int i = hold + 1; i < lg->n && adv < 0; i++)
 		if (parse_advice(lg->line[i], &a) && a.pid > 0)
 			adv = i;
@@ -2018,16 +1742,16 @@ struct probes {
 static double probe_status(const char *sock)
 {
 	int64_t t0 = mono_ms();
-	int fd = try_connect(sock);
+	int fd = connect_unix(sock);
 	char *greet, *reply;
 	double ms = -1;
 
 	if (fd < 0)
 		return -1;
-	greet = read_line(fd);
+	greet = read_reply(fd);
 	if (greet) {
-		send_text(fd, "{\"cmd\":\"status\",\"id\":7}\n");
-		reply = read_line(fd);
+		send_all(fd, "{\"cmd\":\"status\",\"id\":7}\n");
+		reply = read_reply(fd);
 		if (reply && strstr(reply, "\"return\""))
 			ms = (double)(mono_ms() - t0);
 		free(reply);
@@ -2066,7 +1790,7 @@ static void run_bigmove(const char *inject, struct probes *pr, char **out, struc
 			pr->late += ms > PROBE_LATE_MS;
 			pr->max_ms = fmax(pr->max_ms, ms);
 		}
-		nap_ms(PROBE_MS);
+		sleep_ms(PROBE_MS);
 	}
 	d->pid = 0;
 	if (code != 0)
@@ -2175,7 +1899,7 @@ int main(void)
 		cmocka_set_test_filter(getenv("NUMAD_TEST_FILTER"));
 	{
 		const char *probe[] = { "-V", NULL };
-		struct run r;
+		struct run r = { 0 };
 		config_opt = true;
 		run_numad(&r, probe, NULL, CLIENT_LIMIT_S);
 		config_opt = r.code == 0;
