@@ -31,40 +31,18 @@
 
 #include "evbridge.h"
 #include "fixture.h"
+#include "support.h"
 
 #define LIBVIRTD "/usr/sbin/libvirtd"
 
 static char dir[64], uri[256], logp[128];
 
-static void sleep_ms(int ms)
+/* Start argv[0] with argv in a process group of its own, stdout and stderr added to out. */
+static pid_t start(const char *const *argv, const char *out)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
+	struct child c = { .prog = argv[0], .args = argv + 1, .outp = out, .append = true, .own_group = true };
 
-static pid_t spawn(const char *const *argv, const char *out)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *args[32];
-		int n = 0;
-		FILE *fp = fopen(out, "a");
-		int fd = fp ? fileno(fp) : -1;
-
-		for (; argv[n] && n < 31; n++)
-			args[n] = strdup(argv[n]);
-		args[n] = NULL;
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		setpgid(0, 0);
-		execv(args[0], args);
-		_exit(127);
-	}
-	return pid;
+	return spawn(&c);
 }
 
 static pid_t start_libvirtd(void)
@@ -78,35 +56,12 @@ static pid_t start_libvirtd(void)
 	snprintf(pidf, sizeof(pidf), "%s/libvirtd.pid", dir);
 	snprintf(sock, sizeof(sock), "%s/libvirt-sock", dir);
 	snprintf(out, sizeof(out), "%s/libvirtd.out", dir);
-	pid = spawn(argv, out);
+	pid = start(argv, out);
 	for (int i = 0; i < 200 && stat(sock, &st) < 0; i++)
 		sleep_ms(50);
 	if (stat(sock, &st) < 0)
 		fail_msg("libvirtd did not create %s", sock);
 	return pid;
-}
-
-static void stop(pid_t pid)
-{
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-}
-
-/* Wait until the log holds at least `count` lines containing needle. */
-static int wait_log(const char *needle, int count, int timeout_ms)
-{
-	for (int t = 0; t < timeout_ms; t += 100) {
-		char err[256], *text = fixture_read_file(logp, err, sizeof(err));
-		int n = 0;
-
-		for (const char *p = text; p && (p = strstr(p, needle)); p++)
-			n++;
-		free(text);
-		if (n >= count)
-			return n;
-		sleep_ms(100);
-	}
-	return -1;
 }
 
 static void start_domain(const char *name)
@@ -139,31 +94,31 @@ static void test_libvirtd_restart(void **state)
 	if (access(LIBVIRTD, X_OK) != 0)
 		skip();
 	lvd = start_libvirtd();
-	numad = spawn(argv, "/dev/null");
-	assert_true(wait_log("connected to libvirt", 1, 15000) >= 1);
+	numad = start(argv, "/dev/null");
+	assert_true(wait_for_text(logp, "connected to libvirt", 1, 15000, 0) >= 1);
 
 	/* A managed domain started while numad watches is seen through its lifecycle event. */
 	start_domain("before");
-	assert_true(wait_log("domain before (", 1, 10000) >= 1);
-	assert_true(wait_log("managed (placement='auto')", 1, 1000) >= 1);
+	assert_true(wait_for_text(logp, "domain before (", 1, 10000, 0) >= 1);
+	assert_true(wait_for_text(logp, "managed (placement='auto')", 1, 1000, 0) >= 1);
 
 	/* libvirtd goes away: numad says so and keeps running. */
-	stop(lvd);
-	assert_true(wait_log("lost", 1, 10000) >= 1);
+	stop_process(lvd, -1);
+	assert_true(wait_for_text(logp, "lost", 1, 10000, 0) >= 1);
 	assert_int_equal(waitpid(numad, NULL, WNOHANG), 0);
 
 	/* libvirtd comes back (its test driver starts empty): numad reconnects by itself. */
 	lvd = start_libvirtd();
-	assert_true(wait_log("connected to libvirt", 2, 40000) >= 2);
+	assert_true(wait_for_text(logp, "connected to libvirt", 2, 40000, 0) >= 2);
 
 	/* Events flow on the new connection. */
 	start_domain("after");
 	snprintf(line, sizeof(line), "domain after (");
-	assert_true(wait_log(line, 1, 10000) >= 1);
+	assert_true(wait_for_text(logp, line, 1, 10000, 0) >= 1);
 	assert_int_equal(waitpid(numad, NULL, WNOHANG), 0);
 
-	stop(numad);
-	stop(lvd);
+	stop_process(numad, -1);
+	stop_process(lvd, -1);
 }
 
 /* ---- the event bridge under calls from several threads ---- */
@@ -286,7 +241,7 @@ static void test_bridge_threads(void **state)
 	event_base_loop(base, EVLOOP_NONBLOCK); /* libvirt's deferred free callbacks */
 	evbridge_shutdown();
 	event_base_free(base);
-	stop(lvd);
+	stop_process(lvd, -1);
 	bridge_lvd = 0;
 }
 
