@@ -55,6 +55,11 @@ bool fuzz_bool(struct fuzz_in *in);
  * counts for N8, N10 or N1024 are off-line. Node 9 has no CPUs; node 64 no memory.
  */
 void fuzz_topology_sparse(struct topology *t);
+/*
+ * An empty topology for a target's own builder: room for n nodes and their distances
+ * (zeroed), no node id mapped to an index, no CPU. Aborts when out of memory.
+ */
+void fuzz_topology_alloc(struct topology *t, int n);
 /* Free what fuzz_topology_sparse() or a target's own builder allocated. */
 void fuzz_topology_free(struct topology *t);
 

@@ -79,14 +79,8 @@ void fuzz_topology_sparse(struct topology *t)
 	static const int ids[] = { 0, 1, 2, 3, 4, 5, 6, 7, 9, 64, 1023 };
 	int n = (int)(sizeof(ids) / sizeof(ids[0])), cpu = 0;
 
-	memset(t, 0, sizeof(*t));
-	for (int i = 0; i < NUMAD_MAX_NODES; i++)
-		t->idx_of[i] = -1;
+	fuzz_topology_alloc(t, n);
 	t->nnodes = n;
-	t->nodes = calloc((size_t)n, sizeof(*t->nodes));
-	t->dist = calloc((size_t)n * (size_t)n, sizeof(*t->dist));
-	if (!t->nodes || !t->dist)
-		abort();
 	t->huge_page_kb = 2048;
 	for (int i = 0; i < n; i++) {
 		struct node_info *ni = &t->nodes[i];
@@ -110,6 +104,18 @@ void fuzz_topology_sparse(struct topology *t)
 			t->dist[i * n + j] = i == j ? 10 : 20;
 	}
 	t->max_cpu = cpu - 1;
+}
+
+void fuzz_topology_alloc(struct topology *t, int n)
+{
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < NUMAD_MAX_NODES; i++)
+		t->idx_of[i] = -1;
+	t->nodes = calloc((size_t)n, sizeof(*t->nodes));
+	t->dist = calloc((size_t)n * (size_t)n, sizeof(*t->dist));
+	if (!t->nodes || !t->dist)
+		abort();
+	t->max_cpu = -1;
 }
 
 void fuzz_topology_free(struct topology *t)

@@ -62,13 +62,7 @@ static void build(struct fuzz_in *in, struct world *w)
 	uint64_t total = 0;
 
 	memset(w, 0, sizeof(*w));
-	for (int i = 0; i < NUMAD_MAX_NODES; i++)
-		t->idx_of[i] = -1;
-	t->nodes = calloc((size_t)n, sizeof(*t->nodes));
-	t->dist = calloc((size_t)n * (size_t)n, sizeof(*t->dist));
-	if (!t->nodes || !t->dist)
-		abort();
-	t->max_cpu = -1;
+	fuzz_topology_alloc(t, n);
 	for (int i = 0; i < n; i++) {
 		struct node_info *ni = &t->nodes[i];
 

@@ -46,14 +46,8 @@ static void build_host(struct fuzz_in *in, struct host *h)
 	int n = fuzz_range(in, 1, MAX_NODES), id = -1, cpu = 0;
 
 	memset(h, 0, sizeof(*h));
-	for (int i = 0; i < NUMAD_MAX_NODES; i++)
-		t->idx_of[i] = -1;
-	t->nodes = calloc((size_t)n, sizeof(*t->nodes));
-	t->dist = calloc((size_t)n * (size_t)n, sizeof(*t->dist));
-	if (!t->nodes || !t->dist)
-		abort();
+	fuzz_topology_alloc(t, n);
 	t->huge_page_kb = fuzz_bool(in) ? 2048 : 1048576;
-	t->max_cpu = -1;
 	for (int i = 0; i < n; i++) {
 		struct node_info *ni = &t->nodes[i];
 		uint8_t gap = fuzz_u8(in), flags;
