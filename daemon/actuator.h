@@ -39,6 +39,8 @@ struct page_ranges;
 struct page_cursor {
 	unsigned long addr;     /* the next address to look at */
 	bool done;              /* the whole address space was walked */
+	double seen_kb;         /* this walk: pages move_pages(2) found on the left nodes */
+	double hidden_kb;       /* at its end: what numa_maps counted there that the walk did not find */
 	struct page_ranges *ranges;
 };
 
@@ -63,6 +65,7 @@ struct job {
 	struct nodeset cpu_nodes;    /* SET: pin vCPUs, emulator and iothreads to these nodes' CPUs */
 	struct nodeset leave;        /* PAGES: the nodes pages leave */
 	double max_kb;               /* PAGES: at most this much per job */
+	bool sweep;                  /* PAGES: every page on leave at once, with migrate_pages(2) */
 	struct page_cursor cursor;   /* PAGES: in and out */
 	void *conn;                  /* the libvirt connection, with a reference of the job's own */
 	/* results */
@@ -93,7 +96,11 @@ struct actuator_ops {
 	int (*set_nodes)(void *ctx, struct job *j);
 	/* Pin its vCPUs, emulator and iothreads to the CPUs of j->cpu_nodes; returns the failed pins. */
 	int (*pin)(void *ctx, struct job *j);
-	/* Move up to j->max_kb of its pages on j->leave to j->nodes, from j->cursor on; adds to j->moved_kb. */
+	/*
+	 * Move up to j->max_kb of its pages on j->leave to j->nodes, from j->cursor on; adds to
+	 * j->moved_kb. With j->sweep, every page on j->leave in one call (the pages a walk could
+	 * not see), without a bound.
+	 */
 	int (*move_pages)(void *ctx, struct job *j);
 	/* In the loop, at submission: what the job needs (a connection), or NULL when there is none. */
 	void *(*acquire)(void *ctx);

@@ -43,6 +43,8 @@ struct staged {
 	enum stage stage;
 	struct page_cursor cursor;
 	int passes;
+	bool swept;             /* the rest went in one migrate_pages(2) call */
+	double sweep_from_kb;   /* what was left on the left nodes when it began */
 	bool in_flight;         /* one of its jobs is out */
 	bool stop;              /* stop after the current step, left widened */
 	char stop_why[160];
@@ -484,14 +486,59 @@ static void schedule_chunk(struct apply *a, struct staged *m)
 	submit_job(a, j);
 }
 
+/*
+ * What a walk could not see (the kernel's NUMA balancing had marked those pages for its
+ * hinting faults, and move_pages(2) does not find such pages on some kernels) goes in one
+ * migrate_pages(2) call, which walks the page tables itself. It has no bound and does not
+ * keep to --migrate-rate, but it is no nodeset write: it holds no cgroup lock, and it runs in
+ * a worker like every call.
+ */
+static void sweep(struct apply *a, struct staged *m, struct guest *g, double left)
+{
+	char set[64];
+	struct job *j;
+
+	if (!(j = new_job(a, g, JOB_PAGES, m->reason == REASON_URGENT))) {
+		stop_move(a, m, "no libvirt connection");
+		return;
+	}
+	nodeset_format(&m->leave, set, sizeof(set));
+	log_msg(LOG_NOTICE, "domain %s: staged move: %.0f MB on nodes %s that move_pages(2) did not find (pages marked by "
+		"the kernel's NUMA balancing, kernel.numa_balancing): the %.0f MB left there move with migrate_pages(2) "
+		"in one call", m->name, m->cursor.hidden_kb / 1024, set, left / 1024);
+	pages_cursor_free(&m->cursor);
+	m->swept = true;
+	m->sweep_from_kb = left;
+	m->stage = ST_MIGRATE;
+	m->in_flight = true;
+	j->move_id = m->id;
+	j->leave = m->leave;
+	j->nodes = m->to;
+	j->max_kb = left;
+	j->sweep = true;
+	j->cursor.done = true; /* one call is the whole walk */
+	snprintf(j->call, sizeof(j->call), "migrate_pages of %.0f MB", left / 1024);
+	submit_job(a, j);
+}
+
 /* After a walk of the address space: narrow once little is left, walk again, or give up. */
 static void settle(struct apply *a, struct staged *m, struct guest *g)
 {
 	double left = left_on_leave(a, g, m);
 	char why[400];
 
+	if (m->swept && m->sweep_from_kb > 0) { /* what the sweep moved, by the guest's numa_stat */
+		double moved = fmax(0, m->sweep_from_kb - left);
+		m->moved_kb += moved;
+		a->moved_kb_total += moved;
+		m->sweep_from_kb = 0;
+	}
 	if (left <= APPLY_NARROW_BOUND_KB) {
 		narrow(a, m, g);
+		return;
+	}
+	if (!m->swept && m->cursor.hidden_kb > 0) {
+		sweep(a, m, g, left);
 		return;
 	}
 	if (++m->passes < MAX_PASSES) {
@@ -500,8 +547,9 @@ static void settle(struct apply *a, struct staged *m, struct guest *g)
 		schedule_chunk(a, m);
 		return;
 	}
-	snprintf(why, sizeof(why), "%.0f MB would not leave those nodes after %d passes, more than one nodeset write may "
-		 "move (the last chunk: %.120s)", left / 1024, MAX_PASSES, m->last_chunk);
+	snprintf(why, sizeof(why), "%.0f MB would not leave those nodes after %d passes%s, more than one nodeset write may "
+		 "move (the last chunk: %.120s)", left / 1024, MAX_PASSES, m->swept ? " and migrate_pages(2)" : "",
+		 m->last_chunk);
 	stop_move(a, m, why);
 }
 

@@ -14,6 +14,7 @@
  * (CAP_SYS_PTRACE for root over QEMU's libvirt-qemu user): the unit grants both.
  */
 #include <errno.h>
+#include <numa.h>
 #include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@ static int fail(const char *what, int pid, char *why, size_t whylen);
 /* The mappings a walk looks at, in address order. */
 struct page_ranges {
 	int n, cap;
+	bool filtered;     /* found from numa_maps: expect_kb is known */
+	double expect_kb;  /* what numa_maps counted on the left nodes in these mappings */
 	struct prange {
 		unsigned long start, end;
 	} *v;
@@ -61,19 +64,21 @@ static bool maps_line(const char *p, unsigned long *start, unsigned long *end)
 	       strcmp(path, "[vsyscall]") != 0 && strcmp(path, "[vvar]") != 0 && strcmp(path, "[vdso]") != 0;
 }
 
-/* Whether a numa_maps line (up to eol) counts pages on a node of leave ("N3=1024"). */
-static bool holds_on(const char *p, const char *eol, const struct nodeset *leave)
+/* What a numa_maps line (up to eol) counts on nodes of leave ("N3=1024 ... kernelpagesize_kB=4"), in KiB. */
+static double held_on(const char *p, const char *eol, const struct nodeset *leave)
 {
+	const char *ps = strstr(p, " kernelpagesize_kB=");
+	double pages = 0, page_kb = ps && ps < eol ? strtod(ps + 19, NULL) : 4;
+
 	while ((p = strstr(p, " N")) && p < eol) {
 		char *q;
 		long id = strtol(p + 2, &q, 10);
 
-		if (q > p + 2 && *q == '=' && id >= 0 && id < NUMAD_MAX_NODES && nodeset_has(leave, (int)id) &&
-		    strtoull(q + 1, NULL, 10) > 0)
-			return true;
+		if (q > p + 2 && *q == '=' && id >= 0 && id < NUMAD_MAX_NODES && nodeset_has(leave, (int)id))
+			pages += strtod(q + 1, NULL);
 		p += 2;
 	}
-	return false;
+	return pages * (page_kb > 0 ? page_kb : 4);
 }
 
 /*
@@ -97,6 +102,7 @@ static struct page_ranges *find_ranges(const char *root, int pid, const struct n
 	}
 	snprintf(rel, sizeof(rel), "proc/%d/numa_maps", pid);
 	filter = read_file_at(root, rel, &numa, MAPS_MAX) == 0;
+	r->filtered = filter;
 	for (const char *m = maps.data, *n = filter ? numa.data : NULL; *m;) {
 		const char *eol = strchr(m, '\n');
 		unsigned long start, end;
@@ -106,8 +112,11 @@ static struct page_ranges *find_ranges(const char *root, int pid, const struct n
 			/* numa_maps' line for the same mapping, if it is still there */
 			while (n && *n && strtoul(n, NULL, 16) < start)
 				n = strchr(n, '\n') ? strchr(n, '\n') + 1 : n + strlen(n);
-			if (n && *n && strtoul(n, NULL, 16) == start)
-				keep = holds_on(n, strchr(n, '\n') ? strchr(n, '\n') : n + strlen(n), leave);
+			if (n && *n && strtoul(n, NULL, 16) == start) {
+				double kb = held_on(n, strchr(n, '\n') ? strchr(n, '\n') : n + strlen(n), leave);
+				keep = kb > 0;
+				r->expect_kb += kb;
+			}
 			if (keep && add_range(r, start, end) < 0) {
 				errno = ENOMEM;
 				*rc = fail("move_pages", pid, why, whylen);
@@ -184,6 +193,7 @@ static int move_batch(struct batch *bt, int pid, const struct nodeset *leave, co
 			go[k] = pages[i];
 			dest[k++] = targets[(*turn)++ % nt];
 		}
+	c->seen_kb += (double)k * page_kb;
 	if (k == 0)
 		return 0;
 	if (move_pages(pid, (unsigned long)k, go, dest, status, MPOL_MF_MOVE_ALL) < 0)
@@ -223,6 +233,8 @@ int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, con
 			k++;
 		if (k == c->ranges->n) {
 			c->done = true;
+			if (c->ranges->filtered && c->ranges->expect_kb > c->seen_kb)
+				c->hidden_kb = c->ranges->expect_kb - c->seen_kb;
 			break;
 		}
 		if (c->addr < c->ranges->v[k].start)
@@ -231,7 +243,11 @@ int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, con
 			rc = move_batch(bt, pid, leave, to, targets, nt, &turn, end, page, c, &looked, &moved, why, whylen);
 	}
 	*moved_kb += moved;
-	if (rc == 0 && bt->refused)
+	if (rc == 0 && c->hidden_kb > 0)
+		snprintf(why, whylen, "%.0f MB moved, %.0f MB looked at; the walk found %.0f MB fewer on those nodes than numa_maps "
+			 "counts: pages move_pages(2) cannot see (marked for NUMA balancing's hinting faults)",
+			 moved / 1024, looked / 1024, c->hidden_kb / 1024);
+	else if (rc == 0 && bt->refused)
 		snprintf(why, whylen, "%.0f MB moved, %.0f MB looked at; %ld pages refused (%s), %ld left where they were",
 			 moved / 1024, looked / 1024, bt->refused, strerror(bt->last_errno), bt->stayed);
 	else if (rc == 0)
@@ -239,5 +255,32 @@ int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, con
 			 looked / 1024, bt->stayed);
 out:
 	free(bt);
+	return rc;
+}
+
+int pages_sweep(int pid, const struct nodeset *leave, const struct nodeset *to, char *why, size_t whylen)
+{
+	struct bitmask *from = numa_allocate_nodemask(), *dest = numa_allocate_nodemask();
+	int rc = 0, left;
+
+	if (!from || !dest) {
+		errno = ENOMEM;
+		rc = fail("migrate_pages", pid, why, whylen);
+		goto out;
+	}
+	for (int n = nodeset_next(leave, 0); n >= 0; n = nodeset_next(leave, n + 1))
+		numa_bitmask_setbit(from, (unsigned)n);
+	for (int n = nodeset_next(to, 0); n >= 0; n = nodeset_next(to, n + 1))
+		numa_bitmask_setbit(dest, (unsigned)n);
+	left = numa_migrate_pages(pid, from, dest);
+	if (left < 0)
+		rc = fail("migrate_pages", pid, why, whylen);
+	else
+		snprintf(why, whylen, "migrate_pages(2) in one call: %d pages stayed", left);
+out:
+	if (from)
+		numa_bitmask_free(from);
+	if (dest)
+		numa_bitmask_free(dest);
 	return rc;
 }

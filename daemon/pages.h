@@ -19,6 +19,13 @@
  */
 int pages_move_chunk(const char *root, int pid, const struct nodeset *leave, const struct nodeset *to,
 		     double max_kb, struct page_cursor *c, double *moved_kb, char *why, size_t whylen);
+/*
+ * Move every page of process pid on nodes of leave to nodes of to in one migrate_pages(2)
+ * call, which walks the page tables itself and so also moves the pages move_pages(2) cannot
+ * see (c->hidden_kb). It has no bound: the call returns when the kernel is done. Returns 0
+ * (why says how many pages stayed), -2 or -1 with why as pages_move_chunk does.
+ */
+int pages_sweep(int pid, const struct nodeset *leave, const struct nodeset *to, char *why, size_t whylen);
 /* Free what a cursor holds (its walk's mappings) and start it over. */
 void pages_cursor_free(struct page_cursor *c);
 

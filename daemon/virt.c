@@ -578,10 +578,16 @@ static int lv_move_pages(void *ctx, struct job *j)
 {
 	struct virt *v = ctx;
 
+	int rc;
+
 	if (v->host.move_pages) /* the simulator's */
 		return v->host.move_pages(v->host.ctx, j);
-	switch (pages_move_chunk(v->d->host.root, j->pid, &j->leave, &j->nodes, j->max_kb, &j->cursor, &j->moved_kb, j->why,
-				 sizeof(j->why))) {
+	if (j->sweep)
+		rc = pages_sweep(j->pid, &j->leave, &j->nodes, j->why, sizeof(j->why));
+	else
+		rc = pages_move_chunk(v->d->host.root, j->pid, &j->leave, &j->nodes, j->max_kb, &j->cursor, &j->moved_kb,
+				      j->why, sizeof(j->why));
+	switch (rc) {
 	case 0: return OUT_APPLIED;
 	case -2: return OUT_PERMANENT; /* not allowed to: no point in trying again */
 	default: return OUT_TRANSIENT;

@@ -52,6 +52,7 @@ struct sim_event {
 	char nodes[256];
 	int node;
 	double per_min, life_s, cpu;   /* procs */
+	double hidden;                 /* start: the share of its pages move_pages(2) does not find */
 	bool oom;                      /* hog: bound and cannot wait; a failed allocation OOM-kills */
 	int line;
 };
@@ -73,6 +74,13 @@ struct sim_guest {
 	double rate_kbps, until_kb;
 	double *held_kb;      /* per node index */
 	double peak_kb;
+	/*
+	 * The share of its pages outside a nodeset that numad's page walks do not find: the
+	 * kernel's NUMA balancing marks pages for its hinting faults, and move_pages(2) on some
+	 * kernels (Debian 12's 6.1) answers EFAULT for them. migrate_pages(2) moves them all.
+	 */
+	double hidden;
+	double walk_left_kb;  /* what the walk in progress can still find */
 	bool alive, oom;
 	char cgroup[256];
 	struct nodeset final_nodes;
@@ -231,6 +239,14 @@ static int scenario_kv(struct sim_event *e, const char *k, const char *v)
 		if (end == v || *end || x < 0 || !isfinite(x))
 			return -1;
 		*(!strcmp(k, "per_min") ? &e->per_min : !strcmp(k, "life") ? &e->life_s : &e->cpu) = x;
+		return 0;
+	}
+	if (!strcmp(k, "hidden")) {
+		char *end;
+		double x = strtod(v, &end);
+		if (end == v || strcmp(end, "%") || x < 0 || x > 100)
+			return -1;
+		e->hidden = x / 100;
 		return 0;
 	}
 	if (!strcmp(k, "oom")) {
@@ -528,6 +544,7 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	s->next_pid += 64;
 	g->vcpus = e->vcpus;
 	g->mode = e->mode;
+	g->hidden = e->hidden;
 	g->cpu = e->cpu;
 	if (g->cpu > 0)
 		s->cpu_model = true;
@@ -1152,11 +1169,17 @@ static int sim_move_pages(void *ctx, struct job *j)
 	struct sim *s = ctx;
 	struct timespec nap;
 	struct sim_guest *g;
-	double moved, secs;
+	double moved, secs, budget = 0, outside;
 
 	pthread_mutex_lock(&s->lock);
 	g = guest_by_uuid(s, j->uuid);
-	secs = g ? fmin(j->max_kb, outside_kb(s, g, &j->nodes)) / s->bw_kbps / s->speed : 0;
+	if (g && !j->sweep && j->cursor.addr == 0) { /* a walk begins: what it can find */
+		g->walk_left_kb = outside_kb(s, g, &j->nodes) * (1 - g->hidden);
+		j->cursor.addr = 1;
+	}
+	if (g)
+		budget = fmin(j->max_kb, j->sweep ? outside_kb(s, g, &j->nodes) : g->walk_left_kb);
+	secs = budget / s->bw_kbps / s->speed;
 	pthread_mutex_unlock(&s->lock);
 	if (!g) {
 		snprintf(j->why, sizeof(j->why), "move_pages of pid %d: No such process", j->pid);
@@ -1167,12 +1190,18 @@ static int sim_move_pages(void *ctx, struct job *j)
 	nanosleep(&nap, NULL);
 	pthread_mutex_lock(&s->lock);
 	g = guest_by_uuid(s, j->uuid);
-	moved = g ? migrate(s, g, &j->nodes, j->max_kb) : 0;
+	moved = g ? migrate(s, g, &j->nodes, budget) : 0;
 	s->pages_kb_total += moved;
-	j->cursor.done = !g || outside_kb(s, g, &j->nodes) <= 1 || moved <= 0;
+	outside = g ? outside_kb(s, g, &j->nodes) : 0;
+	if (g && !j->sweep)
+		g->walk_left_kb -= moved;
+	j->cursor.done = !g || outside <= 1 || moved <= 0 || (!j->sweep && g->walk_left_kb <= 1);
+	if (j->cursor.done && !j->sweep && g && g->hidden > 0)
+		j->cursor.hidden_kb = outside;
 	pthread_mutex_unlock(&s->lock);
-	j->moved_kb += moved;
-	snprintf(j->why, sizeof(j->why), "%.0f MB moved", moved / 1024);
+	if (!j->sweep) /* as migrate_pages(2), which says only how many pages stayed: numa_stat tells the rest */
+		j->moved_kb += moved;
+	snprintf(j->why, sizeof(j->why), "%.0f MB moved%s", moved / 1024, j->sweep ? " by migrate_pages(2)" : "");
 	return OUT_APPLIED;
 }
 
