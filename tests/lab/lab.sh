@@ -8,7 +8,7 @@
 #   lab.sh smoke                                 4-node, scenario b, ours
 #   lab.sh ci                                    smoke for CI: exit 0 pass, 1 fail,
 #                                                77 lab unavailable (skipped)
-#   lab.sh all [TOPOLOGY...]                     every scenario, ours and numad 0.5
+#   lab.sh all [TOPOLOGY...]                     a-f and h, ours and numad 0.5
 #   lab.sh results                               write tests/lab/RESULTS.md again
 #   lab.sh topo TOPOLOGY                         print the QEMU topology flags
 #   lab.sh list                                  topologies and scenarios
@@ -169,6 +169,7 @@ scenario_file() {
 	e | consolidate | consolidation) s=e ;;
 	f | lifecycle) s=f ;;
 	g | scancost | scan-cost) s=g ;;
+	h | staged | staged-move) s=h ;;
 	probe) echo "$LAB_DIR/guest/probe.sh"; return ;;
 	esac
 	f=$(ls "$LAB_DIR"/scenarios/"$s"-*.sh 2>/dev/null | head -n1)
@@ -299,6 +300,11 @@ cmd_run() {
 	if grep -q /lab/fakeguest "$sfile"; then
 		cc -O2 -static -pthread -o "$run/fakeguest" "$LAB_DIR/guest/fakeguest.c" ||
 			die "cannot build guest/fakeguest.c (cc, static glibc: libc6-dev)"
+	fi
+	# h-staged's watchers (guest/stagewatch.c: status probes, cpuset.mems and numa_stat samples)
+	if grep -q /lab/stagewatch "$sfile"; then
+		cc -O2 -static -o "$run/stagewatch" "$LAB_DIR/guest/stagewatch.c" ||
+			die "cannot build guest/stagewatch.c (cc, static glibc: libc6-dev)"
 	fi
 	record_run "$run" "$peer" "$numad" "${RUN_ARGS[@]}"
 	cat >"$run/lab.env" <<EOF
@@ -467,8 +473,8 @@ cmd_all() {
 	sum="$CACHE/runs/all-$(date +%Y%m%d-%H%M%S).md"
 	echo "# numad lab: every scenario, $(date -u)" >"$sum"
 	for t in "${topos[@]}"; do
-		# a-f; g-scancost runs both daemons itself: lab.sh run TOPOLOGY g
-		for s in $(scenario_names | tr ' ' '\n' | grep -E '^[a-f]-'); do
+		# a-f and h; g-scancost runs both daemons itself: lab.sh run TOPOLOGY g
+		for s in $(scenario_names | tr ' ' '\n' | grep -E '^[a-fh]-'); do
 			for p in ours numad05; do
 				local r=ok
 				LAST_RUN=""
