@@ -130,7 +130,7 @@ int advise_run(const struct options *o)
 	}
 	if (topology_read(o->root, &t, err, sizeof(err)) < 0) {
 		fprintf(stderr, "numad: %s\n", err);
-		log_msg(LOG_ERR, "cannot read the NUMA topology: %s", err);
+		log_error("cannot read the NUMA topology: %s", err);
 		return 1;
 	}
 	if (o->reserved_cpus && topology_reserve_cpus(&t, o->reserved_cpus, err, sizeof(err)) < 0) {

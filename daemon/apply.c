@@ -503,9 +503,9 @@ static void sweep(struct apply *a, struct staged *m, struct guest *g, double lef
 		return;
 	}
 	nodeset_format(&m->leave, set, sizeof(set));
-	log_msg(LOG_NOTICE, "domain %s: staged move: %.0f MB on nodes %s that move_pages(2) did not find (pages marked by "
-		"the kernel's NUMA balancing, kernel.numa_balancing): the %.0f MB left there move with migrate_pages(2) "
-		"in one call", m->name, m->cursor.hidden_kb / 1024, set, left / 1024);
+	log_notice("domain %s: staged move: %.0f MB on nodes %s that move_pages(2) did not find (pages marked by "
+		   "the kernel's NUMA balancing, kernel.numa_balancing): the %.0f MB left there move with migrate_pages(2) "
+		   "in one call", m->name, m->cursor.hidden_kb / 1024, set, left / 1024);
 	pages_cursor_free(&m->cursor);
 	m->swept = true;
 	m->sweep_from_kb = left;
@@ -586,10 +586,10 @@ static void chunk_done(struct apply *a, struct staged *m, struct guest *g, struc
 	j->cursor.ranges = NULL;
 	if (j->out == OUT_PERMANENT && !a->pages_refused) {
 		a->pages_refused = true;
-		log_msg(LOG_WARNING, "numad may not move guest pages itself (%s): moves that migrate more than %.0f MB are "
-			"no longer staged; urgent ones go in one nodeset write, consolidations that large are not made. "
-			"Grant CAP_SYS_NICE and CAP_SYS_PTRACE (numad.service does) to stage them", j->why,
-			APPLY_NARROW_BOUND_KB / 1024);
+		log_warnx("numad may not move guest pages itself (%s): moves that migrate more than %.0f MB are "
+			  "no longer staged; urgent ones go in one nodeset write, consolidations that large are not made. "
+			  "Grant CAP_SYS_NICE and CAP_SYS_PTRACE (numad.service does) to stage them", j->why,
+			  APPLY_NARROW_BOUND_KB / 1024);
 	}
 	if (j->out == OUT_PERMANENT && m->reason == REASON_URGENT && !m->stop) {
 		narrow(a, m, g); /* a guest's life first: the rest migrates in the narrowing write */
@@ -667,19 +667,19 @@ static void handle(struct apply *a, struct job *j)
 	struct guest *g;
 
 	if (j->stuck_reported) {
-		log_msg(LOG_NOTICE, "domain %s: the libvirt call (%s) returned after %.0f s", j->name, j->call,
-			(double)(real_ms() - j->submitted_ms) / 1000.0);
+		log_notice("domain %s: the libvirt call (%s) returned after %.0f s", j->name, j->call,
+			   (double)(real_ms() - j->submitted_ms) / 1000.0);
 		a->stuck--;
 	}
 	if (m) {
 		staged_done(a, m, j);
 	} else if (!j->move_id && (g = guest_of(a, j->uuid))) {
 		if (j->bad_pins && j->out == OUT_APPLIED)
-			log_msg(LOG_WARNING, "domain %s: nodeset applied, but %d CPU pinning call(s) failed", j->name, j->bad_pins);
+			log_warnx("domain %s: nodeset applied, but %d CPU pinning call(s) failed", j->name, j->bad_pins);
 		conclude_first(a, g, j, j->out, NULL);
 	} else if (!j->move_id) {
-		log_msg(LOG_INFO, "domain %s stopped before its move's outcome came back (%s)", j->name,
-			outcome_name((enum outcome)j->out));
+		log_info("domain %s stopped before its move's outcome came back (%s)", j->name,
+			 outcome_name((enum outcome)j->out));
 	}
 	release_held(a, j->uuid);
 	free_job(a, j);
@@ -719,8 +719,8 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
 		if (!j->stuck_reported && real_ms() - j->submitted_ms >= APPLY_STUCK_MS) {
 			j->stuck_reported = true;
 			a->stuck++;
-			log_msg(LOG_WARNING, "domain %s: the libvirt call (%s) has not returned after %d s; numad carries on, "
-				"and this guest waits for it", j->name, j->call, APPLY_STUCK_MS / 1000);
+			log_warnx("domain %s: the libvirt call (%s) has not returned after %d s; numad carries on, "
+				  "and this guest waits for it", j->name, j->call, APPLY_STUCK_MS / 1000);
 		}
 	evtimer_add(a->watch_ev, &tv);
 }
@@ -743,7 +743,7 @@ struct apply *apply_open(struct daemon *d, int nworkers)
 	a->watch_ev = evtimer_new(d->base, on_watch, a);
 	a->threads = calloc((size_t)nworkers, sizeof(*a->threads));
 	if (!a->done_ev || !a->watch_ev || !a->threads) {
-		log_msg(LOG_ERR, "cannot set up the actuator");
+		log_error("cannot set up the actuator");
 		apply_close(a, 0);
 		return NULL;
 	}
@@ -752,7 +752,7 @@ struct apply *apply_open(struct daemon *d, int nworkers)
 	for (int i = 0; i < nworkers; i++) {
 		int e = pthread_create(&a->threads[i], NULL, worker, a);
 		if (e) {
-			log_msg(LOG_ERR, "cannot start an actuator thread: %s", strerror(e));
+			log_error("cannot start an actuator thread: %s", strerror(e));
 			apply_close(a, 0);
 			return NULL;
 		}
@@ -1002,8 +1002,8 @@ void apply_close(struct apply *a, int wait_ms)
 	while ((j = pop(&a->held)))
 		free_job(a, j);
 	if (a->flight)
-		log_msg(LOG_NOTICE, "stopping: waiting up to %d s for %s in flight", wait_ms / 1000,
-			a->flight->flight_next ? "the libvirt calls" : "a libvirt call");
+		log_notice("stopping: waiting up to %d s for %s in flight", wait_ms / 1000,
+			   a->flight->flight_next ? "the libvirt calls" : "a libvirt call");
 	wait_flight(a, deadline);
 	for (struct staged *m = a->moves, *next; m; m = next) {
 		next = m->next;
@@ -1022,7 +1022,7 @@ void apply_close(struct apply *a, int wait_ms)
 			pthread_join(a->threads[i], NULL);
 	}
 	if (stuck) {
-		log_msg(LOG_WARNING, "stopping with a libvirt call still in flight: its outcome is not known");
+		log_warnx("stopping with a libvirt call still in flight: its outcome is not known");
 		return; /* its thread still holds its job and this state: left to the process's exit */
 	}
 	while (a->moves)

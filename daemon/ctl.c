@@ -805,8 +805,8 @@ static struct json_object *set_paused(struct ctl *c, struct client *cl, bool pau
 
 	c->d->paused = paused;
 	if (was != paused)
-		log_msg(LOG_NOTICE, "%s by uid %d (pid %d)%s", paused ? "paused" : "resumed", (int)cl->uid, (int)cl->pid,
-			paused ? ": sampling goes on, decisions are advice only" : "");
+		log_notice("%s by uid %d (pid %d)%s", paused ? "paused" : "resumed", (int)cl->uid, (int)cl->pid,
+			   paused ? ": sampling goes on, decisions are advice only" : "");
 	json_object_object_add(r, "paused", json_object_new_boolean(paused));
 	json_object_object_add(r, "changed", json_object_new_boolean(was != paused));
 	return r;
@@ -831,7 +831,7 @@ static struct json_object *cmd_reload(struct ctl *c, struct client *cl, struct j
 	struct json_object *r;
 
 	(void)args;
-	log_msg(LOG_NOTICE, "reload asked by uid %d (pid %d)", (int)cl->uid, (int)cl->pid);
+	log_notice("reload asked by uid %d (pid %d)", (int)cl->uid, (int)cl->pid);
 	if (c->d->reload(c->d, e->desc, sizeof(e->desc)) < 0) {
 		e->eclass = CTL_E_GENERIC;
 		return NULL;
@@ -862,8 +862,8 @@ static struct json_object *cmd_log_level(struct ctl *c, struct client *cl, struc
 	if (o->foreground || o->simulate)  /* as at start: in the foreground the log is copied to stderr */
 		log_set_stderr_level(o->log_level);
 	if (was != o->log_level)
-		log_msg(LOG_NOTICE, "log level %d -> %d, asked by uid %d (pid %d)", was, o->log_level, (int)cl->uid,
-			(int)cl->pid);
+		log_notice("log level %d -> %d, asked by uid %d (pid %d)", was, o->log_level, (int)cl->uid,
+			   (int)cl->pid);
 	r = json_object_new_object();
 	json_object_object_add(r, "level", json_object_new_int(o->log_level));
 	json_object_object_add(r, "previous", json_object_new_int(was));
@@ -880,7 +880,7 @@ static int prepare_path(const char *path)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_msg(LOG_ERR, "control socket path too long: %s", path);
+		log_error("control socket path too long: %s", path);
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -893,15 +893,15 @@ static int prepare_path(const char *path)
 		}
 		/* Anyone could plant a file at our path in a world-writable directory without the sticky bit. */
 		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))) {
-			log_msg(LOG_ERR, "control socket directory %s is not a directory, or is world-writable without the sticky bit",
-				dir);
+			log_error("control socket directory %s is not a directory, or is world-writable without the sticky bit",
+				  dir);
 			return -1;
 		}
 	}
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISSOCK(st.st_mode)) {
-		log_msg(LOG_ERR, "%s exists and is not a socket (a symlink or file): not touching it", path);
+		log_error("%s exists and is not a socket (a symlink or file): not touching it", path);
 		return -1;
 	}
 	/* A socket that answers belongs to a running daemon; one that doesn't is stale. */
@@ -909,7 +909,7 @@ static int prepare_path(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(fd);
-		log_msg(LOG_ERR, "another numad answers on %s: not starting", path);
+		log_error("another numad answers on %s: not starting", path);
 		return -1;
 	}
 	if (fd >= 0)
@@ -953,11 +953,11 @@ static int activated_fd(void)
 	if (n <= 0)
 		return -1;
 	if (n > 1) {
-		log_msg(LOG_WARNING, "systemd passed %d sockets, numad expects one: binding its own", n);
+		log_warnx("systemd passed %d sockets, numad expects one: binding its own", n);
 		return -1;
 	}
 	if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0) {
-		log_msg(LOG_WARNING, "the socket systemd passed is not a listening AF_UNIX stream socket: binding its own");
+		log_warnx("the socket systemd passed is not a listening AF_UNIX stream socket: binding its own");
 		return -1;
 	}
 	evutil_make_socket_nonblocking(SD_LISTEN_FDS_START);
@@ -989,8 +989,8 @@ struct ctl *ctl_open(struct daemon *d, const char *path)
 		return NULL;
 	}
 	evconnlistener_set_error_cb(c->lis, on_accept_error);
-	log_msg(LOG_INFO, "control socket at %s%s", activated ? "the socket systemd passed" : path,
-		activated ? " (socket activation)" : "");
+	log_info("control socket at %s%s", activated ? "the socket systemd passed" : path,
+		 activated ? " (socket activation)" : "");
 	return c;
 }
 

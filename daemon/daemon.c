@@ -87,7 +87,7 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 	apply_tick(d->apply, now);
 	if (d->scan_soon)
 		scan_soon(d);
-	d->last_fast_ms = (double)(now_ms() - t0);
+	d->fast_cost_ms = (double)(now_ms() - t0);
 	sd_notify(0, "WATCHDOG=1");
 	if (what & EV_TIMEOUT) /* the timer's own tick, not a PSI wake-up or a numad 0.5-timed scan */
 		fast_period(d);
@@ -117,13 +117,13 @@ static void setup_psi(struct daemon *d)
 	if (strcmp(d->host.root, "/") != 0 || d->o->numad05_timing)
 		return; /* a simulated or fixture host has no kernel behind it */
 	if (!(event_base_get_features(d->base) & EV_FEATURE_ET)) {
-		log_msg(LOG_INFO, "PSI trigger not used: the event backend has no edge-triggered mode");
+		log_info("PSI trigger not used: the event backend has no edge-triggered mode");
 		return;
 	}
 	fd = open("/proc/pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || write(fd, trigger, sizeof(trigger)) < 0) {
-		log_msg(LOG_INFO, "PSI trigger not available (%s): the fast tier alone watches memory",
-			strerror(errno));
+		log_info("PSI trigger not available (%s): the fast tier alone watches memory",
+			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -131,10 +131,10 @@ static void setup_psi(struct daemon *d)
 	d->psi_fd = fd;
 	d->psi_ev = event_new(d->base, fd, EV_READ | EV_ET | EV_PERSIST, on_pressure, d);
 	if (!d->psi_ev || event_add(d->psi_ev, NULL) < 0) {
-		log_msg(LOG_WARNING, "cannot watch the PSI trigger");
+		log_warnx("cannot watch the PSI trigger");
 		return;
 	}
-	log_msg(LOG_INFO, "PSI trigger armed: %s", trigger);
+	log_info("PSI trigger armed: %s", trigger);
 }
 
 /*
@@ -158,8 +158,8 @@ static void scan_processes(struct daemon *d, int64_t now)
 			continue;
 		}
 		if (pi.st.starttime != g->pid_start && g->pid_start) {
-			log_msg(LOG_INFO, "domain %s: pid %d now belongs to another process; residency dropped", g->name,
-				g->pid);
+			log_info("domain %s: pid %d now belongs to another process; residency dropped", g->name,
+				 g->pid);
 			g->res_valid = false;
 		} else if (pi.have_residency) {
 			memcpy(g->res_kb, pi.res_kb, (size_t)d->topo.nnodes * sizeof(*g->res_kb));
@@ -246,8 +246,8 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	else if (d->full_interval_s < d->o->interval_max)
 		d->full_interval_s = d->full_interval_s * 2 > d->o->interval_max ? d->o->interval_max
 										  : d->full_interval_s * 2;
-	d->last_full_ms = now;
-	d->last_full_ms_cost = (double)(now_ms() - t0);
+	d->last_full_at_ms = now;
+	d->full_cost_ms = (double)(now_ms() - t0);
 	notify_status(d);
 	schedule_full(d);
 }
@@ -255,7 +255,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
 	if (options_reload(d->o, err, errlen) < 0) {
-		log_msg(LOG_ERR, "configuration not reloaded, the running one stays: %s", err);
+		log_error("configuration not reloaded, the running one stays: %s", err);
 		return -1;
 	}
 	log_set_level(d->o->log_level);
@@ -263,8 +263,8 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		log_set_stderr_level(d->o->log_level);
 	tb_init(&d->migrate_bucket, d->o->migrate_mb_s, d->o->migrate_mb_s, daemon_now(d));
 	tb_init(&d->urgent_bucket, 1.0 / 10.0, d->o->urgent_burst, daemon_now(d));
-	log_msg(LOG_NOTICE, "configuration reloaded%s%s", d->o->config_path ? " from " : "",
-		d->o->config_path ? d->o->config_path : "");
+	log_notice("configuration reloaded%s%s", d->o->config_path ? " from " : "",
+		   d->o->config_path ? d->o->config_path : "");
 	return 0;
 }
 
@@ -277,11 +277,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	if (sig == SIGHUP) {
 		if (log_reopen() < 0)
 			log_warn("%s: cannot reopen the log", __func__);
-		log_msg(LOG_NOTICE, "SIGHUP: log reopened");
+		log_notice("SIGHUP: log reopened");
 		daemon_reload(d, err, sizeof(err));
 		return;
 	}
-	log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
 	d->stopping = true;
 	event_base_loopexit(d->base, NULL);
@@ -300,7 +300,7 @@ static void on_run_for(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(d->stop_ev, &tv);
 		return;
 	}
-	log_msg(LOG_NOTICE, "%s: stopping", over ? "run time over" : "scenario ended");
+	log_notice("%s: stopping", over ? "run time over" : "scenario ended");
 	d->stopping = true;
 	event_base_loopexit(d->base, NULL);
 }
@@ -319,7 +319,7 @@ static int pidfile_take(const char *path)
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		log_msg(LOG_ERR, "another numad is running (pid %s, pid file %s)", n > 0 ? buf : "?", path);
+		log_error("another numad is running (pid %s, pid file %s)", n > 0 ? buf : "?", path);
 		close(fd);
 		return -2;
 	}
@@ -340,19 +340,19 @@ static void crosscheck_libnuma(const struct topology *t)
 	int bad = 0;
 
 	if (numa_available() < 0) {
-		log_msg(LOG_NOTICE, "libnuma reports no NUMA support on this kernel");
+		log_notice("libnuma reports no NUMA support on this kernel");
 		return;
 	}
 	for (int i = 0; i < t->nnodes; i++)
 		for (int j = 0; j < t->nnodes && !t->slit_fallback; j++) {
 			int lib = numa_distance(t->nodes[i].id, t->nodes[j].id);
 			if (lib && lib != topology_distance(t, i, j) && bad++ == 0)
-				log_msg(LOG_WARNING, "distance %d->%d is %d in sysfs but %d in libnuma", t->nodes[i].id,
-					t->nodes[j].id, topology_distance(t, i, j), lib);
+				log_warnx("distance %d->%d is %d in sysfs but %d in libnuma", t->nodes[i].id,
+					  t->nodes[j].id, topology_distance(t, i, j), lib);
 		}
 	if (numa_max_node() < t->nodes[t->nnodes - 1].id)
-		log_msg(LOG_WARNING, "libnuma's highest node %d is below sysfs's %d", numa_max_node(),
-			t->nodes[t->nnodes - 1].id);
+		log_warnx("libnuma's highest node %d is below sysfs's %d", numa_max_node(),
+			  t->nodes[t->nnodes - 1].id);
 }
 
 /* numad 0.5's -H: make khugepaged scan more often, since memory moves between nodes. */
@@ -369,7 +369,7 @@ static void set_thp_scan(const struct daemon *d)
 	if (fd < 0 || write(fd, val, (size_t)n) != n)
 		log_warn("-H: cannot set %s", path);
 	else
-		log_msg(LOG_INFO, "-H: khugepaged scans every %d ms", d->o->thp_scan_ms);
+		log_info("-H: khugepaged scans every %d ms", d->o->thp_scan_ms);
 	if (fd >= 0)
 		close(fd);
 }
@@ -380,11 +380,11 @@ static int setup_host(struct daemon *d)
 	int n;
 
 	if (topology_read(d->host.root, &d->topo, err, sizeof(err)) < 0) {
-		log_msg(LOG_ERR, "%s", err);
+		log_error("%s", err);
 		return -1;
 	}
 	if (d->o->reserved_cpus && topology_reserve_cpus(&d->topo, d->o->reserved_cpus, err, sizeof(err)) < 0) {
-		log_msg(LOG_ERR, "-R: %s", err);
+		log_error("-R: %s", err);
 		return -1;
 	}
 	if (strcmp(d->host.root, "/") == 0)
@@ -407,13 +407,13 @@ static int setup_host(struct daemon *d)
 	cpustat_read(d->host.root, &d->cs[d->cs_cur]);
 	set_thp_scan(d);
 	if (d->topo.nnodes < 2)
-		log_msg(LOG_NOTICE, "this host has one NUMA node: numad watches but has nothing to place");
+		log_notice("this host has one NUMA node: numad watches but has nothing to place");
 	if (d->topo.slit_fallback)
-		log_msg(LOG_WARNING, "no usable SLIT: node distances are 10/20 placeholders");
+		log_warnx("no usable SLIT: node distances are 10/20 placeholders");
 	if (topology_outside_nodes_kb(&d->topo))
-		log_msg(LOG_WARNING, "/proc/meminfo counts %llu MB, %llu MB more than the nodes hold: numad can neither see nor place it",
-			(unsigned long long)(d->topo.host_total_kb / 1024),
-			(unsigned long long)(topology_outside_nodes_kb(&d->topo) / 1024));
+		log_warnx("/proc/meminfo counts %llu MB, %llu MB more than the nodes hold: numad can neither see nor place it",
+			  (unsigned long long)(d->topo.host_total_kb / 1024),
+			  (unsigned long long)(topology_outside_nodes_kb(&d->topo) / 1024));
 	return 0;
 }
 
@@ -547,7 +547,7 @@ int daemon_run(struct options *o, int (*open_host)(struct daemon *d, struct host
 	evthread_use_pthreads();
 	d.base = event_base_new();
 	if (!d.base) {
-		log_msg(LOG_ERR, "cannot create the event loop");
+		log_error("cannot create the event loop");
 		return 1;
 	}
 	evbridge_register(d.base); /* before any libvirt connection, the simulator's included */
@@ -587,8 +587,8 @@ int daemon_run(struct options *o, int (*open_host)(struct daemon *d, struct host
 	if (setup_events(&d) < 0)
 		goto fail;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* what arrived meanwhile is delivered to the loop now */
-	log_msg(LOG_NOTICE, "numad %s started: %d nodes, libvirt %s%s%s", NUMAD_VERSION, d.topo.nnodes, d.host.uri,
-		o->advise_only ? ", advise only" : "", o->numad05_timing ? ", numad 0.5 timing" : "");
+	log_notice("numad %s started: %d nodes, libvirt %s%s%s", NUMAD_VERSION, d.topo.nnodes, d.host.uri,
+		   o->advise_only ? ", advise only" : "", o->numad05_timing ? ", numad 0.5 timing" : "");
 	sd_notify(0, "READY=1");
 	notify_status(&d);
 	event_base_dispatch(d.base);

@@ -258,10 +258,10 @@ static void log_outcome_line(struct daemon *d, struct guest *g, const char *f, c
 			     enum outcome out, const char *detail)
 {
 	if (g->uuid[0])
-		log_msg(LOG_NOTICE, "%s: domain %s, %s move: %s", outcome_text(out), g->name, reason_name(why), detail);
+		log_notice("%s: domain %s, %s move: %s", outcome_text(out), g->name, reason_name(why), detail);
 	else /* a process numad manages itself (-S 1, -p) */
-		log_msg(LOG_NOTICE, "%s: process %d (%s), %s move: %s", outcome_text(out), g->pid, g->comm, reason_name(why),
-			detail);
+		log_notice("%s: process %d (%s), %s move: %s", outcome_text(out), g->pid, g->comm, reason_name(why),
+			   detail);
 	g->last_outcome = out;
 	if (why < REASON_COUNT && out < OUTCOME_COUNT)
 		d->by_outcome[why][out]++;

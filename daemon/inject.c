@@ -55,8 +55,8 @@ static int fake_set_nodes(void *ctx, struct job *j)
 		struct timespec left = { f->slow_ms / 1000, (long)(f->slow_ms % 1000) * 1000000L };
 
 		nodeset_format(&j->nodes, set, sizeof(set));
-		log_msg(LOG_NOTICE, "fault injection: the apply to domain %s holds for %d ms, nodeset %s set, pins to come",
-			j->name, f->slow_ms, set);
+		log_notice("fault injection: the apply to domain %s holds for %d ms, nodeset %s set, pins to come",
+			   j->name, f->slow_ms, set);
 		while (nanosleep(&left, &left) < 0 && errno == EINTR)
 			;
 	}
@@ -109,7 +109,7 @@ const struct actuator_ops *inject_wrap(const char *spec, const struct actuator_o
 		else if (strncmp(tok, "slow:", 5) == 0)
 			f->slow_ms = atoi(tok + 5);
 		else if (strncmp(tok, "disconnect:", 11) != 0)
-			log_msg(LOG_WARNING, "NUMAD_INJECT_FAULT: unknown fault '%s' ignored", tok);
+			log_warnx("NUMAD_INJECT_FAULT: unknown fault '%s' ignored", tok);
 		else
 			continue;
 		any = true;

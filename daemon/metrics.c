@@ -151,9 +151,9 @@ static void daemon_metrics(FILE *f, const struct daemon *d)
 	counter(f, "numad_full_scans", "Full scans (CPU use, domains, consolidation).", d->full_scans);
 	counter(f, "numad_psi_events", "Memory-pressure (PSI) wake-ups.", d->psi_events);
 	gauge(f, "numad_fast_sample_duration_seconds", "seconds", "How long the last fast-tier sample took.",
-	      d->last_fast_ms / 1000.0);
+	      d->fast_cost_ms / 1000.0);
 	gauge(f, "numad_full_scan_duration_seconds", "seconds", "How long the last full scan took.",
-	      d->last_full_ms_cost / 1000.0);
+	      d->full_cost_ms / 1000.0);
 	{
 		int in_flight, stuck;
 		double moved;
@@ -234,7 +234,7 @@ static int listen_tcp(const char *host, int port)
 
 	snprintf(serv, sizeof(serv), "%d", port);
 	if ((r = getaddrinfo(host, serv, &hints, &ai)) != 0) {
-		log_msg(LOG_ERR, "--metrics-listen %s:%d: %s", host, port, gai_strerror(r));
+		log_error("--metrics-listen %s:%d: %s", host, port, gai_strerror(r));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -257,14 +257,14 @@ struct metrics_http *metrics_http_open(struct daemon *d, const char *spec)
 	int port, fd;
 
 	if (metrics_parse_listen(spec, host, sizeof(host), &port, &loopback, err, sizeof(err)) < 0) {
-		log_msg(LOG_ERR, "--metrics-listen: %s", err);
+		log_error("--metrics-listen: %s", err);
 		return NULL;
 	}
 	if ((fd = listen_tcp(host, port)) < 0)
 		return NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m || !(m->http = evhttp_new(d->base)) || evhttp_accept_socket(m->http, fd) < 0) {
-		log_msg(LOG_ERR, "--metrics-listen: cannot start the HTTP server");
+		log_error("--metrics-listen: cannot start the HTTP server");
 		close(fd);
 		metrics_http_close(m);
 		return NULL;
@@ -277,11 +277,11 @@ struct metrics_http *metrics_http_open(struct daemon *d, const char *spec)
 	evhttp_set_cb(m->http, "/metrics", on_metrics, m);
 	evhttp_set_gencb(m->http, on_other, m);
 	if (loopback)
-		log_msg(LOG_INFO, "metrics at http://%s%s%s:%d/metrics", strchr(host, ':') ? "[" : "", host,
-			strchr(host, ':') ? "]" : "", port);
+		log_info("metrics at http://%s%s%s:%d/metrics", strchr(host, ':') ? "[" : "", host,
+			 strchr(host, ':') ? "]" : "", port);
 	else
-		log_msg(LOG_WARNING, "metrics at %s port %d, not a loopback address: anyone who can reach it reads them",
-			host, port);
+		log_warnx("metrics at %s port %d, not a loopback address: anyone who can reach it reads them",
+			  host, port);
 	return m;
 }
 

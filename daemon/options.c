@@ -909,8 +909,8 @@ int options_reload(struct options *o, char *err, size_t errlen)
 		else if (d->off == OFF(uri) && o->simulate)
 			continue; /* the simulator always connects to its own test driver */
 		else if (d->when == AT_RESTART && !same_value(d, o, n))
-			log_msg(LOG_NOTICE, "%s: %s changed: takes effect at restart", o->config_path ? o->config_path : "",
-				d->key);
+			log_notice("%s: %s changed: takes effect at restart", o->config_path ? o->config_path : "",
+				   d->key);
 	}
 	free(n);
 	return 0;

@@ -25,17 +25,16 @@ static void warn_strict(struct guest *g, int64_t now, double headroom, double re
 	/* The moment a time to exhaustion is known, say it, even inside the quiet period. */
 	if (isfinite(g->tte_s) && !g->tte_warned) {
 		g->tte_warned = true;
-		log_msg(LOG_WARNING, "domain %s: time to exhaustion %.1f s", g->name, g->tte_s);
+		log_warnx("domain %s: time to exhaustion %.1f s", g->name, g->tte_s);
 	}
 	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
 		return;
 	g->last_warn_ms = now;
 	nodeset_format(&g->nodes, nodes, sizeof(nodes));
-	log_msg(LOG_WARNING,
-		"domain %s (pid %d) is in strict mode and its nodes (%s) run out %s (%.0f MB free above the "
-		"watermarks, %.0f MB still to come): libvirt cannot widen a strict domain live, so numad cannot "
-		"save it from the OOM killer; use <memory mode='restrictive' placement='auto'/>",
-		g->name, g->pid, nodes, isfinite(g->tte_s) ? "soon" : "when it grows", headroom / 1024, remaining / 1024);
+	log_warnx("domain %s (pid %d) is in strict mode and its nodes (%s) run out %s (%.0f MB free above the "
+		  "watermarks, %.0f MB still to come): libvirt cannot widen a strict domain live, so numad cannot "
+		  "save it from the OOM killer; use <memory mode='restrictive' placement='auto'/>",
+		  g->name, g->pid, nodes, isfinite(g->tte_s) ? "soon" : "when it grows", headroom / 1024, remaining / 1024);
 }
 
 /*
@@ -76,7 +75,7 @@ static void warn_no_room(struct guest *g, int64_t now, const char *what)
 	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
 		return;
 	g->last_warn_ms = now;
-	log_msg(LOG_WARNING, "domain %s %s", g->name, what);
+	log_warnx("domain %s %s", g->name, what);
 }
 
 

@@ -2,6 +2,10 @@
  * state.h: the daemon's shared state: the host's samples, the guest table, the history
  * and the counters, and the daemon's clock. Data only: every module of the daemon reads it,
  * and it calls none of them.
+ *
+ * Names of times: a point in time is named for its event (start_ms, next_full_ms,
+ * last_full_at_ms, last_move_ms), a duration for what it measures (fast_cost_ms,
+ * fast_period_ms, wait_ms); both are in ms unless the name ends otherwise (_s).
  */
 #ifndef NUMAD_STATE_H
 #define NUMAD_STATE_H
@@ -55,7 +59,7 @@ struct daemon {
 	/* set by daemon.c: re-read the configuration (SIGHUP, numadctl reload); 0, or -1 with err */
 	int (*reload)(struct daemon *d, char *err, size_t errlen);
 	int64_t start_ms;
-	int64_t last_full_ms;
+	int64_t last_full_at_ms;     /* daemon time of the last full scan */
 	bool paused;                /* numadctl pause: keep sampling, act advice-only */
 	bool stopping;
 	struct advice_record history[HISTORY_LEN];  /* ring: the last HISTORY_LEN decisions */
@@ -70,7 +74,7 @@ struct daemon {
 	unsigned long fast_ticks, full_scans, advices, applied, urgent, refused, failed;
 	unsigned long oom_kill0;    /* the host's oom_kill count (/proc/vmstat) when numad started */
 	unsigned long psi_events;   /* PSI trigger wake-ups */
-	double last_fast_ms, last_full_ms_cost;
+	double fast_cost_ms, full_cost_ms;  /* how long the last fast tick and full scan took */
 };
 
 /* state.c */

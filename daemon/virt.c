@@ -95,8 +95,8 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 	static const char *why[] = { "error", "end of file", "keepalive timeout", "client closed" };
 
 	(void)conn;
-	log_msg(LOG_WARNING, "libvirt connection to %s lost (%s): reconnecting", v->uri,
-		reason >= 0 && reason < 4 ? why[reason] : "unknown");
+	log_warnx("libvirt connection to %s lost (%s): reconnecting", v->uri,
+		  reason >= 0 && reason < 4 ? why[reason] : "unknown");
 	v->lost = true;
 	v->backoff_s = 0;
 	schedule_retry(v);
@@ -168,7 +168,7 @@ static void find_cgroup(struct daemon *d, struct guest *g)
 		snprintf(rel, sizeof(rel), "proc/%d/stat", g->pid);
 		if (read_file_at(d->host.root, rel, &d->buf, 4096) == 0 && proc_stat_parse(d->buf.data, &ps) == 0) {
 			if (g->pid_start && g->pid_start != ps.starttime)
-				log_msg(LOG_INFO, "domain %s: pid %d was reused; residency restarts", g->name, g->pid);
+				log_info("domain %s: pid %d was reused; residency restarts", g->name, g->pid);
 			g->pid_start = ps.starttime;
 			snprintf(g->comm, sizeof(g->comm), "%s", ps.comm);
 		}
@@ -242,17 +242,16 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 			g->last_move_ms = daemon_now(d);
 		d->scan_soon = true; /* the loop brings the full scan back to its shortest interval */
 		nodeset_format(&g->nodes, nodes, sizeof(nodes));
-		log_msg(LOG_NOTICE, "domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
-			g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",
-			g->managed ? "managed (placement='auto')" : "observed only (no placement='auto')");
+		log_notice("domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
+			   g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",
+			   g->managed ? "managed (placement='auto')" : "observed only (no placement='auto')");
 		if (g->managed && g->mode == MODE_STRICT)
-			log_msg(LOG_WARNING,
-				"domain %s is in strict mode: libvirt cannot change its nodeset live, so numad cannot "
-				"prevent an OOM kill; use <memory mode='restrictive' placement='auto'/>",
-				g->name);
+			log_warnx("domain %s is in strict mode: libvirt cannot change its nodeset live, so numad cannot "
+				  "prevent an OOM kill; use <memory mode='restrictive' placement='auto'/>",
+				  g->name);
 		if (!g->cgroup[0])
-			log_msg(LOG_INFO, "domain %s: no cgroup found under %s; residency unknown", g->name,
-				d->host.root);
+			log_info("domain %s: no cgroup found under %s; residency unknown", g->name,
+				 d->host.root);
 	}
 	return g;
 }
@@ -280,7 +279,7 @@ void virt_refresh(struct virt *v)
 	for (int i = d->nguests - 1; i >= 0; i--)
 		if (!d->guests[i].seen) {
 			/* the STOPPED event may come after this sweep: say the same thing it would */
-			log_msg(LOG_NOTICE, "domain %s stopped (no longer in libvirt's list)", d->guests[i].name);
+			log_notice("domain %s stopped (no longer in libvirt's list)", d->guests[i].name);
 			guest_remove(d, &d->guests[i]);
 		}
 }
@@ -309,7 +308,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	case VIR_DOMAIN_EVENT_CRASHED:
 		if (virDomainGetUUIDString(dom, uuid) == 0 && (g = guest_find(v->d, uuid)) &&
 		    (event != VIR_DOMAIN_EVENT_SHUTDOWN || virDomainIsActive(dom) != 1)) {
-			log_msg(LOG_NOTICE, "domain %s stopped", g->name);
+			log_notice("domain %s stopped", g->name);
 			guest_remove(v->d, g);
 		}
 		break;
@@ -360,7 +359,7 @@ static void connect_now(struct virt *v)
 						      VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), v, NULL);
 	v->cb_tune = virConnectDomainEventRegisterAny(v->conn, NULL, VIR_DOMAIN_EVENT_ID_TUNABLE,
 						      VIR_DOMAIN_EVENT_CALLBACK(on_tunable), v, NULL);
-	log_msg(LOG_NOTICE, "connected to libvirt at %s", v->uri);
+	log_notice("connected to libvirt at %s", v->uri);
 	virt_refresh(v);
 	/*
 	 * What waited for libvirt, or backed off after failures on the lost connection, is
@@ -371,7 +370,7 @@ static void connect_now(struct virt *v)
 
 		if (!g->awaiting_libvirt && !g->failures)
 			continue;
-		log_msg(LOG_INFO, "domain %s: libvirt is back; its pending move is decided again now", g->name);
+		log_info("domain %s: libvirt is back; its pending move is decided again now", g->name);
 		g->awaiting_libvirt = false;
 		g->failures = 0;
 		g->retry_at_ms = 0;
@@ -397,7 +396,7 @@ static void parse_injection(struct virt *v)
 		if (strncmp(tok, "disconnect:", 11) == 0 &&
 		    (sscanf(tok, "disconnect:%lf:%lf", &v->inject_down_at_s, &v->inject_down_for_s) != 2 ||
 		     v->inject_down_for_s <= 0))
-			log_msg(LOG_WARNING, "NUMAD_INJECT_FAULT: bad fault '%s' ignored (disconnect:AT:FOR)", tok);
+			log_warnx("NUMAD_INJECT_FAULT: bad fault '%s' ignored (disconnect:AT:FOR)", tok);
 	free(copy);
 }
 
@@ -414,8 +413,8 @@ static void on_inject_outage(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	v->inject_down = true;
-	log_msg(LOG_WARNING, "fault injection: libvirt goes away for %.1f s (NUMAD_INJECT_FAULT=disconnect)",
-		v->inject_down_for_s);
+	log_warnx("fault injection: libvirt goes away for %.1f s (NUMAD_INJECT_FAULT=disconnect)",
+		  v->inject_down_for_s);
 	if (v->conn && !v->lost)
 		on_close(v->conn, VIR_CONNECT_CLOSE_REASON_EOF, v);
 }
@@ -437,7 +436,7 @@ struct virt *virt_open(struct daemon *d, const char *uri)
 	if (getenv("NUMAD_INJECT_FAULT")) {
 		const struct actuator_ops *fake;
 		void *ctx;
-		log_msg(LOG_WARNING, "fault injection for tests: NUMAD_INJECT_FAULT=%s", getenv("NUMAD_INJECT_FAULT"));
+		log_warnx("fault injection for tests: NUMAD_INJECT_FAULT=%s", getenv("NUMAD_INJECT_FAULT"));
 		if ((fake = inject_wrap(getenv("NUMAD_INJECT_FAULT"), &libvirt_ops, v, &ctx))) {
 			v->ops = fake;
 			v->ops_ctx = ctx;

@@ -129,6 +129,24 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_ERR, fmt, ap, 0);
+	va_end(ap);
+}
+
+void log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_NOTICE, fmt, ap, 0);
+	va_end(ap);
+}
+
 void log_warn(const char *fmt, ...)
 {
 	int e = errno;
@@ -168,6 +186,6 @@ void log_debug(const char *fmt, ...)
 
 void log_advice(long pid, const char *comm, const char *from, const char *to)
 {
-	log_msg(LOG_NOTICE, "Advising pid %ld (%s) move from nodes (%s) to nodes (%s)", pid,
+	log_notice("Advising pid %ld (%s) move from nodes (%s) to nodes (%s)", pid,
 		comm ? comm : "unknown", from ? from : "", to ? to : "");
 }

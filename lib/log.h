@@ -24,12 +24,20 @@ bool log_write_failed(void);
 /* The log file's path, or NULL when logging to stderr only. */
 const char *log_file_path(void);
 
+/*
+ * One function per level: log_error, log_warn (with errno) and log_warnx, log_notice,
+ * log_info, log_debug. log_msg is for a level chosen at run time.
+ */
 /* Log at a level, printf-style. */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Error: something numad cannot do (a start that fails, a request refused for good). */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Warning with ": strerror(errno)" appended. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Warning without errno. */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What an administrator tails the log for: decisions, outcomes, starts and stops. */
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational message. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Debug message. */

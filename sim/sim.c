@@ -496,8 +496,8 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 		s->joins_waited++;
 		if (wait_s > s->join_wait_s_max)
 			s->join_wait_s_max = wait_s;
-		log_msg(LOG_WARNING, "simulator: starting %s joins a cgroup while a nodeset write migrates memory: "
-			"it waits %.1f s for the cgroup lock", e->name, wait_s);
+		log_warnx("simulator: starting %s joins a cgroup while a nodeset write migrates memory: "
+			  "it waits %.1f s for the cgroup lock", e->name, wait_s);
 	}
 	if (s->nguests == SIM_MAX_GUESTS) {
 		/* A long run: the oldest stopped guest leaves the table (and the summary) to make room. */
@@ -559,8 +559,8 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	if (fixture_build(s->root, s->topo_text, desc, err, sizeof(err)) < 0)
 		log_warnx("simulator: cannot write %s's process: %s", g->name, err);
 	write_guest(s, g);
-	log_msg(LOG_INFO, "simulator: started %s (pid %d, %d vCPUs, %.0f MB, %s, nodes %s)", g->name, g->pid, g->vcpus,
-		e->mem_kb / 1024, mode_xml(g->mode), nodes);
+	log_info("simulator: started %s (pid %d, %d vCPUs, %.0f MB, %s, nodes %s)", g->name, g->pid, g->vcpus,
+		 e->mem_kb / 1024, mode_xml(g->mode), nodes);
 }
 
 /* proc/vmstat's oom_kill, the count numad reports as OOM kills on the host. */
@@ -597,7 +597,7 @@ static void kill_guest(struct sim *s, struct sim_guest *g, const char *oom)
 		s->ooms++;
 		write_vmstat(s);
 		nodeset_format(&g->final_nodes, nodes, sizeof(nodes));
-		log_msg(LOG_WARNING, "simulator: Out of memory: Killed process %d (qemu-system-x86) of domain %s "
+		log_warnx("simulator: Out of memory: Killed process %d (qemu-system-x86) of domain %s "
 				     "(nodes %s): %s", g->pid, g->name, nodes, oom);
 	}
 }
@@ -729,8 +729,8 @@ static void check_nodeset(struct sim *s, const struct sim_guest *g, const struct
 		offline |= topology_index(&s->topo, n) < 0;
 	if (nodeset_empty(live) || offline) {
 		s->bad_nodesets++;
-		log_msg(LOG_WARNING, "simulator: safety: %s has a nodeset that is %s", g->name,
-			offline ? "not all online" : "empty");
+		log_warnx("simulator: safety: %s has a nodeset that is %s", g->name,
+			  offline ? "not all online" : "empty");
 	}
 }
 
@@ -752,7 +752,7 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 	check_nodeset(s, g, &allowed);
 	if (g->mode == MODE_STRICT && !nodeset_empty(&g->last_nodes) && !nodeset_equal(&allowed, &g->last_nodes)) {
 		s->strict_changed++;
-		log_msg(LOG_WARNING, "simulator: safety: strict guest %s had its nodeset changed", g->name);
+		log_warnx("simulator: safety: strict guest %s had its nodeset changed", g->name);
 	}
 	if (g->mode == MODE_RESTRICTIVE || g->mode == MODE_STRICT)
 		track_risk(s, g, &allowed);
@@ -776,7 +776,7 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 		/* numad gets a chance first: a guest started where it cannot fit dies before any tick */
 		if (g->mode == MODE_RESTRICTIVE && s->now - g->started_ms >= 2000 && room_elsewhere(s, &allowed, want)) {
 			s->oom_with_room++;
-			log_msg(LOG_WARNING, "simulator: safety: %s OOM-killed while a node outside its nodeset had "
+			log_warnx("simulator: safety: %s OOM-killed while a node outside its nodeset had "
 					     "%.0f MB free", g->name, want / 1024);
 		}
 		kill_guest(s, g, "it needed more than its nodes could give");
@@ -1001,9 +1001,9 @@ static void run_event(struct sim *s, const struct sim_event *e)
 		s->hog_rate[i] = e->rate_kbps > 0 ? e->rate_kbps : 1e12;
 		if (e->kind == EV_HOG)
 			s->hog_oom[i] = e->oom;
-		log_msg(LOG_INFO, "simulator: %s %.0f MB on node %d%s", e->kind == EV_HOG ? "a process takes" : "freed",
-			e->size_kb / 1024, e->node,
-			e->kind == EV_HOG && e->oom ? ", bound to it and exempt from the OOM killer" : "");
+		log_info("simulator: %s %.0f MB on node %d%s", e->kind == EV_HOG ? "a process takes" : "freed",
+			 e->size_kb / 1024, e->node,
+			 e->kind == EV_HOG && e->oom ? ", bound to it and exempt from the OOM killer" : "");
 		break;
 	case EV_PROCS:
 		s->churn_per_min = e->per_min;
@@ -1011,8 +1011,8 @@ static void run_event(struct sim *s, const struct sim_event *e)
 		s->churn_kb = e->mem_kb > 0 ? e->mem_kb : 16 * 1024;
 		s->churn_cpu = e->cpu;
 		s->churn_due = 0;
-		log_msg(LOG_INFO, "simulator: %.0f other processes a minute from now on, each %.0f s, %.0f MB, %.1f CPUs",
-			e->per_min, e->life_s, s->churn_kb / 1024, e->cpu);
+		log_info("simulator: %.0f other processes a minute from now on, each %.0f s, %.0f MB, %.1f CPUs",
+			 e->per_min, e->life_s, s->churn_kb / 1024, e->cpu);
 		break;
 	case EV_END:
 		s->end_ms = (int64_t)(e->at_s * 1000);
@@ -1056,7 +1056,7 @@ static void oom_for_hog(struct sim *s, int i)
 		nodeset_add(&here, s->topo.nodes[i].id);
 		if (room_elsewhere(s, &here, victim->held_kb[i])) {
 			s->oom_with_room++;
-			log_msg(LOG_WARNING, "simulator: safety: %s OOM-killed for node %d while its %.0f MB there fitted "
+			log_warnx("simulator: safety: %s OOM-killed for node %d while its %.0f MB there fitted "
 					     "on other nodes", victim->name, s->topo.nodes[i].id, victim->held_kb[i] / 1024);
 		}
 	}
@@ -1155,8 +1155,8 @@ void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *
 		pthread_mutex_unlock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->cgroup_lock);
-	log_msg(LOG_INFO, "simulator: a nodeset write migrated %.0f MB in %.1f s (simulated), holding the cgroup lock",
-		moved / 1024, (double)(now_ms() - t0) / 1000.0 * s->speed);
+	log_info("simulator: a nodeset write migrated %.0f MB in %.1f s (simulated), holding the cgroup lock",
+		 moved / 1024, (double)(now_ms() - t0) / 1000.0 * s->speed);
 }
 
 /*
@@ -1340,14 +1340,14 @@ int sim_open_host(struct daemon *d, struct host *h)
 	pthread_mutex_init(&s->cgroup_lock, NULL);
 	if (build_host(s, o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
 	    load_scenario(s, o->scenario, err, sizeof(err)) < 0) {
-		log_msg(LOG_ERR, "simulator: %s%s%s", o->scenario && strstr(err, "line ") == err ? o->scenario : "",
-			o->scenario && strstr(err, "line ") == err ? ": " : "", err);
+		log_error("simulator: %s%s%s", o->scenario && strstr(err, "line ") == err ? o->scenario : "",
+			  o->scenario && strstr(err, "line ") == err ? ": " : "", err);
 		sim_destroy(s);
 		return -1;
 	}
 	s->conn = virConnectOpen(SIM_URI);
 	if (!s->conn) {
-		log_msg(LOG_ERR, "simulator: cannot open libvirt's test driver: %s", virGetLastErrorMessage());
+		log_error("simulator: cannot open libvirt's test driver: %s", virGetLastErrorMessage());
 		sim_destroy(s);
 		return -1;
 	}
@@ -1360,8 +1360,8 @@ int sim_open_host(struct daemon *d, struct host *h)
 			    .done = host_done,
 			    .close = host_close,
 			    .hooks = { .ctx = s, .nodeset_written = hook_nodeset_written, .move_pages = sim_move_pages } };
-	log_msg(LOG_NOTICE, "simulator: %d-node host from %s under %s, scenario %s, %.0fx time", s->topo.nnodes,
-		o->simulate, s->root, o->scenario ? o->scenario : "(built in)", s->speed);
+	log_notice("simulator: %d-node host from %s under %s, scenario %s, %.0fx time", s->topo.nnodes,
+		   o->simulate, s->root, o->scenario ? o->scenario : "(built in)", s->speed);
 	s->real_start = now_ms();
 	sim_step(s, 1); /* events at time 0 */
 	s->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, s);
