@@ -612,9 +612,15 @@ void options_usage(FILE *f)
 
 	if (defaults)
 		set_defaults(defaults);
-	fprintf(f, "Usage: numad [options]\n"
-		   "\n"
-		   "Automatic NUMA placement for KVM hosts. numad 0.5's options keep their meaning.\n");
+	/* numad-sim takes the same options, --simulate TOPOLOGY among them */
+	if (strcmp(program_invocation_short_name, "numad-sim") == 0)
+		fprintf(f, "Usage: numad-sim --simulate TOPOLOGY [options]\n"
+			   "\n"
+			   "numad's daemon on a simulated host; see numad-sim(8).\n");
+	else
+		fprintf(f, "Usage: numad [options]\n"
+			   "\n"
+			   "Automatic NUMA placement for KVM hosts. numad 0.5's options keep their meaning.\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct optdesc *d = &optdescs[i];
 		char left[128], tail[320], text[1024];
