@@ -1,5 +1,5 @@
 /*
- * fixture.h - build a host tree (sysfs/procfs shaped) for numad's simulator and tests.
+ * fixture.h: build a host tree (sysfs/procfs shaped) for numad's simulator and tests.
  *
  * A fixture is a directory that looks like the parts of / that numad reads
  * (sys/devices/system/node, sys/devices/system/cpu, sys/fs/cgroup, proc),
@@ -22,20 +22,17 @@ extern "C" {
  * replaced; other files already under root are left alone (call
  * fixture_remove() first for a clean tree).  Returns 0, or -1 with a message
  * in err naming the line number of the bad input ("numactl line 3: ..." or
- * "desc line 7: ..."), or the path that could not be written. */
-int fixture_build(const char *root, const char *numactl_text, const char *desc_text,
-                  char *err, size_t errlen);
+ * "desc line 7: ..."), the path that could not be written, or "out of memory". */
+int fixture_build(const char *root, const char *numactl_text, const char *desc_text, char *err, size_t errlen);
 
 /* Write only the proc/PID trees of the processes in desc_text, leaving every other
  * file under root as it is (node and cpu files, proc/stat, cgroups): cheap enough to
  * start a short-lived process in a tree that fixture_build() made.  The numactl text is
  * needed to place the memory.  Returns 0, or -1 with a message in err. */
-int fixture_write_procs(const char *root, const char *numactl_text, const char *desc_text,
-                        char *err, size_t errlen);
+int fixture_write_procs(const char *root, const char *numactl_text, const char *desc_text, char *err, size_t errlen);
 
 /* Same as fixture_build, reading both from files (desc_path may be NULL). */
-int fixture_build_files(const char *root, const char *numactl_path, const char *desc_path,
-                        char *err, size_t errlen);
+int fixture_build_files(const char *root, const char *numactl_path, const char *desc_path, char *err, size_t errlen);
 
 /* Write (create or replace) one file under root with the given contents;
  * creates parent dirs.  The replacement is atomic (temporary file + rename),
@@ -57,8 +54,7 @@ char *fixture_read_file(const char *path, char *err, size_t errlen);
  * from max(100000, 20000 + 4*nprocs + 1000) in steps of 64, cgroups
  * machine.slice/machine-qemu\x2d<k>\x2dvm<k>.scope (v2).  Returns a
  * malloc'd string (free() it) or NULL with a message in err. */
-char *fixture_gen_desc(const char *numactl_text, int nprocs, int nguests,
-                       char *err, size_t errlen);
+char *fixture_gen_desc(const char *numactl_text, int nprocs, int nguests, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }
