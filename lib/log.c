@@ -129,24 +129,6 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_ERR, fmt, ap, 0);
-	va_end(ap);
-}
-
-void log_notice(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_NOTICE, fmt, ap, 0);
-	va_end(ap);
-}
-
 void log_warn(const char *fmt, ...)
 {
 	int e = errno;
@@ -157,32 +139,22 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_warnx(const char *fmt, ...)
-{
-	va_list ap;
+/* One function per level (log.h), each a printf-style call at its level. */
+#define LOG_AT(name, level)                          \
+	void name(const char *fmt, ...)              \
+	{                                            \
+		va_list ap;                          \
+                                                     \
+		va_start(ap, fmt);                   \
+		log_vwrite(level, fmt, ap, 0);       \
+		va_end(ap);                          \
+	}
 
-	va_start(ap, fmt);
-	log_vwrite(LOG_WARNING, fmt, ap, 0);
-	va_end(ap);
-}
-
-void log_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_INFO, fmt, ap, 0);
-	va_end(ap);
-}
-
-void log_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_DEBUG, fmt, ap, 0);
-	va_end(ap);
-}
+LOG_AT(log_error, LOG_ERR)
+LOG_AT(log_warnx, LOG_WARNING)
+LOG_AT(log_notice, LOG_NOTICE)
+LOG_AT(log_info, LOG_INFO)
+LOG_AT(log_debug, LOG_DEBUG)
 
 void log_advice(long pid, const char *comm, const char *from, const char *to)
 {

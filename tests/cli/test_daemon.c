@@ -1833,6 +1833,14 @@ static void check_vm2_extended(const char *out, const struct log *lg, const stru
 	fail_msg("vm2 was never widened");
 }
 
+/* The last "Applied through libvirt: domain NAME, consolidate move: staged: M of N MB moved": M and N. */
+static void staged_applied(const struct log *lg, const char *name, double *moved, double *total)
+{
+	for (int i = 0; i < lg->n; i++)
+		if (is_outcome(lg, i, "Applied through libvirt:", name) && strstr(lg->line[i], "consolidate move: staged: "))
+			sscanf(strstr(lg->line[i], "staged: "), "staged: %lf of %lf MB moved", moved, total);
+}
+
 static void test_bigmove(void **state)
 {
 	struct scenario sc;
@@ -1846,9 +1854,7 @@ static void test_bigmove(void **state)
 	read_scenario("bigmove.scn", &sc);
 	run_bigmove("bigmove.scn", NULL, &pr, &out, lg);
 	check_vm2_extended(out, lg, &sc);
-	for (int i = 0; i < lg->n; i++)
-		if (is_outcome(lg, i, "Applied through libvirt:", "big") && strstr(lg->line[i], "consolidate move: staged: "))
-			sscanf(strstr(lg->line[i], "staged: "), "staged: %lf of %lf MB moved", &moved, &total);
+	staged_applied(lg, "big", &moved, &total);
 	if (total < scen_guest(&sc, "big")->mem_mb / 2 || moved < total) {
 		dump_log(lg);
 		fail_msg("no staged consolidation of big that moved more than half of its %.0f MB, all of it (moved %.0f of %.0f)",
@@ -1914,10 +1920,9 @@ static void test_bigmove_hidden(void **state)
 	read_scenario("hidden.scn", &sc);
 	big = scen_guest(&sc, "big");
 	run_bigmove("hidden.scn", NULL, &pr, &out, lg);
+	staged_applied(lg, "big", &moved, &total);
 	for (int i = 0; i < lg->n; i++) {
 		const char *p;
-		if (is_outcome(lg, i, "Applied through libvirt:", "big") && strstr(lg->line[i], "consolidate move: staged: "))
-			sscanf(strstr(lg->line[i], "staged: "), "staged: %lf of %lf MB moved", &moved, &total);
 		if (strstr(lg->line[i], "domain big: staged move: ") && (p = strstr(lg->line[i], "): the ")) &&
 		    strstr(lg->line[i], "move with migrate_pages(2) in one call"))
 			swept = strtod(p + strlen("): the "), NULL);
