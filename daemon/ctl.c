@@ -92,12 +92,20 @@ static const handler_fn handlers[CTL_NCMDS] = {
 
 /* ---- replies ---- */
 
+static void close_after_write(struct client *cl);
+
 static void send_json(struct client *cl, struct json_object *o)
 {
-	const char *s = ctl_wire_text(o);
+	char *s = ctl_wire_text(o);
 
+	if (!s) {
+		log_warn("control: out of memory writing a reply to pid %d: closing", (int)cl->pid);
+		close_after_write(cl);
+		return;
+	}
 	bufferevent_write(cl->bev, s, strlen(s));
 	bufferevent_write(cl->bev, "\n", 1);
+	free(s);
 }
 
 static void send_error(struct client *cl, struct json_object *id, const char *eclass, const char *desc)

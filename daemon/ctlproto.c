@@ -60,6 +60,8 @@ static const char *arg_type_name(enum ctl_arg_type t)
 	return t == CTL_ARG_INT ? "an integer" : t == CTL_ARG_NUMBER ? "a number" : "a string";
 }
 
+static void show_name(char out[65], const char *s, size_t n);
+
 static enum ctl_parse fail_req(struct ctl_req *r, const char *eclass, const char *desc)
 {
 	r->eclass = eclass;
@@ -78,7 +80,10 @@ static enum ctl_parse check_args(const struct ctl_command *cmd, struct json_obje
 				if (strcmp(cmd->args[i].name, key) == 0)
 					a = &cmd->args[i];
 			if (!a) {
-				snprintf(r->desc, sizeof(r->desc), "%s takes no argument \"%.64s\"", cmd->name, key);
+				char shown[65];
+
+				show_name(shown, key, strlen(key));
+				snprintf(r->desc, sizeof(r->desc), "%s takes no argument \"%s\"", cmd->name, shown);
 				return CTL_PARSE_ERROR;
 			}
 			if (!arg_type_ok(val, a->type)) {
@@ -97,6 +102,179 @@ static enum ctl_parse check_args(const struct ctl_command *cmd, struct json_obje
 	return CTL_PARSE_OK;
 }
 
+/*
+ * ---- duplicate names ----
+ * json-c keeps the last of two members of the same name, so {"cmd":"status","cmd":"pause"}
+ * would run pause. A request that names a member twice, at any depth, is refused: the
+ * text json-c accepted is scanned again for the names of each object, decoded as json-c
+ * decodes them.
+ */
+
+struct name {
+	char *s;
+	size_t n;
+};
+
+struct frame {
+	bool object;
+	bool want_name;       /* an object, after '{' or ',': the next string is a name */
+	struct name *names;
+	size_t n, cap;
+};
+
+#define SCAN_DEPTH 64     /* json-c refuses deeper nesting (its default depth is 32) */
+
+static int name_cmp(const void *a, const void *b)
+{
+	const struct name *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* The end of the string token that starts at text[i] (its closing quote), or len. */
+static size_t string_end(const char *text, size_t i, size_t len)
+{
+	char q = text[i];
+
+	for (i++; i < len && text[i] != q; i++)
+		if (text[i] == '\\')
+			i++;
+	return i < len ? i : len;
+}
+
+/* A name as json-c decodes the token text[i..j] (quotes included); 0, or -1 out of memory. */
+static int add_name(struct frame *f, struct json_tokener *tok, const char *text, size_t i, size_t j)
+{
+	struct json_object *o = NULL;
+	const char *s = text + i + 1;
+	size_t n = j > i ? j - i - 1 : 0;
+	struct name *nm;
+
+	if (text[i] != '"' || memchr(s, '\\', n)) {
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, text + i, (int)(j - i + 1));
+		if (json_object_is_type(o, json_type_string)) {
+			s = json_object_get_string(o);
+			n = (size_t)json_object_get_string_len(o);
+		}
+	}
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		struct name *p = realloc(f->names, cap * sizeof(*p));
+		if (!p) {
+			json_object_put(o);
+			return -1;
+		}
+		f->names = p;
+		f->cap = cap;
+	}
+	nm = &f->names[f->n];
+	if (!(nm->s = malloc(n ? n : 1))) {
+		json_object_put(o);
+		return -1;
+	}
+	memcpy(nm->s, s, n);
+	nm->n = n;
+	f->n++;
+	json_object_put(o);
+	return 0;
+}
+
+/* A name that occurs twice among f's, or NULL. */
+static const struct name *twice(struct frame *f)
+{
+	qsort(f->names, f->n, sizeof(*f->names), name_cmp);
+	for (size_t k = 1; k < f->n; k++)
+		if (name_cmp(&f->names[k - 1], &f->names[k]) == 0)
+			return &f->names[k];
+	return NULL;
+}
+
+static void frame_free(struct frame *f)
+{
+	for (size_t k = 0; k < f->n; k++)
+		free(f->names[k].s);
+	free(f->names);
+	memset(f, 0, sizeof(*f));
+}
+
+/* As much of a name as "%.64s" would show, NULs included (as '?'), not cut inside a UTF-8 character. */
+static void show_name(char out[65], const char *s, size_t n)
+{
+	if (n > 64)
+		for (n = 64; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (out[i] == '\0')
+			out[i] = '?';
+}
+
+/*
+ * Scan text[0..len), which json-c has read as one JSON object (its comments and quotes
+ * included), for an object with two members of the same name. Returns 0 when there is
+ * none, else -1 with the ParseError in r.
+ */
+static int no_duplicate_names(const char *text, size_t len, struct ctl_req *r)
+{
+	struct frame st[SCAN_DEPTH];
+	struct json_tokener *tok = json_tokener_new();
+	int depth = 0, res = 0;
+
+	memset(st, 0, sizeof(st));
+	if (!tok) {
+		fail_req(r, CTL_E_PARSE, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < len && res == 0; i++) {
+		char c = text[i];
+		struct frame *top = depth > 0 ? &st[depth - 1] : NULL;
+
+		if (c == '"' || c == '\'') {
+			size_t j = string_end(text, i, len);
+			if (top && top->object && top->want_name) {
+				top->want_name = false;
+				if (add_name(top, tok, text, i, j) < 0) {
+					fail_req(r, CTL_E_PARSE, "out of memory");
+					res = -1;
+				}
+			}
+			i = j;
+		} else if (c == '/' && i + 1 < len && text[i + 1] == '*') {
+			const char *e = memmem(text + i + 2, len - i - 2, "*/", 2);
+			i = e ? (size_t)(e - text) + 1 : len;
+		} else if (c == '/' && i + 1 < len && text[i + 1] == '/') {
+			const char *e = memchr(text + i, '\n', len - i);
+			i = e ? (size_t)(e - text) : len;
+		} else if (c == '{' || c == '[') {
+			if (depth == SCAN_DEPTH)
+				break;
+			st[depth].object = c == '{';
+			st[depth++].want_name = c == '{';
+		} else if ((c == '}' || c == ']') && top) {
+			const struct name *dup = top->object ? twice(top) : NULL;
+			if (dup) {
+				char shown[65];
+				show_name(shown, dup->s, dup->n);
+				r->eclass = CTL_E_PARSE;
+				snprintf(r->desc, sizeof(r->desc), "duplicate member \"%s\": a name may appear once in an object",
+					 shown);
+				res = -1;
+			}
+			frame_free(top);
+			depth--;
+		} else if (c == ',' && top && top->object) {
+			top->want_name = true;
+		}
+	}
+	while (depth > 0)
+		frame_free(&st[--depth]);
+	json_tokener_free(tok);
+	return res;
+}
+
 /* The JSON object a line (NUL-terminated at len) holds, in r->obj; or the ParseError. */
 static enum ctl_parse parse_object(const char *line, size_t len, struct ctl_req *r)
 {
@@ -106,6 +284,8 @@ static enum ctl_parse parse_object(const char *line, size_t len, struct ctl_req 
 
 	if (!tok)
 		return fail_req(r, CTL_E_PARSE, "out of memory");
+	/* Text that is not UTF-8 is no JSON (RFC 8259), and could not be echoed in a reply. */
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	/* The terminating NUL goes in too: it ends a bare number, which the tokener would wait on. */
 	obj = json_tokener_parse_ex(tok, line, (int)len + 1);
 	if (!obj && json_tokener_get_error(tok) == json_tokener_success) {  /* the line is "null" */
@@ -128,6 +308,10 @@ static enum ctl_parse parse_object(const char *line, size_t len, struct ctl_req 
 		json_object_put(obj);
 		return fail_req(r, CTL_E_PARSE, end < len ? "text after the request" : "a request is a JSON object");
 	}
+	if (no_duplicate_names(line, len, r) < 0) {
+		json_object_put(obj);
+		return CTL_PARSE_ERROR;
+	}
 	r->obj = obj;
 	return CTL_PARSE_OK;
 }
@@ -142,8 +326,11 @@ static enum ctl_parse request_command(struct ctl_req *r)
 	json_object_object_foreach(r->obj, key, val) {
 		(void)val;
 		if (strcmp(key, "cmd") && strcmp(key, "args") && strcmp(key, "id")) {
-			snprintf(r->desc, sizeof(r->desc), "unknown member \"%.64s\": a request has cmd, args and id",
-				 key);
+			char shown[65];
+
+			show_name(shown, key, strlen(key));
+			snprintf(r->desc, sizeof(r->desc), "unknown member \"%s\": a request has cmd, args and id",
+				 shown);
 			return CTL_PARSE_ERROR;
 		}
 	}
@@ -151,15 +338,8 @@ static enum ctl_parse request_command(struct ctl_req *r)
 		return fail_req(r, CTL_E_ARG, "a request needs \"cmd\", a string");
 	if ((c = find_command(cmd)) < 0) {
 		char name[65];
-		size_t n = (size_t)json_object_get_string_len(cmd);
 
-		/* as much of it as "%.64s" would show, NULs included (as '?') */
-		n = n < sizeof(name) - 1 ? n : sizeof(name) - 1;
-		memcpy(name, json_object_get_string(cmd), n);
-		name[n] = '\0';
-		for (size_t i = 0; i < n; i++)
-			if (name[i] == '\0')
-				name[i] = '?';
+		show_name(name, json_object_get_string(cmd), (size_t)json_object_get_string_len(cmd));
 		r->eclass = CTL_E_NOCMD;
 		snprintf(r->desc, sizeof(r->desc), "unknown command \"%s\" (the greeting lists them)", name);
 		return CTL_PARSE_ERROR;
@@ -248,9 +428,63 @@ struct json_object *ctl_return_reply(struct json_object *id, struct json_object 
 	return r;
 }
 
-const char *ctl_wire_text(struct json_object *o)
+/* The length of the UTF-8 sequence s starts (n bytes there), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;  /* no overlong forms */
+	else if (c == 0xed)
+		hi = 0x9f;  /* no surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;  /* nothing above U+10FFFF */
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	return len;
+}
+
+char *ctl_wire_text(struct json_object *o)
+{
+	const unsigned char *s =
+		(const unsigned char *)json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t n = strlen((const char *)s), bad = 0, k, len;
+	char *out, *p;
+
+	for (k = 0; k < n; k += len ? len : 1)
+		if (!(len = utf8_len(s + k, n - k)))
+			bad++;
+	/* json-c writes bytes above 0x7f as they are, and only inside strings: each byte of
+	 * what is not UTF-8 (a guest's name, a client's text) becomes the escape of U+FFFD */
+	if (!(out = malloc(n + bad * 5 + 1)))
+		return NULL;
+	for (k = 0, p = out; k < n; k += len ? len : 1) {
+		if ((len = utf8_len(s + k, n - k))) {
+			memcpy(p, s + k, len);
+			p += len;
+		} else {
+			memcpy(p, "\\ufffd", 6);
+			p += 6;
+		}
+	}
+	*p = '\0';
+	return out;
 }
 
 /* ---- the client's side ---- */

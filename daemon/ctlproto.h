@@ -126,8 +126,12 @@ struct json_object *ctl_greeting(const char *version);
 struct json_object *ctl_error_reply(struct json_object *id, const char *eclass, const char *desc);
 /* {"return": ret, "id"}; ret is taken over (NULL for JSON null), id as above. */
 struct json_object *ctl_return_reply(struct json_object *id, struct json_object *ret);
-/* o as sent on the socket, without the newline; valid while o is and is not changed. */
-const char *ctl_wire_text(struct json_object *o);
+/*
+ * o as sent on the socket, without the newline, malloc'd (free it; NULL out of memory).
+ * It is always valid UTF-8: each byte of a string that is not (a guest's name, what a
+ * client sent) is written as \ufffd, the replacement character.
+ */
+char *ctl_wire_text(struct json_object *o);
 
 /*
  * The client's reading of the daemon's lines (numadctl, numad -w). Each line is a C

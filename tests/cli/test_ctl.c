@@ -231,6 +231,19 @@ static int raw_open(void)
 	return fd;
 }
 
+/* line as JSON that is UTF-8 throughout (json_tokener_parse() takes any byte), or NULL. */
+static struct json_object *parse_utf8(const char *line)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o;
+
+	assert_non_null(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, line, (int)strlen(line) + 1);
+	json_tokener_free(tok);
+	return o;
+}
+
 /* Send one request line and return the parsed reply (caller puts it). */
 static struct json_object *raw_ask(int fd, const char *req)
 {
@@ -241,8 +254,8 @@ static struct json_object *raw_ask(int fd, const char *req)
 	send_all(fd, "\n");
 	if (read_line(fd, line, sizeof(line), IO_WAIT_MS) != GOT_LINE)
 		fail_msg("no reply to %s", req);
-	if (!(r = json_tokener_parse(line)) || !json_object_is_type(r, json_type_object))
-		fail_msg("reply to %s is not a JSON object: %.200s", req, line);
+	if (!(r = parse_utf8(line)) || !json_object_is_type(r, json_type_object))
+		fail_msg("reply to %s is not a UTF-8 JSON object: %.200s", req, line);
 	return r;
 }
 
@@ -712,7 +725,7 @@ static void test_bad_replies(void **state)
 static void test_protocol_errors(void **state)
 {
 	static const struct {
-		const char *what, *req, *eclass;
+		const char *what, *req, *eclass, *desc;
 	} cases[] = {
 		{ .what = "bad JSON", .req = "{\"cmd\": \"status\"", .eclass = "ParseError" },
 		{ .what = "not JSON at all", .req = "hello numad", .eclass = "ParseError" },
@@ -740,7 +753,20 @@ static void test_protocol_errors(void **state)
 		  .eclass = "NotFound" },
 		{ .what = "explain a number", .req = "{\"cmd\":\"explain\",\"args\":{\"guest\":1}}",
 		  .eclass = "InvalidArgument" },
+		/* json-c keeps the last of two members of one name: this would pause */
+		{ .what = "cmd twice", .req = "{\"cmd\":\"status\",\"cmd\":\"pause\",\"id\":5}", .eclass = "ParseError",
+		  .desc = "duplicate member \"cmd\": a name may appear once in an object" },
+		{ .what = "an argument twice", .req = "{\"cmd\":\"history\",\"args\":{\"count\":1,\"count\":2}}",
+		  .eclass = "ParseError", .desc = "duplicate member \"count\": a name may appear once in an object" },
+		/* the reply must not echo the bytes (raw_ask reads every reply as UTF-8) */
+		{ .what = "not UTF-8", .req = "{\"cmd\":\"\xff\xfe\"}", .eclass = "ParseError",
+		  .desc = "not valid JSON: invalid utf-8 string" },
+		{ .what = "an unknown command cut inside a character",
+		  .req = "{\"cmd\":\"x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
+		  .eclass = "CommandNotFound" },
 	};
+	struct json_object *st;
 	int fd;
 
 	(void)state;
@@ -748,6 +774,8 @@ static void test_protocol_errors(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct json_object *r = raw_ask(fd, cases[i].req), *id = NULL;
 		assert_error_class(r, cases[i].eclass, cases[i].what);
+		if (cases[i].desc && strcmp(json_object_get_string(get(get(r, "error"), "desc")), cases[i].desc) != 0)
+			fail_msg("%s: desc %s, not \"%s\"", cases[i].what, json_object_to_json_string(r), cases[i].desc);
 		/* a request that parsed as an object gets its id back */
 		if (strstr(cases[i].req, "\"id\":") && strcmp(cases[i].eclass, "ParseError") != 0 &&
 		    !json_object_object_get_ex(r, "id", &id))
@@ -756,6 +784,10 @@ static void test_protocol_errors(void **state)
 		assert_status_works(fd, cases[i].what);
 	}
 	close(fd);
+	st = ctl_json((const char *const[]){ "status", NULL });
+	if (json_object_get_boolean(get(st, "paused")))
+		fail_msg("a refused request paused numad");
+	json_object_put(st);
 }
 
 /* Several requests in one write are answered in order, with their ids. */

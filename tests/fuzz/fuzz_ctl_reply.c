@@ -83,13 +83,16 @@ static void greeting_once(void)
 	static bool done;
 	struct json_object *g;
 	struct ctl_status st;
+	char *text;
 
 	if (done)
 		return;
 	done = true;
 	g = ctl_greeting("0.0.0");
-	FUZZ_CHECK(ctl_parse_greeting(ctl_wire_text(g), "fuzz", &st) == 0 && st.failure == CTL_OK);
+	text = ctl_wire_text(g);
+	FUZZ_CHECK(text && ctl_parse_greeting(text, "fuzz", &st) == 0 && st.failure == CTL_OK);
 	json_object_put(g);
+	free(text);
 }
 
 static void advice(struct json_object *ret)

@@ -21,7 +21,7 @@
  *  - a request that parsed as an object parses the same from its canonical JSON text
  *    (what any client that builds the object would send), where json-c reads that text
  *    back with the same types;
- *  - the reply is one line, and the client reads it as the daemon meant it: the same
+ *  - the reply is one line of valid UTF-8, and the client reads it as the daemon meant it: the same
  *    class and desc (control characters shown as '?') for an error, the return value
  *    for a success, when its id is absent or 1; "another request's id" otherwise.
  */
@@ -175,12 +175,33 @@ static bool shown_as(const char *shown, const char *sent)
 	return true;
 }
 
+/* Valid UTF-8 (RFC 3629: no overlong form, no surrogate, nothing above U+10FFFF). */
+static bool utf8(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, n = c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : 9;
+		unsigned cp = n == 0 ? c : c & (0x3f >> n);
+
+		if (n == 9)
+			return false;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((s[k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
 /* The daemon's reply to the request, as the client reads it. */
 static void check_reply(enum ctl_parse res, const struct ctl_req *r)
 {
 	struct json_object *reply, *ret;
 	struct ctl_status st;
-	const char *text;
+	char *text;
 	bool our_id = !r->id || (json_object_is_type(r->id, json_type_int) && json_object_get_int64(r->id) == 1);
 
 	if (res == CTL_PARSE_OK)
@@ -188,7 +209,7 @@ static void check_reply(enum ctl_parse res, const struct ctl_req *r)
 	else
 		reply = ctl_error_reply(r->id, r->eclass, r->desc);
 	text = ctl_wire_text(reply);
-	FUZZ_CHECK(text != NULL && strchr(text, '\n') == NULL);
+	FUZZ_CHECK(text != NULL && strchr(text, '\n') == NULL && utf8((const unsigned char *)text));
 	ret = ctl_parse_reply(text, "fuzz", &st);
 	if (!our_id) {
 		FUZZ_CHECK(ret == NULL && st.failure == CTL_MALFORMED);
@@ -201,6 +222,7 @@ static void check_reply(enum ctl_parse res, const struct ctl_req *r)
 	}
 	json_object_put(ret);
 	json_object_put(reply);
+	free(text);
 }
 
 static void one_request(const char *line, size_t len)

@@ -204,7 +204,7 @@ static void test_replies_round_trip(void **state)
 {
 	struct json_object *id = json_object_new_int(1), *rep, *ret;
 	struct ctl_status st;
-	const char *text;
+	char *text;
 
 	(void)state;
 	rep = ctl_error_reply(id, CTL_E_NOTFOUND, "no guest named or with uuid \"vm9\"");
@@ -215,19 +215,80 @@ static void test_replies_round_trip(void **state)
 	assert_string_equal(st.eclass, "NotFound");
 	assert_string_equal(st.desc, "no guest named or with uuid \"vm9\"");
 	json_object_put(rep);
+	free(text);
 
 	rep = ctl_return_reply(id, json_object_new_string("0-1"));
-	ret = ctl_parse_reply(ctl_wire_text(rep), "sock", &st);
+	text = ctl_wire_text(rep);
+	ret = ctl_parse_reply(text, "sock", &st);
 	assert_int_equal(st.failure, CTL_OK);
 	assert_string_equal(json_object_get_string(ret), "0-1");
 	json_object_put(ret);
 	json_object_put(rep);
 	json_object_put(id);
+	free(text);
 
 	rep = ctl_greeting("9.9.9");
-	assert_int_equal(ctl_parse_greeting(ctl_wire_text(rep), "sock", &st), 0);
+	text = ctl_wire_text(rep);
+	assert_int_equal(ctl_parse_greeting(text, "sock", &st), 0);
 	assert_int_equal(st.failure, CTL_OK);
 	json_object_put(rep);
+	free(text);
+}
+
+/* A name twice in one object, at any depth and however it is written, is refused. */
+static void test_duplicate_names(void **state)
+{
+	static const char *const dups[][2] = {
+		{ "{\"cmd\":\"status\",\"cmd\":\"pause\"}", "cmd" },
+		{ "{\"cmd\":\"history\",\"args\":{\"count\":1,\"count\":2}}", "count" },
+		{ "{\"cmd\":\"status\",\"\\u0063md\":\"pause\"}", "cmd" },          /* the same name, escaped */
+		{ "{\"cmd\":\"status\", /* c */ 'cmd':\"pause\"}", "cmd" },           /* json-c's quotes and comments */
+		{ "{\"cmd\":\"status\",\"id\":[{\"a\":1,\"b\":2,\"a\":3}]}", "a" },   /* inside the id */
+		{ "{\"cmd\":\"status\",\"id\":1,\"id\":1}", "id" },
+		{ "{\"cmd\":\"status\",\"x\\u0000\":1,\"x\\u0000\":2}", "x?" },
+	};
+	static const char *const fine[] = {
+		"{\"cmd\":\"status\",\"id\":{\"cmd\":1}}",                    /* one per object */
+		"{\"cmd\":\"status\",\"id\":[\"cmd\",\"cmd\"]}",                /* strings, not names */
+		"{\"cmd\":\"explain\",\"args\":{\"guest\":\"a\\\",\\\"guest\\\":\\\"b\"}}", /* a quote in a value */
+		"{\"cmd\":\"status\",\"id\":{\"x\\u0000\":1,\"x\":2}}",         /* names that differ after a NUL */
+		"{\"cmd\":\"status\",\"id\":{\"a\":{\"b\":1},\"b\":2}}",        /* the same name at two depths */
+	};
+	struct ctl_req r;
+	char want[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dups) / sizeof(dups[0]); i++) {
+		snprintf(want, sizeof(want), "duplicate member \"%s\": a name may appear once in an object", dups[i][1]);
+		assert_refused(dups[i][0], CTL_E_PARSE, want);
+	}
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		if (parse(fine[i], &r) != CTL_PARSE_OK)
+			fail_msg("'%s' was refused: %s", fine[i], r.desc);
+		ctl_req_free(&r);
+	}
+}
+
+/* A request that is not UTF-8 is no JSON; a reply is UTF-8 whatever its strings hold. */
+static void test_utf8(void **state)
+{
+	struct json_object *rep;
+	struct ctl_status st;
+	char *text;
+
+	(void)state;
+	assert_refused("{\"cmd\":\"\xff\xfe\"}", CTL_E_PARSE, "not valid JSON: invalid utf-8 string");
+	assert_refused("{\"cmd\":\"status\",\"id\":\"\xc3\"}", CTL_E_PARSE, "not valid JSON: invalid utf-8 string");
+	/* a guest's name from libvirt, cut text: each bad byte is U+FFFD, good characters stay */
+	rep = ctl_error_reply(NULL, CTL_E_NOTFOUND, "vm\xff\xfe \xc3\xa9t\xc3 \xed\xa0\x80 \xf4\x90\x80\x80");
+	text = ctl_wire_text(rep);
+	assert_string_equal(text, "{\"error\":{\"class\":\"NotFound\",\"desc\":\"vm\\ufffd\\ufffd \xc3\xa9t\\ufffd "
+				  "\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\ufffd\"}}");
+	assert_null(ctl_parse_reply(text, "sock", &st));
+	assert_int_equal(st.failure, CTL_ERROR);
+	assert_true(strncmp(st.desc, "vm\xef\xbf\xbd\xef\xbf\xbd \xc3\xa9t\xef\xbf\xbd ", 16) == 0);
+	json_object_put(rep);
+	free(text);
 }
 
 /* ---- replies, as numadctl and numad -w read them ---- */
@@ -349,6 +410,8 @@ int main(void)
 		cmocka_unit_test(test_wrong_argument_type),
 		cmocka_unit_test(test_blank_lines),
 		cmocka_unit_test(test_replies_round_trip),
+		cmocka_unit_test(test_duplicate_names),
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_reply_with_error),
 		cmocka_unit_test(test_reply_return),
 		cmocka_unit_test(test_malformed_replies),
