@@ -22,6 +22,53 @@
 #define HISTORY_DEFAULT 20
 #define MAX_COLS 16
 
+/* Classes of numadctl's own failures, in the "error" object --json prints. */
+#define E_USAGE "Usage"                /* exit 2 */
+#define E_UNREACHABLE "Unreachable"    /* exit 3: not running, permission denied, no answer */
+#define E_MALFORMED "MalformedReply"   /* exit 1: the answer is not a reply, or not what it should be */
+
+/* --json: failures too are JSON, {"error": {"class": ..., "desc": ...}} on stdout. */
+static bool json_errors;
+
+/* Say why numadctl fails: "numadctl: DESC" on stderr, or with --json the error object. */
+static void complain(const char *eclass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void complain(const char *eclass, const char *fmt, ...)
+{
+	struct json_object *o, *e;
+	char desc[1024], *text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(desc, sizeof(desc), fmt, ap);
+	va_end(ap);
+	if (!json_errors) {
+		fprintf(stderr, "numadctl: %s\n", desc);
+		return;
+	}
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "class", json_object_new_string(eclass));
+	json_object_object_add(e, "desc", json_object_new_string(desc));
+	json_object_object_add(o, "error", e);
+	if ((text = ctl_wire_text(o)))  /* UTF-8 whatever a daemon sent */
+		printf("%s\n", text);
+	else
+		fprintf(stderr, "numadctl: %s\n", desc);
+	free(text);
+	json_object_put(o);
+	fflush(stdout);
+}
+
+/* Whether --json (-j, or a prefix of --json) is on the line, before "--". */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-j") == 0 || (strlen(argv[i]) >= 3 && strncmp(argv[i], "--json", strlen(argv[i])) == 0))
+			return true;
+	return false;
+}
+
 /* ---- reading the answer ---- */
 
 static struct json_object *member(struct json_object *o, const char *k)
@@ -548,7 +595,8 @@ static void usage(FILE *f)
 		   "Options:\n"
 		   "  -s, --socket PATH   numad's control socket, default " NUMAD_SOCKET_DEFAULT "\n"
 		   "  -j, --json          print the daemon's JSON answer instead of a table\n"
-		   "                      (numadctl status --json | jq .guests)\n"
+		   "                      (numadctl status --json | jq .guests); a failure is then\n"
+		   "                      {\"error\": {\"class\": ..., \"desc\": ...}} on stdout\n"
 		   "  -t, --timeout S     give up when numad has not answered within S seconds, default 10\n"
 		   "  -h, --help          this help\n"
 		   "  -V, --version       print the version\n"
@@ -593,9 +641,9 @@ static const struct command *lookup(const char *word)
 		return found;
 	list_commands(all, sizeof(all));
 	if (count > 1)
-		fprintf(stderr, "numadctl: '%s' is ambiguous (%s); commands: %s\n", word, matches, all);
+		complain(E_USAGE, "'%s' is ambiguous (%s); commands: %s", word, matches, all);
 	else
-		fprintf(stderr, "numadctl: unknown command '%s'; commands: %s\n", word, all);
+		complain(E_USAGE, "unknown command '%s'; commands: %s", word, all);
 	return NULL;
 }
 
@@ -605,23 +653,25 @@ static int report(const char *path, const char *cmd, const struct ctl_status *st
 	switch (st->failure) {
 	case CTL_CONNECT:
 		if (st->sys_errno == ENOENT)
-			fprintf(stderr, "numadctl: numad is not running (no socket at %s)\n", path);
+			complain(E_UNREACHABLE, "numad is not running (no socket at %s)", path);
 		else if (st->sys_errno == ECONNREFUSED)
-			fprintf(stderr, "numadctl: numad is not running (nothing listens on %s)\n", path);
+			complain(E_UNREACHABLE, "numad is not running (nothing listens on %s)", path);
 		else if (st->sys_errno == EACCES || st->sys_errno == EPERM)
-			fprintf(stderr, "numadctl: permission denied on %s: run as root or as a member of its group\n",
-				path);
+			complain(E_UNREACHABLE, "permission denied on %s: run as root or as a member of its group", path);
 		else
-			fprintf(stderr, "numadctl: %s\n", st->desc);
+			complain(E_UNREACHABLE, "%s", st->desc);
 		return EXIT_UNREACHABLE;
 	case CTL_IO:
-		fprintf(stderr, "numadctl: %s\n", st->desc);
+		complain(E_UNREACHABLE, "%s", st->desc);
 		return EXIT_UNREACHABLE;
 	case CTL_ERROR:
-		fprintf(stderr, "numadctl: %s: %s: %s\n", cmd, st->eclass, st->desc);
+		if (json_errors)
+			complain(st->eclass, "%s", st->desc);  /* the daemon's class and text */
+		else
+			complain(st->eclass, "%s: %s: %s", cmd, st->eclass, st->desc);
 		return EXIT_ERROR;
 	default:
-		fprintf(stderr, "numadctl: malformed reply: %s\n", st->desc);
+		complain(E_MALFORMED, "malformed reply: %s", st->desc);
 		return EXIT_ERROR;
 	}
 }
@@ -652,7 +702,7 @@ static int parse_options(int argc, char **argv, struct cli *cli)
 		case 't':
 			s = strtod(optarg, &end);
 			if (end == optarg || *end || !(s > 0 && s <= 3600)) {
-				fprintf(stderr, "numadctl: --timeout: '%s' is not a number of seconds above 0, at most 3600\n", optarg);
+				complain(E_USAGE, "--timeout: '%s' is not a number of seconds above 0, at most 3600", optarg);
 				return -1;
 			}
 			cli->timeout_ms = (int)(s * 1000);
@@ -660,15 +710,15 @@ static int parse_options(int argc, char **argv, struct cli *cli)
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("numadctl version %s\n", NUMAD_VERSION); exit(0);
 		case ':':
-			fprintf(stderr, "numadctl: option '%s' needs a value (see numadctl --help)\n", argv[optind - 1]);
+			complain(E_USAGE, "option '%s' needs a value (see numadctl --help)", argv[optind - 1]);
 			return -1;
 		default:
-			fprintf(stderr, "numadctl: unknown option '%s' (see numadctl --help)\n", argv[optind - 1]);
+			complain(E_USAGE, "unknown option '%s' (see numadctl --help)", argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "numadctl: no command given (see numadctl --help)\n");
+		complain(E_USAGE, "no command given (see numadctl --help)");
 		return -1;
 	}
 	return optind;
@@ -687,7 +737,7 @@ static int run(const struct cli *cli, const struct command *cmd, struct json_obj
 		printf("%s\n", json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (cmd->print(ret) < 0) {
 		fflush(stdout);
-		fprintf(stderr, "numadctl: malformed reply: %s's answer lacks what it should hold\n", cmd->name);
+		complain(E_MALFORMED, "malformed reply: %s's answer lacks what it should hold", cmd->name);
 		code = EXIT_ERROR;
 	}
 	json_object_put(ret);
@@ -704,20 +754,22 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	struct json_object *args;
 	char err[512];
-	int first = parse_options(argc, argv, &cli), nargs, code;
+	int first, nargs, code;
 
+	json_errors = wants_json(argc, argv);
+	first = parse_options(argc, argv, &cli);
 	if (first < 0)
 		return EXIT_USAGE;
 	if (!(cmd = lookup(argv[first])))
 		return EXIT_USAGE;
 	nargs = argc - first - 1;
 	if (nargs < cmd->min_args || nargs > cmd->max_args) {
-		fprintf(stderr, "numadctl: usage: numadctl %s %s\n", cmd->name, cmd->usage);
+		complain(E_USAGE, "usage: numadctl %s %s", cmd->name, cmd->usage);
 		return EXIT_USAGE;
 	}
 	args = json_object_new_object();
 	if (cmd->build && cmd->build(argv + first + 1, nargs, args, err, sizeof(err)) < 0) {
-		fprintf(stderr, "numadctl: %s\n", err);
+		complain(E_USAGE, "%s", err);
 		json_object_put(args);
 		return EXIT_USAGE;
 	}

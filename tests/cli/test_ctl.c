@@ -719,6 +719,64 @@ static void test_bad_replies(void **state)
 	free(r);
 }
 
+/*
+ * With --json every failure is one line of JSON on stdout, {"error": {"class", "desc"}}
+ * and nothing on stderr, with the exit code of the failure.
+ */
+static void test_json_errors(void **state)
+{
+	char none[160], fake[160];
+	const struct {
+		const char *what, *const *args, *reply, *eclass, *desc;
+		int code;
+	} cases[] = {
+		{ "the daemon's error", (const char *const[]){ "--socket", env.sock, "--json", "explain", "vm99", NULL }, NULL,
+		  "NotFound", "no guest named or with uuid \"vm99\"", 1 },
+		{ "not running", (const char *const[]){ "--json", "--socket", none, "status", NULL }, NULL, "Unreachable",
+		  NULL, 3 },
+		{ "unknown command", (const char *const[]){ "--socket", env.sock, "frob", "-j", NULL }, NULL, "Usage",
+		  "unknown command 'frob'; commands: status, nodes, guests, history, advise, explain, pause, resume, "
+		  "reload, log-level, metrics", 2 },
+		{ "unknown option", (const char *const[]){ "--bogus", "--json", "status", NULL }, NULL, "Usage",
+		  "unknown option '--bogus' (see numadctl --help)", 2 },
+		{ "bad argument", (const char *const[]){ "--js", "log-level", "9", NULL }, NULL, "Usage",
+		  "log-level: '9' is not a level from 0 to 7", 2 },
+		{ "not a reply", (const char *const[]){ "--json", "--socket", fake, "status", NULL }, "garbage\n",
+		  "MalformedReply", NULL, 1 },
+		{ "an error that is not UTF-8", (const char *const[]){ "--json", "--socket", fake, "status", NULL },
+		  "{\"error\":{\"class\":\"Frobbed\",\"desc\":\"it \xff broke\"},\"id\":1}\n", "Frobbed",
+		  "it \xef\xbf\xbd broke", 1 },
+	};
+	struct run *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	snprintf(none, sizeof(none), "%s/none.sock", env.dir);
+	snprintf(fake, sizeof(fake), "%s/fake.sock", env.dir);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		pid_t pid = cases[i].reply ? fake_daemon(fake, cases[i].reply) : 0;
+		struct json_object *o = NULL, *e = NULL;
+		int st;
+
+		run_prog(r, NUMADCTL_BIN, cases[i].args, NULL);
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+		if (r->code != cases[i].code || strcmp(r->err, "") != 0)
+			fail_msg("%s: exit %d (not %d), stderr '%s'", cases[i].what, r->code, cases[i].code, r->err);
+		if (strchr(r->out, '\n') - r->out + 1 != (long)strlen(r->out) || !(o = parse_utf8(r->out)) ||
+		    !json_object_object_get_ex(o, "error", &e) || json_object_object_length(o) != 1)
+			fail_msg("%s: stdout is not one line of JSON with \"error\": '%s'", cases[i].what, r->out);
+		if (strcmp(json_object_get_string(get(e, "class")), cases[i].eclass) != 0 ||
+		    (cases[i].desc && strcmp(json_object_get_string(get(e, "desc")), cases[i].desc) != 0) ||
+		    !*json_object_get_string(get(e, "desc")))
+			fail_msg("%s: %s, not class %s desc %s", cases[i].what, r->out, cases[i].eclass,
+				 cases[i].desc ? cases[i].desc : "(any)");
+		json_object_put(o);
+	}
+	unlink(fake);
+	run_free(r);
+	free(r);
+}
+
 /* ---- the protocol over a raw socket ---- */
 
 /* Each bad request gets its documented error, and the connection still serves status. */
@@ -1204,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_not_running),
 		cmocka_unit_test(test_bad_replies),
+		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_metrics_listen_values),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_status_json),
