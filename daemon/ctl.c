@@ -1,8 +1,10 @@
 /*
  * ctl.c: the control socket. Newline-delimited JSON in the manner of QMP: a greeting,
  * then requests {"cmd": ..., "args": {...}, "id": ...} and replies with the same id and
- * either "return" or "error": {"class": ..., "desc": ...}. Every request is bounded, every
- * client has an idle timeout, and a misbehaving client is closed, never waited on.
+ * either "return" or "error": {"class": ..., "desc": ...}. Every request is bounded in size
+ * and in time (complete within CTL_REQUEST_TIMEOUT_S of its first byte: a byte now and
+ * then does not keep a slot), every client has an idle timeout, a misbehaving client is
+ * closed, never waited on, and root always finds a slot (CTL_ROOT_SLOTS beyond the rest).
  * Read-only commands are open to whoever the socket's mode lets connect; commands that
  * change state need uid 0 or the control group (SO_PEERCRED, then the peer's groups).
  */
@@ -42,6 +44,8 @@ struct client {
 	gid_t gid;
 	pid_t pid;
 	bool closing;
+	bool in_request;          /* bytes of a request have come since the last reply: its deadline runs */
+	struct event *deadline;   /* the idle timeout, or the request's deadline while in_request */
 	struct client *next;
 };
 
@@ -147,6 +151,8 @@ static void drop_client(struct client *cl)
 			break;
 		}
 	c->nclients--;
+	if (cl->deadline)
+		event_free(cl->deadline);
 	bufferevent_free(cl->bev);
 	free(cl);
 }
@@ -250,6 +256,56 @@ static void run_request(struct client *cl, const struct ctl_req *r)
 	}
 }
 
+/* The client's timer from now: the idle timeout, or its request's deadline. */
+static void arm_deadline(struct client *cl, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	evtimer_add(cl->deadline, &tv);
+}
+
+/*
+ * After the input was read: a reply sent with nothing left over starts the idle timeout
+ * again; the first byte of a request starts its deadline, which blank lines and more bytes
+ * do not move.
+ */
+static void update_deadline(struct client *cl, bool replied)
+{
+	bool pending = evbuffer_get_length(bufferevent_get_input(cl->bev)) > 0;
+
+	if (cl->closing)
+		return;
+	if (replied)
+		cl->in_request = false;
+	if (!cl->in_request && pending) {
+		cl->in_request = true;
+		arm_deadline(cl, CTL_REQUEST_TIMEOUT_S);
+	} else if (replied && !pending) {
+		arm_deadline(cl, CTL_IDLE_TIMEOUT_S);
+	}
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *cl = arg;
+
+	(void)fd;
+	(void)what;
+	if (cl->closing)
+		return;  /* the write timeout bounds the last flush */
+	if (evbuffer_get_length(bufferevent_get_output(cl->bev)) > 0) {
+		/* the client has replies to read first; the write timeout closes one that does not read */
+		arm_deadline(cl, CTL_REQUEST_TIMEOUT_S);
+		return;
+	}
+	if (cl->in_request)
+		log_debug("control client pid %d: request not complete %d s after its first byte: closed", (int)cl->pid,
+			  CTL_REQUEST_TIMEOUT_S);
+	else
+		log_debug("control client pid %d idle for %d s: closed", (int)cl->pid, CTL_IDLE_TIMEOUT_S);
+	drop_client(cl);
+}
+
 /*
  * Handle every complete line, but stop while the client leaves its replies unread. A
  * line over CTL_MAX_MSG, or that much without a newline, gets TooLarge and the
@@ -258,6 +314,7 @@ static void run_request(struct client *cl, const struct ctl_req *r)
 static void process_input(struct client *cl)
 {
 	struct evbuffer *in = bufferevent_get_input(cl->bev);
+	bool replied = false;
 
 	while (!cl->closing && evbuffer_get_length(bufferevent_get_output(cl->bev)) < CTL_OUT_HIGH) {
 		size_t eol_len = 0, len, avail = evbuffer_get_length(in);
@@ -266,7 +323,7 @@ static void process_input(struct client *cl)
 		struct ctl_req r;
 
 		if (eol.pos < 0 && avail <= CTL_MAX_MSG)
-			return;  /* the rest of the line has yet to come */
+			break;  /* the rest of the line has yet to come */
 		len = eol.pos < 0 ? avail : (size_t)eol.pos;
 		line = len > 0 ? (const char *)evbuffer_pullup(in, (ev_ssize_t)len) : "";
 		if (!line) {
@@ -275,8 +332,8 @@ static void process_input(struct client *cl)
 			return;
 		}
 		switch (ctl_parse_request(line, len, &r)) {
-		case CTL_PARSE_OK: run_request(cl, &r); break;
-		case CTL_PARSE_ERROR: send_error(cl, r.id, r.eclass, r.desc); break;
+		case CTL_PARSE_OK: run_request(cl, &r); replied = true; break;
+		case CTL_PARSE_ERROR: send_error(cl, r.id, r.eclass, r.desc); replied = true; break;
 		case CTL_PARSE_BLANK: break;
 		}
 		ctl_req_free(&r);
@@ -285,7 +342,11 @@ static void process_input(struct client *cl)
 			return;
 		}
 		evbuffer_drain(in, len + eol_len);
+		if (replied)
+			update_deadline(cl, true);
+		replied = false;
 	}
+	update_deadline(cl, false);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -307,7 +368,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("control client pid %d idle for %d s: closed", (int)cl->pid, CTL_IDLE_TIMEOUT_S);
+		log_debug("control client pid %d read none of its replies for %d s: closed", (int)cl->pid,
+			  CTL_IDLE_TIMEOUT_S);
 	/* "echo REQUEST | socat - UNIX:..." shuts its side down and still waits for the reply. */
 	if ((what & BEV_EVENT_EOF) && !cl->closing) {
 		process_input(cl);
@@ -338,7 +400,12 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	(void)lis;
 	(void)sa;
 	(void)salen;
-	if (c->nclients >= CTL_MAX_CLIENTS) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		cred.uid = (uid_t)-1; /* unknown peer: unprivileged */
+		cred.gid = (gid_t)-1;
+	}
+	/* root keeps CTL_ROOT_SLOTS of its own, so that clients who hold every other slot cannot lock it out */
+	if (c->nclients >= CTL_MAX_CLIENTS + (cred.uid == 0 ? CTL_ROOT_SLOTS : 0)) {
 		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("control: cannot tell a client it is one too many");
 		close(fd);
@@ -347,10 +414,6 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	if (!(cl = calloc(1, sizeof(*cl)))) {
 		close(fd);
 		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
-		cred.uid = (uid_t)-1; /* unknown peer: unprivileged */
-		cred.gid = (gid_t)-1;
 	}
 	cl->uid = cred.uid;
 	cl->gid = cred.gid;
@@ -361,11 +424,18 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 		free(cl);
 		return;
 	}
+	if (!(cl->deadline = evtimer_new(c->d->base, on_deadline, cl))) {
+		bufferevent_free(cl->bev);
+		free(cl);
+		return;
+	}
 	cl->next = c->clients;
 	c->clients = cl;
 	c->nclients++;
 	bufferevent_setcb(cl->bev, on_read, on_write, on_event, cl);
-	bufferevent_set_timeouts(cl->bev, &idle, &idle);
+	/* reads are bounded by the client's deadline, not by the time since its last byte */
+	bufferevent_set_timeouts(cl->bev, NULL, &idle);
+	arm_deadline(cl, CTL_IDLE_TIMEOUT_S);
 	bufferevent_setwatermark(cl->bev, EV_READ, 0, CTL_MAX_MSG + 2);
 	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 	greet(cl);

@@ -17,7 +17,9 @@ struct json_object;
 
 #define CTL_MAX_MSG (64 * 1024)      /* longest request line, newline excluded */
 #define CTL_MAX_CLIENTS 64           /* clients at once; the next one gets Busy and is closed */
-#define CTL_IDLE_TIMEOUT_S 10        /* a client silent this long (or not reading) is closed */
+#define CTL_ROOT_SLOTS 4             /* more, for uid 0 only, when the other CTL_MAX_CLIENTS are taken */
+#define CTL_IDLE_TIMEOUT_S 10        /* a client that sends no request this long (or does not read) is closed */
+#define CTL_REQUEST_TIMEOUT_S 5      /* a request must be complete (its newline) this long after its first byte */
 #define CTL_MAX_REPLY (32 * 1024 * 1024)  /* longest reply the client side accepts */
 
 /* Error classes, as they appear in "error": {"class": ...}. */
@@ -27,7 +29,7 @@ struct json_object;
 #define CTL_E_DENIED "Denied"               /* state-changing command from an unprivileged peer */
 #define CTL_E_NOTFOUND "NotFound"           /* no such guest */
 #define CTL_E_TOOLARGE "TooLarge"           /* request over CTL_MAX_MSG: the connection is closed */
-#define CTL_E_BUSY "Busy"                   /* too many clients: the connection is closed */
+#define CTL_E_BUSY "Busy"                   /* too many clients (uid 0 has CTL_ROOT_SLOTS more): closed */
 #define CTL_E_GENERIC "GenericError"        /* the command ran and failed (reload, advise) */
 
 /* ctlclient.c */

@@ -44,6 +44,8 @@ static const char scenario[] = "0 start vm1 vcpus=4 mem=12G touch=6G mode=restri
 #define CTL_MAX_MSG (64 * 1024)
 #define CTL_MAX_CLIENTS 64
 #define CTL_IDLE_TIMEOUT_S 10
+#define CTL_REQUEST_TIMEOUT_S 5  /* numadctl(8): a request is complete this long after its first byte */
+#define CTL_ROOT_SLOTS 4         /* numadctl(8): root's slots beyond the 64 */
 
 static const char *const ctl_commands[] = { "status", "nodes", "guests", "history", "advise", "explain",
 					    "pause", "resume", "reload", "log-level", "metrics" };
@@ -939,8 +941,8 @@ static void test_many_clients(void **state)
 		}
 		json_object_put(r);
 	}
-	assert_true(greeted <= CTL_MAX_CLIENTS);
-	assert_true(busy >= N - CTL_MAX_CLIENTS);
+	assert_true(greeted <= CTL_MAX_CLIENTS + CTL_ROOT_SLOTS);  /* this test runs as root */
+	assert_true(busy >= N - CTL_MAX_CLIENTS - CTL_ROOT_SLOTS);
 	assert_int_equal(greeted + busy, N);
 	/* a served client is served in full */
 	r = raw_ask(fds[0], "{\"cmd\":\"nodes\",\"id\":5}");
@@ -960,6 +962,135 @@ static void test_many_clients(void **state)
 	}
 	assert_status_works(fd, "100 clients");
 	close(fd);
+}
+
+/*
+ * Clients that send a byte now and then (a blank, or a blank line) and never end a
+ * request: each is closed CTL_REQUEST_TIMEOUT_S after its first byte, with no reply, though
+ * none is ever silent for the idle timeout; then the slots are free again.
+ */
+static void test_slow_clients(void **state)
+{
+	enum { N = CTL_MAX_CLIENTS };
+	int fds[N], left = N, waited_s = 0;
+	int limit_s = CTL_REQUEST_TIMEOUT_S * 4 + 20;  /* the bound and generous slack */
+	struct run *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		fds[i] = raw_open();
+		send_all(fds[i], i % 2 ? " " : "\n");
+	}
+	while (left > 0 && waited_s < limit_s) {
+		sleep_ms(1000);  /* a byte a second: far inside the idle timeout */
+		waited_s++;
+		for (int i = 0; i < N; i++) {
+			char c;
+			ssize_t n;
+
+			if (fds[i] < 0)
+				continue;
+			n = recv(fds[i], &c, 1, MSG_DONTWAIT);
+			if (n > 0)
+				fail_msg("a client that never ended its request got a reply");
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
+			    send(fds[i], i % 2 ? " " : "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				close(fds[i]);
+				fds[i] = -1;
+				left--;
+			}
+		}
+	}
+	for (int i = 0; i < N; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (left > 0)
+		fail_msg("%d of %d clients sending a byte a second still connected after %d s", left, N, limit_s);
+	ctl(r, (const char *const[]){ "status", NULL });
+	assert_int_equal(r->code, 0);
+	run_free(r);
+	free(r);
+}
+
+/*
+ * A child, as nobody, that takes every one of the 64 slots and keeps them as a busy client
+ * does, a request a second on each; it writes 'k' to fd once all are greeted, and runs
+ * until it is killed.
+ */
+static void hold_every_slot(int fd)
+{
+	int fds[CTL_MAX_CLIENTS];
+	char line[1 << 16];
+
+	if (become(&nobody) < 0)
+		_exit(10);
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if ((fds[i] = connect_unix(env.sock)) < 0 || read_line(fds[i], line, sizeof(line), IO_WAIT_MS) != GOT_LINE ||
+		    !strstr(line, "\"numad\""))
+			_exit(11);
+	if (write(fd, "k", 1) != 1)
+		_exit(12);
+	for (;;) {
+		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+			if (send(fds[i], "{\"cmd\":\"nodes\"}\n", 16, MSG_NOSIGNAL) != 16 ||
+			    read_line(fds[i], line, sizeof(line), IO_WAIT_MS) != GOT_LINE)
+				_exit(13);
+		}
+		sleep_ms(1000);
+	}
+}
+
+/* Another user's clients hold every slot: that user's next one gets Busy, root's is served. */
+static void test_root_slot(void **state)
+{
+	static const char *const status[] = { "--socket", env.sock, "status", NULL };
+	struct run *r = calloc(1, sizeof(*r));
+	struct pollfd pfd;
+	char c = 0;
+	int p[2], wst, tries;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chmod(env.dir, 0711), 0);
+	assert_int_equal(chmod(env.sock, 0666), 0);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(DAEMON_LIMIT_S);
+		close(p[0]);
+		hold_every_slot(p[1]);
+	}
+	close(p[1]);
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	if (poll(&pfd, 1, IO_WAIT_MS) != 1 || read(p[0], &c, 1) != 1 || c != 'k') {
+		kill(pid, SIGKILL);
+		waitpid(pid, &wst, 0);
+		fail_msg("nobody's 64 clients were not all served");
+	}
+	close(p[0]);
+	run_prog(r, NUMADCTL_BIN, status, &nobody);
+	if (r->code != 1 || !strstr(r->err, "status: Busy: too many clients"))
+		fail_msg("a 65th client of nobody's: exit %d, stderr '%s'; want 1 and Busy", r->code, r->err);
+	run_prog(r, NUMADCTL_BIN, status, NULL);
+	if (r->code != 0)
+		fail_msg("root with every other slot taken: exit %d, stderr '%s'; want 0", r->code, r->err);
+	kill(pid, SIGKILL);
+	waitpid(pid, &wst, 0);
+	/* the daemon notices the closes in its own time */
+	for (tries = 0; tries < 100; tries++) {
+		run_prog(r, NUMADCTL_BIN, status, &nobody);
+		if (r->code == 0)
+			break;
+		sleep_ms(100);
+	}
+	assert_int_equal(r->code, 0);
+	assert_int_equal(chmod(env.sock, 0660), 0);
+	assert_int_equal(chmod(env.dir, 0700), 0);
+	run_free(r);
+	free(r);
 }
 
 /* A child that connects as nobody: status works, pause is Denied. Exits 0 when both hold. */
@@ -1277,6 +1408,8 @@ int main(void)
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_idle_client),
 		cmocka_unit_test(test_many_clients),
+		cmocka_unit_test(test_slow_clients),
+		cmocka_unit_test(test_root_slot),
 		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_activation_and_group),
 		cmocka_unit_test(test_metrics),
