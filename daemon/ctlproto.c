@@ -184,6 +184,8 @@ static int add_name(struct frame *f, struct json_tokener *tok, const char *text,
 /* A name that occurs twice among f's, or NULL. */
 static const struct name *twice(struct frame *f)
 {
+	if (f->n < 2)
+		return NULL;
 	qsort(f->names, f->n, sizeof(*f->names), name_cmp);
 	for (size_t k = 1; k < f->n; k++)
 		if (name_cmp(&f->names[k - 1], &f->names[k]) == 0)
