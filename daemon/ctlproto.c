@@ -277,17 +277,37 @@ static int no_duplicate_names(const char *text, size_t len, struct ctl_req *r)
 	return res;
 }
 
+static size_t utf8_len(const unsigned char *s, size_t n);
+
+/* The length of the longest prefix of s[0..n) that is UTF-8 (n when all of it is). */
+static size_t utf8_prefix(const char *s, size_t n)
+{
+	size_t k = 0, len;
+
+	while (k < n && (len = utf8_len((const unsigned char *)s + k, n - k)))
+		k += len;
+	return k;
+}
+
 /* The JSON object a line (NUL-terminated at len) holds, in r->obj; or the ParseError. */
 static enum ctl_parse parse_object(const char *line, size_t len, struct ctl_req *r)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *obj;
-	size_t end;
+	size_t end, bad;
 
 	if (!tok)
 		return fail_req(r, CTL_E_PARSE, "out of memory");
-	/* Text that is not UTF-8 is no JSON (RFC 8259), and could not be echoed in a reply. */
-	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
+	/*
+	 * Text that is not UTF-8 is no JSON (RFC 8259), and could not be echoed in a reply.
+	 * json-c's own check lets overlong forms through (0xc1 0xa9), so this one is used.
+	 */
+	if ((bad = utf8_prefix(line, len)) < len) {
+		json_tokener_free(tok);
+		r->eclass = CTL_E_PARSE;
+		snprintf(r->desc, sizeof(r->desc), "not valid JSON: not UTF-8 at byte %zu", bad);
+		return CTL_PARSE_ERROR;
+	}
 	/* The terminating NUL goes in too: it ends a bare number, which the tokener would wait on. */
 	obj = json_tokener_parse_ex(tok, line, (int)len + 1);
 	if (!obj && json_tokener_get_error(tok) == json_tokener_success) {  /* the line is "null" */

@@ -820,7 +820,7 @@ static void test_protocol_errors(void **state)
 		  .eclass = "ParseError", .desc = "duplicate member \"count\": a name may appear once in an object" },
 		/* the reply must not echo the bytes (raw_ask reads every reply as UTF-8) */
 		{ .what = "not UTF-8", .req = "{\"cmd\":\"\xff\xfe\"}", .eclass = "ParseError",
-		  .desc = "not valid JSON: invalid utf-8 string" },
+		  .desc = "not valid JSON: not UTF-8 at byte 8" },
 		{ .what = "an unknown command cut inside a character",
 		  .req = "{\"cmd\":\"x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 			 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",

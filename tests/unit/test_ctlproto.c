@@ -277,8 +277,12 @@ static void test_utf8(void **state)
 	char *text;
 
 	(void)state;
-	assert_refused("{\"cmd\":\"\xff\xfe\"}", CTL_E_PARSE, "not valid JSON: invalid utf-8 string");
-	assert_refused("{\"cmd\":\"status\",\"id\":\"\xc3\"}", CTL_E_PARSE, "not valid JSON: invalid utf-8 string");
+	assert_refused("{\"cmd\":\"\xff\xfe\"}", CTL_E_PARSE, "not valid JSON: not UTF-8 at byte 8");
+	assert_refused("{\"cmd\":\"status\",\"id\":\"\xc3\"}", CTL_E_PARSE, "not valid JSON: not UTF-8 at byte 22");
+	/* overlong forms, surrogates and what is above U+10FFFF too (json-c lets the first through) */
+	assert_refused("{\"cmd\":\"x\xc1\xa9\"}", CTL_E_PARSE, "not valid JSON: not UTF-8 at byte 9");
+	assert_refused("{\"cmd\":\"\xed\xa0\x80\"}", CTL_E_PARSE, "not valid JSON: not UTF-8 at byte 8");
+	assert_refused("{\"cmd\":\"\xf4\x90\x80\x80\"}", CTL_E_PARSE, "not valid JSON: not UTF-8 at byte 8");
 	/* a guest's name from libvirt, cut text: each bad byte is U+FFFD, good characters stay */
 	rep = ctl_error_reply(NULL, CTL_E_NOTFOUND, "vm\xff\xfe \xc3\xa9t\xc3 \xed\xa0\x80 \xf4\x90\x80\x80");
 	text = ctl_wire_text(rep);
