@@ -1024,10 +1024,19 @@ static void hold_every_slot(int fd)
 
 	if (become(&nobody) < 0)
 		_exit(10);
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
-		if ((fds[i] = connect_unix(env.sock)) < 0 || read_line(fds[i], line, sizeof(line), IO_WAIT_MS) != GOT_LINE ||
-		    !strstr(line, "\"numad\""))
-			_exit(11);
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		/* the daemon notices an earlier client's close in its own time: Busy may come for a moment */
+		for (int tries = 0;; tries++) {
+			if ((fds[i] = connect_unix(env.sock)) < 0 || read_line(fds[i], line, sizeof(line), IO_WAIT_MS) != GOT_LINE)
+				_exit(11);
+			if (strstr(line, "\"numad\""))
+				break;
+			close(fds[i]);
+			if (tries == 100)
+				_exit(11);
+			sleep_ms(50);
+		}
+	}
 	if (write(fd, "k", 1) != 1)
 		_exit(12);
 	for (;;) {
