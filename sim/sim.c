@@ -26,6 +26,7 @@
 #include "host.h"
 #include "log.h"
 #include "options.h"
+#include "scenario.h"
 #include "sim.h"
 #include "state.h"
 #include "virt.h"
@@ -33,29 +34,11 @@
 #define SIM_URI "test:///default"    /* libvirt's test driver, in this process: the daemon connects to it too */
 #define SIM_TICK_MS 100
 #define SIM_MAX_GUESTS 256           /* guests in the table: those running, then the latest stopped */
-#define SIM_MAX_EVENTS 1000000
 #define SIM_WRITE_SLICE_MS 10       /* a migrating nodeset write moves memory in slices of this much real time */
 #define SIM_QEMU_OVERHEAD_KB (64.0 * 1024)
 #define SIM_PROC_PID0 1000000       /* the first pid of the other processes; guests are below */
 #define SIM_PROC_PID_MAX 4194304
 #define SIM_PROC_CPU_EVERY_MS 2000  /* how often a busy process's CPU ticks are rewritten */
-
-enum ev_kind { EV_START, EV_GROW, EV_STOP, EV_HOG, EV_FREE, EV_PROCS, EV_END };
-
-struct sim_event {
-	double at_s;
-	enum ev_kind kind;
-	char name[64];
-	int vcpus;
-	double mem_kb, touch_kb, rate_kbps, until_kb, size_kb;
-	enum guest_mode mode;
-	char nodes[256];
-	int node;
-	double per_min, life_s, cpu;   /* procs */
-	double hidden;                 /* start: the share of its pages move_pages(2) does not find */
-	bool oom;                      /* hog: bound and cannot wait; a failed allocation OOM-kills */
-	int line;
-};
 
 /* A process that is not a guest: it lives a while in /proc, holds memory on two nodes and may use CPU. */
 struct sim_proc {
@@ -96,7 +79,7 @@ struct sim_guest {
 struct sim {
 	const struct options *o;
 	const struct daemon *stats;  /* the daemon's counters, for the summary (read only, at the end) */
-	char root[128];
+	char root[256];
 	char *topo_text;
 	struct topology topo;
 	virConnectPtr conn;
@@ -105,7 +88,7 @@ struct sim {
 	struct sim_guest guests[SIM_MAX_GUESTS];
 	int nguests;
 	struct sim_event *ev;
-	int nev, capev, next_ev;
+	int nev, next_ev;
 	struct event *tick_ev;
 	int64_t real_start;
 	double speed;
@@ -149,20 +132,6 @@ struct sim {
 	struct buf buf;
 };
 
-/* The reference article's cases, run when no --scenario is given (tests/scenarios/article.scn). */
-static const char *default_scenario =
-	"0   start vm1 vcpus=4 mem=12G touch=6G mode=restrictive nodes=3\n"
-	"0   start vm2 vcpus=2 mem=4G touch=1G mode=restrictive\n"
-	"0   start vm3 vcpus=4 mem=8G touch=6G mode=interleave nodes=0-2\n"
-	"0   start vm4 vcpus=4 mem=14G touch=2G mode=restrictive nodes=5\n"
-	"4   hog node=3 size=4G rate=1G\n"
-	"8   grow vm1 rate=1G until=12G\n"
-	"10  hog node=5 size=2G rate=512M\n"
-	"12  grow vm4 rate=1G until=14G\n"
-	"30  free node=3 size=4G\n"
-	"45  stop vm2\n"
-	"50  end\n";
-
 int64_t sim_now(const struct sim *s)
 {
 	return s->now;
@@ -176,196 +145,6 @@ static int64_t sim_clock(const void *ctx)
 bool sim_done(const struct sim *s)
 {
 	return s->done;
-}
-
-/* "12G", "512M", "2048" (MB) -> KiB. */
-static int parse_size(const char *v, double *kb)
-{
-	char *end;
-	double x = strtod(v, &end);
-
-	if (end == v || x < 0 || !isfinite(x))
-		return -1;
-	if (*end == 'G' || *end == 'g')
-		x *= 1024 * 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		x *= 1024, end++;
-	else if (*end == '\0')
-		x *= 1024;
-	else
-		return -1;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end)
-		return -1;
-	*kb = x;
-	return 0;
-}
-
-static int parse_mode(const char *v, enum guest_mode *m)
-{
-	static const char *names[] = { "strict", "preferred", "interleave", "restrictive" };
-
-	for (int i = 0; i < 4; i++)
-		if (strcmp(v, names[i]) == 0) {
-			*m = (enum guest_mode)i;
-			return 0;
-		}
-	return -1;
-}
-
-/* One key=value of a scenario line. */
-static int scenario_kv(struct sim_event *e, const char *k, const char *v)
-{
-	if (!strcmp(k, "vcpus"))
-		return (e->vcpus = atoi(v)) > 0 ? 0 : -1;
-	if (!strcmp(k, "mem"))
-		return parse_size(v, &e->mem_kb);
-	if (!strcmp(k, "touch"))
-		return parse_size(v, &e->touch_kb);
-	if (!strcmp(k, "rate"))
-		return parse_size(v, &e->rate_kbps);
-	if (!strcmp(k, "until"))
-		return parse_size(v, &e->until_kb);
-	if (!strcmp(k, "size"))
-		return parse_size(v, &e->size_kb);
-	if (!strcmp(k, "mode"))
-		return parse_mode(v, &e->mode);
-	if (!strcmp(k, "node"))
-		return (e->node = atoi(v)) >= 0 && isdigit((unsigned char)*v) ? 0 : -1;
-	if (!strcmp(k, "per_min") || !strcmp(k, "life") || !strcmp(k, "cpu")) {
-		char *end;
-		double x = strtod(v, &end);
-		if (end == v || *end || x < 0 || !isfinite(x))
-			return -1;
-		*(!strcmp(k, "per_min") ? &e->per_min : !strcmp(k, "life") ? &e->life_s : &e->cpu) = x;
-		return 0;
-	}
-	if (!strcmp(k, "hidden")) {
-		char *end;
-		double x = strtod(v, &end);
-		if (end == v || strcmp(end, "%") || x < 0 || x > 100)
-			return -1;
-		e->hidden = x / 100;
-		return 0;
-	}
-	if (!strcmp(k, "oom")) {
-		if (strcmp(v, "0") && strcmp(v, "1"))
-			return -1;
-		e->oom = *v == '1';
-		return 0;
-	}
-	if (!strcmp(k, "nodes")) {
-		struct nodeset ns;
-		char err[128];
-		snprintf(e->nodes, sizeof(e->nodes), "%s", v);
-		return nodeset_parse(&ns, v, err, sizeof(err));
-	}
-	return -1;
-}
-
-static int scenario_line(struct sim *s, char *line, int lineno, char *err, size_t errlen)
-{
-	static const char *verbs[] = { "start", "grow", "stop", "hog", "free", "procs", "end" };
-	struct sim_event *e;
-	char *tok, *save = NULL;
-	int v;
-
-	line[strcspn(line, "#\n")] = '\0';
-	tok = strtok_r(line, " \t", &save);
-	if (!tok)
-		return 0;
-	if (s->nev >= SIM_MAX_EVENTS) {
-		snprintf(err, errlen, "line %d: more than %d events", lineno, SIM_MAX_EVENTS);
-		return -1;
-	}
-	if (s->nev == s->capev) {
-		int cap = s->capev ? s->capev * 2 : 64;
-		struct sim_event *p = realloc(s->ev, (size_t)cap * sizeof(*p));
-		if (!p) {
-			snprintf(err, errlen, "line %d: out of memory", lineno);
-			return -1;
-		}
-		s->ev = p;
-		s->capev = cap;
-	}
-	e = &s->ev[s->nev];
-	memset(e, 0, sizeof(*e));
-	e->line = lineno;
-	e->mode = MODE_RESTRICTIVE;
-	e->vcpus = 1;
-	e->node = -1;
-	e->at_s = strtod(tok, &tok);
-	if (*tok || e->at_s < 0 || (s->nev && e->at_s < s->ev[s->nev - 1].at_s)) {
-		snprintf(err, errlen, "line %d: the time must be seconds, in order", lineno);
-		return -1;
-	}
-	tok = strtok_r(NULL, " \t", &save);
-	for (v = 0; tok && v < 7 && strcmp(tok, verbs[v]); v++)
-		;
-	if (!tok || v == 7) {
-		snprintf(err, errlen, "line %d: expected start, grow, stop, hog, free, procs or end", lineno);
-		return -1;
-	}
-	e->kind = (enum ev_kind)v;
-	if (e->kind <= EV_STOP) {
-		tok = strtok_r(NULL, " \t", &save);
-		if (!tok || strchr(tok, '=') || strlen(tok) >= sizeof(e->name)) {
-			snprintf(err, errlen, "line %d: %s needs a guest name", lineno, verbs[v]);
-			return -1;
-		}
-		snprintf(e->name, sizeof(e->name), "%s", tok);
-	}
-	while ((tok = strtok_r(NULL, " \t", &save))) {
-		char *eq = strchr(tok, '=');
-		if (!eq || (*eq = '\0', scenario_kv(e, tok, eq + 1) < 0)) {
-			snprintf(err, errlen, "line %d: bad argument '%s'", lineno, tok);
-			return -1;
-		}
-	}
-	if (e->kind == EV_START && e->mem_kb <= 0) {
-		snprintf(err, errlen, "line %d: start needs mem=SIZE", lineno);
-		return -1;
-	}
-	if ((e->kind == EV_HOG || e->kind == EV_FREE) && (e->node < 0 || e->size_kb <= 0)) {
-		snprintf(err, errlen, "line %d: %s needs node=N and size=SIZE", lineno, verbs[v]);
-		return -1;
-	}
-	if (e->kind == EV_PROCS && e->per_min > 0 && e->life_s <= 0) {
-		snprintf(err, errlen, "line %d: procs needs life=SECONDS", lineno);
-		return -1;
-	}
-	s->nev++;
-	return 0;
-}
-
-static int load_scenario(struct sim *s, const char *path, char *err, size_t errlen)
-{
-	char *text = NULL, *line, *save = NULL;
-	int lineno = 0, r = 0;
-
-	if (path) {
-		char ferr[256];
-		text = fixture_read_file(path, ferr, sizeof(ferr));
-		if (!text) {
-			snprintf(err, errlen, "%s", ferr);
-			return -1;
-		}
-	} else {
-		text = strdup(default_scenario);
-	}
-	/* strtok_r on lines keeps empty lines out of the count; count them by hand */
-	for (line = text; line && *line && r == 0;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		lineno++;
-		r = scenario_line(s, line, lineno, err, errlen);
-		line = nl ? nl + 1 : NULL;
-	}
-	(void)save;
-	free(text);
-	return r;
 }
 
 /* ---- the host's files ---- */
@@ -541,7 +320,7 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	g->dom_id = (int)virDomainGetID(dom);
 	virDomainFree(dom);
 	g->pid = s->next_pid;
-	s->next_pid += 64;
+	s->next_pid += (e->vcpus + 3 + 63) / 64 * 64; /* its threads' ids, pid..pid+vcpus+2, are its own */
 	g->vcpus = e->vcpus;
 	g->mode = e->mode;
 	g->hidden = e->hidden;
@@ -937,7 +716,7 @@ static void start_proc(struct sim *s)
 static void end_proc(struct sim *s, int k)
 {
 	struct sim_proc *p = &s->procs[k];
-	char dir[256];
+	char dir[512];
 
 	snprintf(dir, sizeof(dir), "%s/proc/%d", s->root, p->pid);
 	if (fixture_remove(dir) < 0)
@@ -1255,25 +1034,123 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	s->cpu_s += cpu_now() - c0;
 }
 
-static int build_host(struct sim *s, const char *topo_path, char *err, size_t errlen)
-{
-	char ferr[256];
+/* What sim_prepare() read and checked, for sim_open_host() to take. */
+static struct {
+	char root[256];
+	char *topo_text;
+	struct topology topo;
+	struct scenario sc;
+	bool ready;
+} plan;
 
-	s->topo_text = fixture_read_file(topo_path, ferr, sizeof(ferr));
-	if (!s->topo_text) {
-		snprintf(err, errlen, "%s", ferr);
-		return -1;
+static void topo_error(const char *file, const char *err)
+{
+	int line = 0, n = 0;
+
+	/* the generator says "numactl line N: reason": the file's own FILE:LINE: reason */
+	if (sscanf(err, "numactl line %d%n", &line, &n) == 1 && line > 0) {
+		const char *why = err + n;
+		why += strspn(why, " ");
+		if (*why == '(')
+			why += strcspn(why, ")") + (why[strcspn(why, ")")] ? 1 : 0);
+		why += strspn(why, ": ");
+		fprintf(stderr, "%s:%d: %s\n", file, line, why);
+	} else {
+		fprintf(stderr, "%s: %s\n", file, err);
 	}
-	/* tmpfs keeps the many small rewrites cheap; /tmp when there is no /dev/shm. */
-	snprintf(s->root, sizeof(s->root), "%s/numad-sim.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(s->root)) {
-		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
-		return -1;
+}
+
+/* A SLIT the kernel would not give: distances that differ by direction. Warned about, not refused. */
+static void check_slit(const char *file, const struct topology *t)
+{
+	for (int i = 0; i < t->nnodes; i++)
+		for (int j = i + 1; j < t->nnodes; j++)
+			if (topology_distance(t, i, j) != topology_distance(t, j, i)) {
+				fprintf(stderr,
+					"%s: warning: the SLIT is not symmetric: node %d to node %d is %d, node %d to "
+					"node %d is %d (the simulation goes on with it as it is)\n",
+					file, t->nodes[i].id, t->nodes[j].id, topology_distance(t, i, j), t->nodes[j].id,
+					t->nodes[i].id, topology_distance(t, j, i));
+				return;
+			}
+}
+
+struct scen_report {
+	const char *file;
+	int shown;
+};
+
+#define SIM_MAX_ERRORS 20
+
+static void scen_error(void *ctx, int line, const char *why)
+{
+	struct scen_report *r = ctx;
+
+	if (r->shown++ >= SIM_MAX_ERRORS)
+		return;
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", r->file, line, why);
+	else
+		fprintf(stderr, "%s: %s\n", r->file, why);
+}
+
+int sim_prepare(const struct options *o, const char *dir)
+{
+	struct scen_report rep = { .file = o->scenario ? o->scenario : "(the built-in scenario)" };
+	char err[512], *text;
+	size_t len;
+	int n;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.topo_text = fixture_read_file(o->simulate, err, sizeof(err));
+	if (!plan.topo_text) {
+		fprintf(stderr, "numad-sim: --simulate: %s\n", err);
+		return 2;
 	}
-	if (fixture_build(s->root, s->topo_text, NULL, err, errlen) < 0 ||
-	    topology_read(s->root, &s->topo, err, errlen) < 0)
-		return -1;
+	if ((size_t)snprintf(plan.root, sizeof(plan.root), "%s/root", dir) >= sizeof(plan.root)) {
+		fprintf(stderr, "numad-sim: the run directory's path %s is too long\n", dir);
+		return 1;
+	}
+	if (fixture_build(plan.root, plan.topo_text, NULL, err, sizeof(err)) < 0) {
+		if (strncmp(err, "numactl line ", 13) == 0) {
+			topo_error(o->simulate, err);
+			return 2;
+		}
+		fprintf(stderr, "numad-sim: cannot build the simulated host under %s: %s\n", plan.root, err);
+		return 1;
+	}
+	if (topology_read(plan.root, &plan.topo, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", o->simulate, err);
+		return 2;
+	}
+	check_slit(o->simulate, &plan.topo);
+	if (o->scenario) {
+		text = fixture_read_file(o->scenario, err, sizeof(err));
+		if (!text) {
+			fprintf(stderr, "numad-sim: --scenario: %s\n", err);
+			return 2;
+		}
+	} else if (!(text = scenario_builtin(&plan.topo))) {
+		fprintf(stderr, "numad-sim: out of memory\n");
+		return 1;
+	}
+	len = strlen(text);
+	n = scenario_parse(&plan.sc, text, len, &plan.topo, scen_error, &rep);
+	free(text);
+	if (n > SIM_MAX_ERRORS)
+		fprintf(stderr, "%s: %d more errors\n", rep.file, n - SIM_MAX_ERRORS);
+	if (n)
+		return 2;
+	plan.ready = true;
 	return 0;
+}
+
+void sim_unprepare(void)
+{
+	free(plan.topo_text);
+	topology_free(&plan.topo);
+	scenario_free(&plan.sc);
+	memset(&plan, 0, sizeof(plan));
 }
 
 static int init_nodes(struct sim *s)
@@ -1325,8 +1202,8 @@ int sim_open_host(struct daemon *d, struct host *h)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	const struct options *o = d->o;
-	char err[512];
 	struct timeval tv;
+	virDomainPtr test;
 
 	if (!s)
 		return -1;
@@ -1338,10 +1215,20 @@ int sim_open_host(struct daemon *d, struct host *h)
 	s->bw_kbps = (o->sim_bandwidth_mb_s > 0 ? o->sim_bandwidth_mb_s : 2048) * 1024.0;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->cgroup_lock, NULL);
-	if (build_host(s, o->simulate, err, sizeof(err)) < 0 || init_nodes(s) < 0 ||
-	    load_scenario(s, o->scenario, err, sizeof(err)) < 0) {
-		log_error("simulator: %s%s%s", o->scenario && strstr(err, "line ") == err ? o->scenario : "",
-			  o->scenario && strstr(err, "line ") == err ? ": " : "", err);
+	if (!plan.ready) {
+		log_error("simulator: the host and the scenario were not prepared");
+		sim_destroy(s);
+		return -1;
+	}
+	/* the simulator takes what sim_prepare() read */
+	snprintf(s->root, sizeof(s->root), "%s", plan.root);
+	s->topo_text = plan.topo_text;
+	s->topo = plan.topo;
+	s->ev = plan.sc.ev;
+	s->nev = plan.sc.nev;
+	memset(&plan, 0, sizeof(plan));
+	if (init_nodes(s) < 0) {
+		log_error("simulator: out of memory");
 		sim_destroy(s);
 		return -1;
 	}
@@ -1350,6 +1237,12 @@ int sim_open_host(struct daemon *d, struct host *h)
 		log_error("simulator: cannot open libvirt's test driver: %s", virGetLastErrorMessage());
 		sim_destroy(s);
 		return -1;
+	}
+	/* The test driver comes with a running domain of its own, "test": no guest of the simulated host. */
+	if ((test = virDomainLookupByName(s->conn, "test"))) {
+		virDomainDestroy(test);
+		virDomainUndefine(test);
+		virDomainFree(test);
 	}
 	write_vmstat(s);
 	*h = (struct host){ .root = s->root,

@@ -9,12 +9,22 @@
 
 struct daemon;
 struct host;
+struct options;
 struct sim;
 
 /* sim.c */
 /*
- * Build the simulated host from the daemon's options (--simulate TOPOLOGY, --scenario,
- * --speed, --sim-bandwidth) under a new root, and hand it to the daemon as h (host.h):
+ * Before the daemon runs: read the topology (--simulate) and build the host tree under dir,
+ * read the scenario (--scenario, or the built-in one written for that host) and check both.
+ * Each error goes to stderr as FILE:LINE: reason. Returns 0, 2 for a bad topology or
+ * scenario (bad usage), or 1 when the tree cannot be written.
+ */
+int sim_prepare(const struct options *o, const char *dir);
+/* Free what sim_prepare() read when sim_open_host() did not take it. */
+void sim_unprepare(void);
+/*
+ * Start the simulated host sim_prepare() made, with the daemon's options (--speed,
+ * --sim-bandwidth), and hand it to the daemon as h (host.h):
  * its root, libvirt's test driver, its clock and its "kernel" hooks. Run by daemon_run once
  * the event loop exists. Returns 0, or -1 having logged why.
  */
