@@ -29,6 +29,7 @@ enum {
 	OPT_SPEED,
 	OPT_RUN_FOR,
 	OPT_SIM_BANDWIDTH,
+	OPT_SIM_SYSTEM_PATHS,
 	OPT_ADVISE_ONLY,
 	OPT_NUMAD05,
 	OPT_FAST,
@@ -407,13 +408,18 @@ static const struct optdesc optdescs[] = {
 	  "TOPOLOGY.txt",
 	  "run against a simulated host built from a numactl~-H text, with guests in libvirt's test driver" },
 	{ "scenario", OPT_SCENARIO, required_argument, NULL, NULL, p_str, OFF(scenario), 0, 0, CLI_ONLY, K_NONE, NULL,
-	  "FILE", "scenario for the simulated host (without it: the article's cases)" },
+	  "FILE", "scenario for the simulated host (without it: the article's story, written for the topology)" },
 	{ "speed", OPT_SPEED, required_argument, NULL, NULL, p_double, OFF(speed), 0.1, 1000, CLI_ONLY, K_NONE, "1",
 	  "X", "simulated seconds per real second" },
 	{ "run-for", OPT_RUN_FOR, required_argument, NULL, NULL, p_double, OFF(run_for_s), 0, 1e7, CLI_ONLY, K_NONE,
 	  NULL, "S", "stop after S (simulated) seconds, 0 for never" },
 	{ "sim-bandwidth", OPT_SIM_BANDWIDTH, required_argument, NULL, NULL, p_double, OFF(sim_bandwidth_mb_s), 1, 1e7,
 	  CLI_ONLY, K_NONE, "2048", "MB", "page migration bandwidth of the simulated host, MB/s" },
+	/* numad-sim reads it from its command line (sim/main.c) */
+	{ "sim-system-paths", OPT_SIM_SYSTEM_PATHS, no_argument, NULL, NULL, NULL, 0, 0, 0, CLI_ONLY, K_NONE, NULL,
+	  NULL,
+	  "let a simulation take the real daemon's socket, pid file and log when they are given (without it: "
+	  "refused; not given, they are in the simulation's run directory)" },
 	/* read before everything else (--config's default is read there too) */
 	{ "config", OPT_CONFIG, required_argument, NULL, NULL, NULL, OFF(config_path), 0, 0, CLI_ONLY, K_STR,
 	  "/etc/numad.conf", "PATH",
