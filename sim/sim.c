@@ -71,6 +71,12 @@ struct sim_guest {
 	int64_t started_ms;
 	double cpu;                  /* CPUs its QEMU keeps busy */
 	bool migrating;              /* a nodeset write is migrating its memory: the step leaves it to the writer */
+	/*
+	 * A transient guest's pre-placement: the test driver keeps no auto nodeset, and a live
+	 * write makes a transient definition static, so it is written a second after the start,
+	 * once numad has seen the domain as libvirt started it. Its memory is held there from the start.
+	 */
+	char preplaced[256];
 	bool risk_open;              /* the true time to exhaustion is under the horizon */
 	int64_t risk_t0;
 	struct nodeset risk_nodes;
@@ -263,6 +269,7 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 {
 	struct sim_guest *g;
 	char xml[2048], mem[512], nodes[256], desc[1024], err[512];
+	unsigned long long hash = 14695981039346656037ULL; /* FNV-1a of its name */
 	virDomainPtr dom;
 
 	if (find_guest(s, e->name)) {
@@ -300,18 +307,34 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 		snprintf(mem, sizeof(mem), "<memory mode='interleave' nodeset='%s'/>", nodes);
 	else
 		snprintf(mem, sizeof(mem), "<memory mode='%s' placement='auto'/>", mode_xml(e->mode));
+	/*
+	 * Its UUID follows from its name, so that the host after a restart of numad-sim is the
+	 * same host. A transient guest's vCPUs are static and its memory auto: once a nodeset is
+	 * written, its live definition, its only one, asks for placement='auto' nowhere.
+	 */
+	for (const char *c = e->name; *c; c++)
+		hash = (hash ^ (unsigned char)*c) * 1099511628211ULL;
 	snprintf(xml, sizeof(xml),
-		 "<domain type='test'><name>%s</name><memory unit='KiB'>%.0f</memory>"
-		 "<vcpu placement='%s'>%d</vcpu><numatune>%s</numatune><os><type>hvm</type></os></domain>",
-		 e->name, e->mem_kb, strstr(mem, "auto") ? "auto" : "static", e->vcpus, mem);
-	dom = virDomainDefineXML(s->conn, xml);
-	if (!dom || virDomainCreate(dom) < 0) {
+		 "<domain type='test'><name>%s</name><uuid>5e1a0000-0000-4000-8000-%012llx</uuid>"
+		 "<memory unit='KiB'>%.0f</memory><vcpu placement='%s'%s>%d</vcpu><numatune>%s</numatune>"
+		 "<os><type>hvm</type></os></domain>",
+		 e->name, (unsigned long long)(hash & 0xffffffffffffULL), e->mem_kb,
+		 e->transient || !strstr(mem, "auto") ? "static" : "auto", e->transient ? " cpuset='0'" : "", e->vcpus,
+		 mem);
+	if (e->transient)
+		dom = virDomainCreateXML(s->conn, xml, 0);
+	else if ((dom = virDomainDefineXML(s->conn, xml)) && virDomainCreate(dom) < 0) {
+		virDomainFree(dom);
+		dom = NULL;
+	}
+	if (!dom) {
 		log_warnx("simulator: cannot start %s: %s", e->name, virGetLastErrorMessage());
 		if (dom)
 			virDomainFree(dom);
 		return;
 	}
-	if (set_live_nodes(dom, nodes) < 0)
+	/* libvirt's pre-placement (a transient guest's comes a second later: preplaced) */
+	if (!e->transient && set_live_nodes(dom, nodes) < 0)
 		log_warnx("simulator: cannot set the nodeset of %s: %s", e->name, virGetLastErrorMessage());
 	g = &s->guests[s->nguests++];
 	memset(g, 0, sizeof(*g));
@@ -324,6 +347,8 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	g->vcpus = e->vcpus;
 	g->mode = e->mode;
 	g->hidden = e->hidden;
+	if (e->transient)
+		snprintf(g->preplaced, sizeof(g->preplaced), "%s", nodes);
 	g->cpu = e->cpu;
 	if (g->cpu > 0)
 		s->cpu_model = true;
@@ -527,7 +552,19 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 	struct nodeset allowed;
 	double held = 0, want;
 
+	if (g->preplaced[0] && s->now - g->started_ms >= 1000) {
+		virDomainPtr dom = virDomainLookupByUUIDString(s->conn, g->uuid);
+		if (!dom || set_live_nodes(dom, g->preplaced) < 0)
+			log_warnx("simulator: cannot set the nodeset of %s: %s", g->name, virGetLastErrorMessage());
+		if (dom)
+			virDomainFree(dom);
+		g->preplaced[0] = '\0';
+	}
 	live_nodes(s, g, &allowed);
+	if (g->preplaced[0] && nodeset_empty(&allowed)) {
+		char err[128];
+		nodeset_parse(&allowed, g->preplaced, err, sizeof(err)); /* its cgroup holds it there already */
+	}
 	check_nodeset(s, g, &allowed);
 	if (g->mode == MODE_STRICT && !nodeset_empty(&g->last_nodes) && !nodeset_equal(&allowed, &g->last_nodes)) {
 		s->strict_changed++;
