@@ -105,7 +105,7 @@ static void guest_view(const struct guest *g, struct decide_guest *v)
 	v->gain = g->gain;
 	v->cpu_used = g->cpu_used;
 	v->cpu_known = g->cpu_known;
-	v->cpu_pending = g->cpu_at_ms && !g->cpu_known;
+	v->cpu_pending = g->pid > 0 && !g->cpu_known; /* not measured yet, or measured afresh after a read that failed */
 	v->last_move_ms = g->last_move_ms;
 	v->prev_nodes = &g->prev_nodes;
 }

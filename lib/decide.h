@@ -75,7 +75,7 @@ struct decide_guest {
 	const struct growth *gain;         /* trend of res_kb per node index, or NULL */
 	double cpu_used;                   /* CPUs it kept busy between the last two scans */
 	bool cpu_known;                    /* cpu_used is measured */
-	bool cpu_pending;                  /* one CPU sample so far: cpu_used comes at the next scan */
+	bool cpu_pending;                  /* cpu_used not measured yet (or again): it comes at a next scan */
 	int64_t last_move_ms;              /* 0: never moved */
 	const struct nodeset *prev_nodes;  /* its nodeset before the last move, or NULL */
 };
