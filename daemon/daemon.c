@@ -25,6 +25,7 @@
 #include "guests.h"
 #include "log.h"
 #include "metrics.h"
+#include "persist.h"
 #include "plan.h"
 #include "procs.h"
 #include "state.h"
@@ -85,6 +86,7 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
 		plan_urgent(d, &d->guests[i], now);
 	apply_tick(d->apply, now);
+	persist_flush(d, false);
 	if (d->scan_soon)
 		scan_soon(d);
 	d->fast_cost_ms = (double)(now_ms() - t0);
@@ -305,30 +307,52 @@ static void on_run_for(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
-/* Take the pid file with a lock; a second daemon finds it locked and refuses to start. */
+/*
+ * Take the pid file with a lock, before the daemon forks (the lock stays with the child);
+ * a second daemon finds it locked and refuses to start. Any failure is fatal: numad never
+ * runs without the lock it was asked to hold. Returns the fd, or -1 after saying why.
+ */
 static int pidfile_take(const char *path)
 {
 	char buf[32];
+	struct stat st;
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0) {
-		log_warn("cannot open pid file %s", path);
+		if (errno == ELOOP)
+			log_error("pid file %s is a symbolic link: numad does not follow one", path);
+		else
+			log_error("cannot open pid file %s: %s (--pidfile \"\" for none)", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_error("pid file %s is not a regular file", path);
+		close(fd);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		log_error("another numad is running (pid %s, pid file %s)", n > 0 ? buf : "?", path);
+		if (e == EWOULDBLOCK)
+			log_error("another numad is running (pid %s, pid file %s)", n > 0 ? buf : "?", path);
+		else
+			log_error("cannot lock pid file %s: %s", path, strerror(e));
 		close(fd);
-		return -2;
-	}
-	if (ftruncate(fd, 0) == 0) {
-		int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-		if (write(fd, buf, (size_t)n) != n)
-			log_warn("cannot write pid file %s", path);
+		return -1;
 	}
 	return fd;
+}
+
+/* Write this process's pid into the locked pid file (after the fork). */
+static void pidfile_write(int fd, const char *path)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn("cannot write pid file %s", path);
 }
 
 /*
@@ -466,6 +490,7 @@ static void teardown(struct daemon *d)
 		close(d->psi_fd);
 	apply_close(d->apply, STOP_WAIT_MS); /* logs what comes back; guests and libvirt are still there */
 	d->apply = NULL;
+	persist_close(d); /* what the moves that came back changed */
 	if (d->ctl)
 		ctl_close(d->ctl);
 	d->ctl = NULL;
@@ -563,18 +588,18 @@ int daemon_run(struct options *o, int (*open_host)(struct daemon *d, struct host
 	tb_init(&d.urgent_bucket, 1.0 / 10.0, o->urgent_burst, d.start_ms);
 	if (setup_host(&d) < 0)
 		goto fail;
+	if (o->pidfile && *o->pidfile && (pidfd = pidfile_take(o->pidfile)) < 0)
+		goto fail;
 	if (!o->foreground && !open_host && go_background() < 0)
 		goto fail;
-	if (o->pidfile && *o->pidfile) {
-		pidfd = pidfile_take(o->pidfile);
-		if (pidfd == -2)
-			goto fail;
-	}
+	if (pidfd >= 0)
+		pidfile_write(pidfd, o->pidfile);
 	d.ctl = ctl_open(&d, o->socket_path);
 	if (o->socket_path && *o->socket_path && !d.ctl)
 		goto fail;
 	if (o->metrics_listen && !(d.metrics = metrics_http_open(&d, o->metrics_listen)))
 		goto fail;
+	persist_open(&d); /* before the first domain list */
 	d.virt = virt_open(&d, d.host.uri);
 	if (!d.virt || !(d.apply = apply_open(&d, APPLY_WORKERS)))
 		goto fail;

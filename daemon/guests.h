@@ -41,7 +41,9 @@ struct guest {
 	char comm[PROC_COMM_MAX];
 	char cgroup[512];         /* path under the cgroup mount holding memory.numa_stat */
 	int cgroup_version;
-	bool managed;             /* persistent definition has placement='auto' */
+	bool managed;             /* placement_auto, and not excluded with -x */
+	bool verdict_known;       /* placement_auto was decided: when numad first saw it, or by the state file */
+	bool placement_auto;      /* its definition asked for placement='auto' then (persistent, or live before any move) */
 	bool persistent;
 	enum guest_mode mode;
 	struct nodeset nodes;     /* live nodeset */
@@ -64,6 +66,8 @@ struct guest {
 	bool at_risk;
 	int64_t last_move_ms;
 	struct nodeset prev_nodes;  /* nodeset before the last move, against flapping */
+	int64_t moved_wall_ms;    /* last_move_ms on the wall clock, for the state file (persist.c) */
+	int64_t moved_wall_of_ms; /* the last_move_ms that moved_wall_ms is of */
 	int64_t last_warn_ms;
 	bool tte_warned;          /* the time to exhaustion of this risk episode was logged */
 	int failures;             /* consecutive transient failures */

@@ -42,6 +42,7 @@ enum {
 	OPT_CHECK_CONFIG,
 	OPT_CONTROL_GROUP,
 	OPT_METRICS_LISTEN,
+	OPT_STATE_FILE,
 };
 
 /*
@@ -317,6 +318,13 @@ static int p_group(const struct optdesc *d, const char *arg, struct options *o, 
 }
 
 /* --metrics-listen: checked here, so a bad value stops the start with exit 2. */
+/* The state file: a path given, not the default, also counts on a simulated or fixture host. */
+static int p_state_file(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
+{
+	o->state_file_asked = arg != d->def;
+	return p_str(d, arg, o, why, len);
+}
+
 static int p_listen(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
 {
 	char host[64];
@@ -366,6 +374,10 @@ static const struct optdesc optdescs[] = {
 	  0, 0, AT_RESTART, K_STR, "", "[ADDR:]PORT",
 	  "serve OpenMetrics at http://ADDR:PORT/metrics; a bare PORT listens on 127.0.0.1 only, ADDR must be "
 	  "numeric or localhost" },
+	{ "state-file", OPT_STATE_FILE, required_argument, "state_file", NULL, p_state_file, OFF(state_file), 0, 0,
+	  AT_RESTART, K_STR, "/var/lib/numad/state", "PATH",
+	  "what numad knows of each guest across restarts (\"\" for none; not used with --simulate or --root "
+	  "unless given)" },
 	{ "pidfile", OPT_PIDFILE, required_argument, "pidfile", NULL, p_str, OFF(pidfile), 0, 0, AT_RESTART, K_STR,
 	  "/var/run/numad.pid", "PATH", "pid file, locked while the daemon runs (\"\" for none)" },
 	{ "advise-only", OPT_ADVISE_ONLY, no_argument, "advise_only", NULL, p_flag, OFF(advise_only), 0, 0, AT_RELOAD,

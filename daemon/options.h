@@ -23,6 +23,8 @@ struct options {
 	const char *scenario;      /* --scenario FILE */
 	const char *config_path;   /* --config (a missing default file is fine), NULL for none */
 	const char *metrics_listen; /* --metrics-listen ADDR:PORT, NULL when off */
+	const char *state_file;    /* --state-file, "" for none */
+	bool state_file_asked;     /* given by the file or the command line, not the default */
 	int control_gid;           /* group allowed to change state over the socket, -1 for root only */
 	bool explain;              /* --explain: show the scores behind -w */
 	bool foreground;           /* -F */

@@ -26,6 +26,7 @@ struct virt;
 struct apply;
 struct ctl;
 struct pstate;
+struct persist;
 struct metrics_http;
 
 struct daemon {
@@ -51,6 +52,7 @@ struct daemon {
 	struct host host;           /* the host: its root, libvirt URI and clock (host.h) */
 	struct ctl *ctl;
 	struct metrics_http *metrics;  /* --metrics-listen HTTP server, NULL when off */
+	struct persist *persist;    /* the state file (persist.h), NULL when none */
 	struct token_bucket migrate_bucket;  /* MB of consolidating migration */
 	struct token_bucket urgent_bucket;   /* urgent extensions */
 	int full_interval_s;        /* current adaptive full-scan interval */

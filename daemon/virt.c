@@ -18,6 +18,7 @@
 #include "inject.h"
 #include "log.h"
 #include "pages.h"
+#include "persist.h"
 #include "state.h"
 #include "virt.h"
 
@@ -222,12 +223,20 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 	g->nvcpus = info.nrVirtCpu;
 	g->persistent = virDomainIsPersistent(dom) == 1;
 	read_numa_params(dom, g);
-	/* Managed or not comes from the persistent definition: a live change rewrites placement. */
-	xml = virDomainGetXMLDesc(dom, g->persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
-	if (xml) {
-		g->managed = xml_placement_auto(xml);
+	/*
+	 * Managed or not is decided once, when numad first sees the domain: a live nodeset
+	 * change rewrites placement to 'static', in a transient domain's only definition too.
+	 * From the persistent definition, else from the live one before numad changed it,
+	 * else from what the state file remembers of an earlier run.
+	 */
+	if (is_new && persist_restore(d, g))
+		; /* the verdict, the last move and the nodes it came from, as the last run knew them */
+	else if (!g->verdict_known && (xml = virDomainGetXMLDesc(dom, g->persistent ? VIR_DOMAIN_XML_INACTIVE : 0))) {
+		g->placement_auto = xml_placement_auto(xml);
+		g->verdict_known = true;
 		free(xml);
 	}
+	g->managed = g->placement_auto;
 	if (is_new || !g->cgroup[0] || !g->pid) {
 		find_cgroup(d, g);
 		guest_sample(d, g, daemon_now(d), false); /* residency before the first decision */
@@ -238,13 +247,14 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 	if (is_new) {
 		char nodes[1024];
 		/* numad 0.5 leaves a process alone for 300 s after it first sees it. */
-		if (d->o->numad05_timing)
+		if (d->o->numad05_timing && !g->last_move_ms)
 			g->last_move_ms = daemon_now(d);
 		d->scan_soon = true; /* the loop brings the full scan back to its shortest interval */
 		nodeset_format(&g->nodes, nodes, sizeof(nodes));
 		log_notice("domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
 			   g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",
-			   g->managed ? "managed (placement='auto')" : "observed only (no placement='auto')");
+			   g->managed ? "managed (placement='auto')"
+			   : g->placement_auto ? "observed only (-x)" : "observed only (no placement='auto')");
 		if (g->managed && g->mode == MODE_STRICT)
 			log_warnx("domain %s is in strict mode: libvirt cannot change its nodeset live, so numad cannot "
 				  "prevent an OOM kill; use <memory mode='restrictive' placement='auto'/>",
@@ -276,6 +286,7 @@ void virt_refresh(struct virt *v)
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+	persist_listed(d); /* what the state file knew of domains not listed is gone */
 	for (int i = d->nguests - 1; i >= 0; i--)
 		if (!d->guests[i].seen) {
 			/* the STOPPED event may come after this sweep: say the same thing it would */

@@ -69,7 +69,7 @@ static void make_tmpdir(char *dir, size_t len)
 static void rm_tree(const char *dir)
 {
 	static const char *names[] = { "sock", "sock2", "pid", "numad.log", "numad.log.1", "long.scn", "out",
-				       "err", "out2", "err2", "out3", "err3", "numad.sock", "victim" };
+				       "err", "out2", "err2", "out3", "err3", "numad.sock", "victim", "link.pid" };
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -1465,6 +1465,117 @@ static void test_stop_with_i0(void **state)
 }
 
 /*
+ * A pid file numad cannot open or lock is fatal: exit 1 and one error naming the path and
+ * why, before the daemon forks, so that a second numad never runs unlocked. A symlink
+ * there is refused, and its target not created.
+ */
+static void test_pidfile_refused(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	char topo[PATH_MAX], nodir[PATH_MAX], link[PATH_MAX], target[PATH_MAX], want[2][PATH_MAX + 96], empty[] = "";
+	const char *args[] = { "--simulate", topo, "--scenario", d->scen, "--speed", "1", "--log", empty, "--socket",
+			       empty, "--pidfile", NULL, "-F", "--run-for", "3", NULL };
+	/* the daemon itself, not simulated: numad 0.5's way, in the background (no -F) */
+	const char *real[] = { "--log", empty, "--socket", empty, "--pidfile", nodir, "--run-for", "3", NULL };
+	struct run *r = &cur_run;
+	struct stat st;
+	(void)state;
+
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	daemon_paths(d);
+	snprintf(nodir, sizeof(nodir), "%s/no-such-dir/numad.pid", d->dir);
+	snprintf(link, sizeof(link), "%s/link.pid", d->dir);
+	snprintf(target, sizeof(target), "%s/target.pid", d->dir);
+	assert_int_equal(symlink(target, link), 0);
+	snprintf(want[0], sizeof(want[0]), "cannot open pid file %s: No such file or directory", nodir);
+	snprintf(want[1], sizeof(want[1]), "pid file %s is a symbolic link: numad does not follow one", link);
+	for (int i = 0; i < 2; i++) {
+		args[11] = i == 0 ? nodir : link;
+		run_numad(r, args, NULL, CLIENT_LIMIT_S);
+		if (r->code != 1 || !strstr(r->err, want[i]))
+			fail_msg("--pidfile %s: exit %d, stderr '%s'; want 1 and '%s'", args[11], r->code, r->err, want[i]);
+		run_free(r);
+	}
+	if (lstat(target, &st) == 0)
+		fail_msg("numad followed the symlink %s and created %s", link, target);
+	/* without -F the error must come before the fork: the exit status is the user's answer */
+	if (access("/sys/devices/system/node/node0", F_OK) == 0) {
+		run_numad(r, real, NULL, CLIENT_LIMIT_S);
+		if (r->code != 1 || !strstr(r->err, want[0]))
+			fail_msg("numad without -F, --pidfile %s: exit %d, stderr '%s'; want 1 and '%s'", nodir, r->code,
+				 r->err, want[0]);
+		run_free(r);
+	}
+}
+
+/* /run/numad when test_stop_with_i0_unit_path made it, to remove after the test. */
+static bool made_run_dir;
+
+static int unit_path_teardown(void **state)
+{
+	daemon_teardown(state);
+	if (made_run_dir)
+		rmdir("/run/numad");
+	made_run_dir = false;
+	return 0;
+}
+
+/*
+ * numad -i 0 without --pidfile finds a daemon that numad.service started, whose pid file
+ * is /run/numad/numad.pid, not numad 0.5's /var/run/numad.pid. The daemon is numad itself
+ * on this host (the simulator keeps to its own files) with libvirt's test driver and
+ * --advise-only, so it changes nothing. Root only, and only when neither file exists, so
+ * that no real numad is disturbed.
+ */
+static void test_stop_with_i0_unit_path(void **state)
+{
+	struct daemon *d = &cur_daemon;
+	static const char *const stop[] = { "-i", "0", NULL };
+	const char *args[] = { "-F", "--connect", "test:///default", "--advise-only", "--log", d->logp, "--socket",
+			       d->sock, "--pidfile", "/run/numad/numad.pid", "--state-file", "", NULL };
+	int64_t deadline = mono_ms() + READY_LIMIT_MS;
+	struct run *r = &cur_run;
+	struct stat st;
+	int code = 0, fd;
+	(void)state;
+
+	if (geteuid() != 0 || access("/sys/devices/system/node/node0", F_OK) < 0 ||
+	    lstat("/var/run/numad.pid", &st) == 0 || lstat("/run/numad/numad.pid", &st) == 0)
+		skip();
+	if (mkdir("/run/numad", 0755) == 0)
+		made_run_dir = true;
+	else if (errno != EEXIST)
+		skip();
+	daemon_paths(d);
+	d->pid = spawn_numad(args, NULL, d->outp, d->errp, 120);
+	while ((fd = connect_unix(d->sock)) < 0) {
+		if (!still_running(d->pid, &code)) {
+			d->pid = 0;
+			daemon_fail(d, "numad exited before its socket was ready");
+		}
+		if (mono_ms() > deadline)
+			daemon_fail(d, "the control socket did not appear");
+		sleep_ms(50);
+	}
+	close(fd);
+	run_numad(r, stop, NULL, CLIENT_LIMIT_S);
+	if (r->code != 0)
+		daemon_fail(d, "numad -i 0 did not find the daemon by /run/numad/numad.pid");
+	run_free(r);
+	code = wait_exit(d->pid, STOP_LIMIT_S * 1000);
+	d->pid = 0;
+	if (code != 0)
+		fail_msg("the daemon stopped by -i 0 exited %d, want 0 (or it did not stop: -1)", code);
+	if (lstat("/run/numad/numad.pid", &st) == 0)
+		fail_msg("numad left /run/numad/numad.pid behind");
+	/* no daemon: the message names both files */
+	run_numad(r, stop, NULL, CLIENT_LIMIT_S);
+	if (r->code != 1 || !strstr(r->err, "/var/run/numad.pid") || !strstr(r->err, "/run/numad/numad.pid"))
+		fail_msg("numad -i 0 with no daemon: exit %d, stderr '%s'; want 1 naming both pid files", r->code, r->err);
+	run_free(r);
+}
+
+/*
  * The control socket's path is taken safely: a symlink planted there is not followed (numad
  * refuses to start and the link and its target stay as they were), and a directory anyone
  * may write to without the sticky bit is refused.
@@ -1949,9 +2060,161 @@ static void test_bigmove_hidden(void **state)
 	free(out);
 }
 
+/* ---- what a restart keeps (the state file) ---- */
+
+/* A guest numad consolidates at once: two nodes, and room on one of them. */
+static const char restart_scenario[] = "0 start vm1 vcpus=2 mem=4G touch=2G mode=restrictive nodes=0-1\n"
+				       "600 end\n";
+
+/* numad on the simulated host with root/scn, its log at root/LOG and --state-file root/state. */
+static void restart_args(const char *root, const char *log, const char *run_for, const char **args, char *bufs,
+			 size_t buflen)
+{
+	char *topo = bufs, *scen = bufs + buflen, *logp = bufs + 2 * buflen, *statep = bufs + 3 * buflen;
+	int n = 0;
+
+	snprintf(topo, buflen, "%s/%s", TOPO_DIR, TOPO_FILE);
+	snprintf(scen, buflen, "%s/scn", root);
+	snprintf(logp, buflen, "%s/%s", root, log);
+	snprintf(statep, buflen, "%s/state", root);
+	args[n++] = "--simulate";
+	args[n++] = topo;
+	args[n++] = "--scenario";
+	args[n++] = scen;
+	args[n++] = "--speed";
+	args[n++] = "10";
+	args[n++] = "--log";
+	args[n++] = logp;
+	args[n++] = "--socket";
+	args[n++] = "";
+	args[n++] = "--pidfile";
+	args[n++] = "";
+	args[n++] = "--state-file";
+	args[n++] = statep;
+	args[n++] = "--guest-interval";
+	args[n++] = "3600";
+	args[n++] = "-F";
+	if (run_for) {
+		args[n++] = "--run-for";
+		args[n++] = run_for;
+	}
+	args[n] = NULL;
+}
+
+/*
+ * numad moves vm1, is killed with SIGKILL once the move is on disk (Restart=on-failure
+ * would start it again), and the numad started next must not move vm1 again within
+ * --guest-interval: the pacing goes on from the state file. With the file made foreign,
+ * numad warns naming FILE:LINE, starts afresh and moves vm1 again, as before.
+ */
+static void test_restart_keeps_pacing(void **state)
+{
+	char *root = make_root("restart"), bufs[4][PATH_MAX], path[PATH_MAX], outp[PATH_MAX], *text;
+	const char *args[32];
+	struct run r = { 0 };
+	struct log lg;
+	struct row row;
+	pid_t pid;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/scn", root);
+	write_text(path, restart_scenario);
+	restart_args(root, "numad.log", NULL, args, bufs[0], PATH_MAX);
+	snprintf(outp, sizeof(outp), "%s/out", root);
+	pid = spawn_numad(args, NULL, outp, NULL, RUN_LIMIT_S);
+	snprintf(path, sizeof(path), "%s/numad.log", root);
+	if (wait_for_text(path, "Applied through libvirt: domain vm1, consolidate move", 1, 60000, pid) < 1) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, STOP_LIMIT_S * 1000);
+		read_log(path, &lg);
+		dump_log(&lg);
+		fail_msg("numad did not consolidate vm1 (nodes 0-1) in its first run");
+	}
+	snprintf(path, sizeof(path), "%s/state", root);
+	if (wait_for_text(path, " prev=0-1 ", 1, 10000, pid) < 1)
+		fail_msg("the move of vm1 is not in the state file %s", path);
+	kill(pid, SIGKILL);
+	assert_int_equal(wait_exit(pid, STOP_LIMIT_S * 1000), 128 + SIGKILL);
+
+	/* the second numad: 30 simulated seconds on the same host, vm1 back on nodes 0-1 */
+	restart_args(root, "numad2.log", "30", args, bufs[0], PATH_MAX);
+	run_numad(&r, args, NULL, RUN_LIMIT_S);
+	snprintf(path, sizeof(path), "%s/numad2.log", root);
+	read_log(path, &lg);
+	if (r.code != 0 || find_line(&lg, 0, "Advising pid", NULL) >= 0 ||
+	    find_line(&lg, 0, "domain vm1: from the state file: managed, last moved", NULL) < 0) {
+		dump_log(&lg);
+		text = slurp(bufs[3]);
+		fail_msg("after a restart numad moved vm1 again within --guest-interval (exit %d); the state file:\n%s", r.code,
+			 text ? text : strerror(errno));
+	}
+	must_row(r.out, "vm1", &row);
+	assert_string_equal(row.nodes, "0-1");
+	free_log(&lg);
+
+	/* a foreign file: a warning that names it and its line, a fresh start, vm1 moved again */
+	snprintf(path, sizeof(path), "%s/state", root);
+	write_text(path, "interval = 1:15\n");
+	restart_args(root, "numad3.log", "30", args, bufs[0], PATH_MAX);
+	run_numad(&r, args, NULL, RUN_LIMIT_S);
+	snprintf(outp, sizeof(outp), "%s/state:1: not a numad state file", root);
+	snprintf(path, sizeof(path), "%s/numad3.log", root);
+	read_log(path, &lg);
+	if (r.code != 0 || find_line(&lg, 0, "state file ", outp) < 0 ||
+	    find_line(&lg, 0, "Applied through libvirt: domain vm1, consolidate move", NULL) < 0) {
+		dump_log(&lg);
+		fail_msg("a foreign state file: want the warning '%s', a fresh start and vm1 moved (exit %d)", outp, r.code);
+	}
+	free_log(&lg);
+	text = must_slurp(bufs[3]);
+	assert_true(strncmp(text, "numad-state 1\n", 14) == 0); /* written anew */
+	free(text);
+	run_free(&r);
+	drop_root(root);
+}
+
+/*
+ * A transient domain (virsh create, as oVirt starts guests) whose only placement='auto'
+ * is in <numatune>: its live definition says 'static' from the first nodeset write on.
+ * numad must keep managing it: here, a consolidation and then an urgent extension when
+ * it grows on crowded nodes, with no OOM kill.
+ */
+static void test_transient_stays_managed(void **state)
+{
+	static const char scn[] = "0   start vm1 vcpus=4 mem=20G touch=6G mode=restrictive nodes=3 transient=1\n"
+				  "4   hog node=3 size=4G rate=2G\n"
+				  "8   grow vm1 rate=1G until=12G\n"
+				  "20  hog node=2 size=8G rate=2G\n"
+				  "24  grow vm1 rate=1G until=20G\n"
+				  "50  end\n";
+	char *root = make_root("transient"), scen[PATH_MAX], logp[PATH_MAX], topo[PATH_MAX];
+	const char *args[] = { "--simulate", topo, "--scenario", scen, "--speed", SPEED_IN_TIME, "--log", logp,
+			       "--socket", "", "--pidfile", "", "-F", NULL };
+	struct run r = { 0 };
+	struct log lg;
+	int moves;
+	(void)state;
+
+	snprintf(topo, sizeof(topo), "%s/%s", TOPO_DIR, TOPO_FILE);
+	snprintf(scen, sizeof(scen), "%s/scn", root);
+	snprintf(logp, sizeof(logp), "%s/numad.log", root);
+	write_text(scen, scn);
+	run_numad(&r, args, NULL, RUN_LIMIT_S);
+	read_log(logp, &lg);
+	moves = count_prefix(&lg, "Applied through libvirt:", "vm1");
+	if (r.code != 0 || moves < 2 || oom_kills(r.out) != 0) {
+		dump_log(&lg);
+		fail_msg("transient vm1: %d moves applied (want 2 or more: it stays managed after the first), %ld OOM kills, "
+			 "exit %d:\n%s", moves, oom_kills(r.out), r.code, r.out);
+	}
+	free_log(&lg);
+	run_free(&r);
+	drop_root(root);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[NSIM + 12];
+	struct CMUnitTest tests[NSIM + 16];
 	size_t n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1977,6 +2240,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_sighup_reopens_log, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_second_daemon_refused, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_stop_with_i0, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_stop_with_i0_unit_path, unit_path_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_pidfile_refused, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_log_disk_full);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_log_disk_full_status, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_socket_path_hardening, daemon_teardown);
@@ -1985,5 +2250,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_bigmove, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_bigmove_slow, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_bigmove_hidden, daemon_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_restart_keeps_pacing);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_transient_stays_managed);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,8 +87,8 @@ static void test_libvirtd_restart(void **state)
 {
 	char line[128];
 	pid_t lvd, numad;
-	const char *argv[] = { NUMAD_BIN, "-F", "-v", "--log", logp, "--socket", "", "--pidfile", "", "--connect", uri,
-			       NULL };
+	const char *argv[] = { NUMAD_BIN, "-F", "-v", "--log", logp, "--socket", "", "--pidfile", "", "--state-file", "",
+			       "--connect", uri, NULL };
 	(void)state;
 
 	if (access(LIBVIRTD, X_OK) != 0)

@@ -206,7 +206,9 @@ install_layout() {
 		*/sbin/*)
 			[ -f "$p" ] && [ -x "$p" ] || { echo "not an executable file: $f" >&2; bad=1; } ;;
 		*/numad.service)
-			grep -q "^ExecStart=$sbin_numad " "$p" || { echo "$f: ExecStart is not $sbin_numad" >&2; bad=1; } ;;
+			grep -q "^ExecStart=$sbin_numad " "$p" || { echo "$f: ExecStart is not $sbin_numad" >&2; bad=1; }
+			# the state file's default, /var/lib/numad/state, is writable under ProtectSystem=strict
+			grep -qx "StateDirectory=numad" "$p" || { echo "$f: no StateDirectory=numad for /var/lib/numad/state" >&2; bad=1; } ;;
 		*)
 			[ -s "$p" ] || { echo "empty: $f" >&2; bad=1; } ;;
 		esac
