@@ -1427,6 +1427,21 @@ static void test_second_daemon_refused(void **state)
 	daemon_stop(d);
 }
 
+/* numad with args (-i 0 ...) must exit 0 (else fail with why) and the daemon d then exit 0. */
+static void stop_by_i0(struct daemon *d, struct run *r, const char *const *args, const char *why)
+{
+	int code;
+
+	run_numad(r, args, NULL, CLIENT_LIMIT_S);
+	if (r->code != 0)
+		daemon_fail(d, why);
+	run_free(r);
+	code = wait_exit(d->pid, STOP_LIMIT_S * 1000);
+	d->pid = 0;
+	if (code != 0)
+		fail_msg("the daemon stopped by -i 0 exited %d, want 0 (or it did not stop: -1)", code);
+}
+
 /* numad -i 0 stops the daemon named by --pidfile; with none running it says so and fails. */
 static void test_stop_with_i0(void **state)
 {
@@ -1435,21 +1450,13 @@ static void test_stop_with_i0(void **state)
 	const char *stop[] = { "-i", "0", "--pidfile", d->pidf, NULL };
 	const char *stop_missing[] = { "-i", "0", "--pidfile", missing, NULL };
 	struct run *r = &cur_run;
-	int code;
 	(void)state;
 
 	daemon_paths(d);
 	snprintf(missing, sizeof(missing), "%s/no-such.pid", d->dir);
 	daemon_start(d);
 
-	run_numad(r, stop, NULL, CLIENT_LIMIT_S);
-	if (r->code != 0)
-		daemon_fail(d, "numad -i 0 did not exit 0 with a daemon running");
-	run_free(r);
-	code = wait_exit(d->pid, STOP_LIMIT_S * 1000);
-	d->pid = 0;
-	if (code != 0)
-		fail_msg("the daemon stopped by -i 0 exited %d, want 0 (or it did not stop: -1)", code);
+	stop_by_i0(d, r, stop, "numad -i 0 did not exit 0 with a daemon running");
 
 	/* no daemon any more: the same command fails with a message */
 	run_numad(r, stop, NULL, CLIENT_LIMIT_S);
@@ -1558,14 +1565,7 @@ static void test_stop_with_i0_unit_path(void **state)
 		sleep_ms(50);
 	}
 	close(fd);
-	run_numad(r, stop, NULL, CLIENT_LIMIT_S);
-	if (r->code != 0)
-		daemon_fail(d, "numad -i 0 did not find the daemon by /run/numad/numad.pid");
-	run_free(r);
-	code = wait_exit(d->pid, STOP_LIMIT_S * 1000);
-	d->pid = 0;
-	if (code != 0)
-		fail_msg("the daemon stopped by -i 0 exited %d, want 0 (or it did not stop: -1)", code);
+	stop_by_i0(d, r, stop, "numad -i 0 did not find the daemon by /run/numad/numad.pid");
 	if (lstat("/run/numad/numad.pid", &st) == 0)
 		fail_msg("numad left /run/numad/numad.pid behind");
 	/* no daemon: the message names both files */

@@ -105,6 +105,18 @@ static bool printed_dir(const char *err, char *dir, size_t len)
 	return true;
 }
 
+/* Start c (a simulation writing its stderr to c->errp) and wait until it has started; what names it. */
+static pid_t start_sim(struct child *c, const char *what)
+{
+	pid_t pid = spawn(c);
+
+	if (wait_for_text(c->errp, " started: ", 1, READY_LIMIT_MS, pid) < 0) {
+		stop_process(pid, 10000);
+		fail_msg("%s did not start: %s", what, must_slurp(c->errp));
+	}
+	return pid;
+}
+
 /* ---- 1: the run directory, and the real daemon's paths ---- */
 
 static void test_private_run_directory(void **state)
@@ -126,11 +138,7 @@ static void test_private_run_directory(void **state)
 	work_file(errp, sizeof(errp), "private.err", NULL);
 	c.outp = outp;
 	c.errp = errp;
-	pid = spawn(&c);
-	if (wait_for_text(errp, " started: ", 1, READY_LIMIT_MS, pid) < 0) {
-		stop_process(pid, 10000);
-		fail_msg("the simulation did not start: %s", must_slurp(errp));
-	}
+	pid = start_sim(&c, "the simulation");
 	err = must_slurp(errp);
 	if (!printed_dir(err, dir, sizeof(dir)))
 		fail_msg("no 'run directory' line on stderr: %s", err);
@@ -210,11 +218,7 @@ static void test_stale_run_directory(void **state)
 	work_file(errp, sizeof(errp), "stale.err", NULL);
 	c.outp = outp;
 	c.errp = errp;
-	killed = spawn(&c);
-	if (wait_for_text(errp, " started: ", 1, READY_LIMIT_MS, killed) < 0) {
-		stop_process(killed, 10000);
-		fail_msg("the simulation did not start: %s", must_slurp(errp));
-	}
+	killed = start_sim(&c, "the simulation");
 	err = must_slurp(errp);
 	assert_true(printed_dir(err, dir, sizeof(dir)));
 	free(err);
@@ -224,11 +228,7 @@ static void test_stale_run_directory(void **state)
 
 	/* the next simulation's start removes it */
 	work_file(errp, sizeof(errp), "alive.err", NULL);
-	alive = spawn(&c);
-	if (wait_for_text(errp, " started: ", 1, READY_LIMIT_MS, alive) < 0) {
-		stop_process(alive, 10000);
-		fail_msg("the second simulation did not start: %s", must_slurp(errp));
-	}
+	alive = start_sim(&c, "the second simulation");
 	if (access(dir, F_OK) == 0) {
 		stop_process(alive, 10000);
 		fail_msg("the SIGKILLed simulation's %s is still there after the next start", dir);
