@@ -537,7 +537,8 @@ static void settle(struct apply *a, struct staged *m, struct guest *g)
 		narrow(a, m, g);
 		return;
 	}
-	if (!m->swept && m->cursor.hidden_kb > 0) {
+	/* the sweep only when the pages the walk could not see are much of what keeps the move from narrowing */
+	if (!m->swept && m->cursor.hidden_kb > 0 && m->cursor.hidden_kb >= (left - APPLY_NARROW_BOUND_KB) / 2) {
 		sweep(a, m, g, left);
 		return;
 	}
