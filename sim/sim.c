@@ -1028,8 +1028,13 @@ static void hook_nodeset_written(void *ctx, const char *uuid, const struct nodes
 
 void sim_step(struct sim *s, int64_t now)
 {
-	double dt_s = (double)(now - s->now) / 1000.0;
+	double dt_s;
 	int64_t prev = s->now;
+
+	/* the host's time stops at the scenario's end, however late the step that reaches it */
+	if (s->end_ms >= 0 && now > s->end_ms)
+		now = s->end_ms;
+	dt_s = (double)(now - s->now) / 1000.0;
 
 	if (dt_s <= 0)
 		return;
