@@ -23,6 +23,7 @@
 
 #include "actuator.h"
 #include "pages.h"
+#include "sample.h"
 #include "util.h"
 
 #define BATCH 4096           /* pages asked about, then moved, per move_pages(2) call */
@@ -64,23 +65,6 @@ static bool maps_line(const char *p, unsigned long *start, unsigned long *end)
 	       strcmp(path, "[vsyscall]") != 0 && strcmp(path, "[vvar]") != 0 && strcmp(path, "[vdso]") != 0;
 }
 
-/* What a numa_maps line (up to eol) counts on nodes of leave ("N3=1024 ... kernelpagesize_kB=4"), in KiB. */
-static double held_on(const char *p, const char *eol, const struct nodeset *leave)
-{
-	const char *ps = strstr(p, " kernelpagesize_kB=");
-	double pages = 0, page_kb = ps && ps < eol ? strtod(ps + 19, NULL) : 4;
-
-	while ((p = strstr(p, " N")) && p < eol) {
-		char *q;
-		long id = strtol(p + 2, &q, 10);
-
-		if (q > p + 2 && *q == '=' && id >= 0 && id < NUMAD_MAX_NODES && nodeset_has(leave, (int)id))
-			pages += strtod(q + 1, NULL);
-		p += 2;
-	}
-	return pages * (page_kb > 0 ? page_kb : 4);
-}
-
 /*
  * The mappings to walk: those numa_maps counts pages on leave for (their ends from maps,
  * which lists the same mappings in the same order), or every readable one when numa_maps
@@ -113,9 +97,11 @@ static struct page_ranges *find_ranges(const char *root, int pid, const struct n
 			while (n && *n && strtoul(n, NULL, 16) < start)
 				n = strchr(n, '\n') ? strchr(n, '\n') + 1 : n + strlen(n);
 			if (n && *n && strtoul(n, NULL, 16) == start) {
-				double kb = held_on(n, strchr(n, '\n') ? strchr(n, '\n') : n + strlen(n), leave);
+				uint64_t kb = 0;
+				if (numa_maps_line_on(n, strchr(n, '\n') ? strchr(n, '\n') : n + strlen(n), leave, &kb) < 0)
+					kb = 0; /* a line numad cannot read: the mapping is not walked */
 				keep = kb > 0;
-				r->expect_kb += kb;
+				r->expect_kb += (double)kb;
 			}
 			if (keep && add_range(r, start, end) < 0) {
 				errno = ENOMEM;

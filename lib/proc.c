@@ -113,33 +113,36 @@ bool comm_is_vcpu(const char *comm)
 	return *p == '/';
 }
 
-/* Parse one numa_maps line (without its newline) into kb. */
-static int numa_maps_line(const char *p, const char *end, const struct topology *t, uint64_t *kb,
-			  struct numa_maps_sum *sum)
+/* A numa_maps line's page size (kernelpagesize_kB, last on the line) and policy words. */
+static int line_words(const char *p, const char *end, uint64_t *pagekb, bool *huge, bool *inter, bool *bind)
 {
-	uint64_t pagekb = 4, counts_kb = 0;
-	const char *tok;
-	bool huge = false, inter = false, bind = false;
-
-	/* First pass: page size and policy; kernelpagesize_kB comes last on the line. */
-	for (tok = p; tok < end; tok += strcspn(tok, " \n"), tok += (*tok == ' ')) {
+	*pagekb = 4;
+	*huge = *inter = *bind = false;
+	for (const char *tok = p; tok < end; tok += strcspn(tok, " \n"), tok += (*tok == ' ')) {
 		if (strncmp(tok, "kernelpagesize_kB=", 18) == 0) {
 			const char *v = tok + 18;
-			if (parse_u64(&v, &pagekb) < 0 || pagekb == 0)
+			if (parse_u64(&v, pagekb) < 0 || *pagekb == 0)
 				return -1;
 		} else if (strncmp(tok, "huge", 4) == 0 && (tok[4] == ' ' || tok + 4 == end)) {
-			huge = true;
+			*huge = true;
 		} else if (strncmp(tok, "interleave", 10) == 0) {
-			inter = true;
+			*inter = true;
 		} else if (strncmp(tok, "bind", 4) == 0) {
-			bind = true;
+			*bind = true;
 		}
 	}
-	/*
-	 * The kernel prints the N<id>=<pages> counts last, just before kernelpagesize_kB, and a
-	 * file path earlier on the line may hold blanks and anything else: read the counts
-	 * backwards from the end and stop at the first other token.
-	 */
+	return 0;
+}
+
+/*
+ * The line's N<id>=<pages> counts, each as add(ctx, id, KiB). The kernel prints them last,
+ * just before kernelpagesize_kB, and a file path earlier on the line may hold blanks and
+ * anything else: read the counts backwards from the end and stop at the first other token.
+ * Returns 0, or -1 when a count is malformed.
+ */
+static int line_counts(const char *p, const char *end, uint64_t pagekb, void (*add)(void *ctx, uint64_t id, uint64_t kb),
+		       void *ctx)
+{
 	for (const char *stop = end; stop > p;) {
 		const char *w = stop, *v;
 		uint64_t id, pages;
@@ -161,20 +164,72 @@ static int numa_maps_line(const char *p, const char *end, const struct topology 
 		v++;
 		if (parse_u64(&v, &pages) < 0 || (v != end && *v != ' '))
 			return -1;
-		if (id < NUMAD_MAX_NODES && t->idx_of[id] >= 0)
-			kb[t->idx_of[id]] += pages * pagekb;
-		else
-			sum->offline_kb += pages * pagekb;
-		counts_kb += pages * pagekb;
+		add(ctx, id, pages * pagekb);
 	}
-	sum->total_kb += counts_kb;
+	return 0;
+}
+
+struct line_sum {
+	const struct topology *t;
+	uint64_t *kb, counts_kb;
+	struct numa_maps_sum *sum;
+};
+
+static void add_by_index(void *ctx, uint64_t id, uint64_t kb)
+{
+	struct line_sum *ls = ctx;
+
+	if (id < NUMAD_MAX_NODES && ls->t->idx_of[id] >= 0)
+		ls->kb[ls->t->idx_of[id]] += kb;
+	else
+		ls->sum->offline_kb += kb;
+	ls->counts_kb += kb;
+}
+
+/* Parse one numa_maps line (without its newline) into kb. */
+static int numa_maps_line(const char *p, const char *end, const struct topology *t, uint64_t *kb,
+			  struct numa_maps_sum *sum)
+{
+	struct line_sum ls = { t, kb, 0, sum };
+	uint64_t pagekb;
+	bool huge, inter, bind;
+
+	if (line_words(p, end, &pagekb, &huge, &inter, &bind) < 0 || line_counts(p, end, pagekb, add_by_index, &ls) < 0)
+		return -1;
+	sum->total_kb += ls.counts_kb;
 	if (huge || pagekb > 4)
-		sum->huge_kb += counts_kb;
+		sum->huge_kb += ls.counts_kb;
 	if (inter)
-		sum->interleave_kb += counts_kb;
+		sum->interleave_kb += ls.counts_kb;
 	if (bind)
-		sum->bind_kb += counts_kb;
+		sum->bind_kb += ls.counts_kb;
 	sum->lines++;
+	return 0;
+}
+
+struct line_on {
+	const struct nodeset *nodes;
+	uint64_t kb;
+};
+
+static void add_on(void *ctx, uint64_t id, uint64_t kb)
+{
+	struct line_on *lo = ctx;
+
+	if (id < NUMAD_MAX_NODES && nodeset_has(lo->nodes, (int)id))
+		lo->kb += kb;
+}
+
+int numa_maps_line_on(const char *p, const char *end, const struct nodeset *nodes, uint64_t *kb)
+{
+	struct line_on lo = { nodes, 0 };
+	uint64_t pagekb;
+	bool huge, inter, bind;
+
+	*kb = 0;
+	if (line_words(p, end, &pagekb, &huge, &inter, &bind) < 0 || line_counts(p, end, pagekb, add_on, &lo) < 0)
+		return -1;
+	*kb = lo.kb;
 	return 0;
 }
 

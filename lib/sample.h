@@ -78,6 +78,8 @@ struct numa_maps_sum {
  * pages weigh what they hold. Returns 0, or -1 when a line is malformed.
  */
 int numa_maps_parse(const char *text, const struct topology *t, uint64_t *kb, struct numa_maps_sum *sum);
+/* What one numa_maps line (p up to end, without its newline) holds on nodes, in KiB: 0, or -1 when malformed. */
+int numa_maps_line_on(const char *p, const char *end, const struct nodeset *nodes, uint64_t *kb);
 
 /* True when a comm names a QEMU process ("qemu-system-*", "qemu-kvm", "qemu:*"). */
 bool comm_is_qemu(const char *comm);
