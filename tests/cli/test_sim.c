@@ -519,12 +519,7 @@ static void test_no_test_domain(void **state)
 	work_file(errp, sizeof(errp), "test.err", NULL);
 	c.outp = outp;
 	c.errp = errp;
-	pid = spawn(&c);
-	if (wait_for_text(errp, "started vm1", 1, READY_LIMIT_MS, pid) < 0 &&
-	    wait_for_text(errp, " started: ", 1, READY_LIMIT_MS, pid) < 0) {
-		stop_process(pid, 10000);
-		fail_msg("the simulation did not start: %s", must_slurp(errp));
-	}
+	pid = start_sim(&c, "the simulation");
 	err = must_slurp(errp);
 	assert_true(printed_dir(err, dir, sizeof(dir)));
 	free(err);
