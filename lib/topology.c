@@ -126,11 +126,13 @@ int node_meminfo_parse(const char *text, struct node_mem *m)
 
 uint64_t node_free_kb(const struct node_mem *m, bool count_inactive_file)
 {
-	uint64_t f = m->free_kb;
+	uint64_t f = m->free_kb < m->total_kb ? m->free_kb : m->total_kb;
+	uint64_t room = m->total_kb - f;
 
+	/* Added without wrapping: a file may claim 2^64 kB of both. */
 	if (count_inactive_file)
-		f += m->inactive_file_kb;
-	return f > m->total_kb ? m->total_kb : f;
+		f += m->inactive_file_kb < room ? m->inactive_file_kb : room;
+	return f;
 }
 
 static int read_node_mem(const char *root, int id, struct node_mem *m, struct buf *b)
