@@ -84,24 +84,39 @@ static long parse_id(const char **p)
 	return v;
 }
 
-/* Copy the token starting at p (up to the next comma or end) into buf for error messages. */
+/*
+ * n bytes at p into buf for an error message, what is not printable ASCII as \xNN: the
+ * text comes from sysfs or a user, and a message must stay one line of plain text.
+ */
+static const char *quote_bytes(const char *p, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 <= len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}
+
+/* The token starting at p (up to the next comma or end) into buf for error messages. */
 static const char *token_at(const char *p, char *buf, size_t len)
 {
 	size_t n = strcspn(p, ",");
 	while (n > 0 && isspace((unsigned char)p[n - 1]))
 		n--;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return buf;
+	return quote_bytes(p, n, buf, len);
 }
 
 int idlist_parse(const char *text, unsigned max_id, void (*add)(void *ctx, unsigned id), void *ctx,
 		 char *err, size_t errlen)
 {
 	const char *p = text;
-	char tok[64];
+	char tok[64], all[256];
 
 	while (isspace((unsigned char)*p))
 		p++;
@@ -142,8 +157,8 @@ int idlist_parse(const char *text, unsigned max_id, void (*add)(void *ctx, unsig
 		if (*p == '\0')
 			return 0;
 	bad:
-		snprintf(err, errlen, "bad token '%s' in list '%.*s'", token_at(start, tok, sizeof(tok)),
-			 (int)strcspn(text, "\n"), text);
+		snprintf(err, errlen, "bad token '%s' in list '%s'", token_at(start, tok, sizeof(tok)),
+			 quote_bytes(text, strcspn(text, "\n"), all, sizeof(all)));
 		return -1;
 	}
 }

@@ -80,8 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(err, 'x', sizeof(err));
 		r = idlist_parse(text, maxes[m], add, &a, err, sizeof(err));
 		FUZZ_CHECK(r == 0 || r == -1);
-		if (r < 0)
+		if (r < 0) {
 			FUZZ_CHECK(fuzz_terminated(err, sizeof(err)) && err[0] != '\0');
+			for (const char *e = err; *e; e++) /* what came in is quoted as plain text */
+				FUZZ_CHECK(*e >= 0x20 && *e < 0x7f);
+		}
 		/* a short error buffer is cut, not overrun */
 		memset(tiny, 'x', sizeof(tiny));
 		a.calls = 0;

@@ -157,6 +157,10 @@ static void test_nodeset_garbage_table(void **state)
 		{ .what = "blank instead of a comma", .input = "0 1", .token = "0 1" },
 		{ .what = "number that overflows", .input = "99999999999999999999", .token = "99999999999999999999" },
 		{ .what = "range with a second dash", .input = "1-2-3", .token = "1-2-3" },
+		/* bytes a terminal would obey are quoted as \xNN: the message stays one line of text */
+		{ .what = "an escape sequence", .input = "0-1\x1b[2J", .token = "'0-1\\x1b[2J'" },
+		{ .what = "a newline inside", .input = "0,\r1", .token = "\\x0d1" },
+		{ .what = "a byte above ASCII", .input = "\xff", .token = "'\\xff'" },
 	};
 	int nfail = 0;
 	(void)state;
@@ -172,6 +176,8 @@ static void test_nodeset_garbage_table(void **state)
 		CHECK(what, r == -1, "nodeset_parse(\"%s\") returned %d, want -1", cases[c].input, r);
 		CHECK(what, strstr(err, cases[c].token) != NULL, "message \"%s\" does not name \"%s\"", err,
 		      cases[c].token);
+		for (const char *e = err; *e; e++)
+			CHECK(what, *e >= 0x20 && *e < 0x7f, "message \"%s\" holds byte 0x%02x", err, (unsigned char)*e);
 	}
 	assert_int_equal(nfail, 0);
 }
