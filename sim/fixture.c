@@ -493,7 +493,7 @@ static int numactl_available(struct host_spec *h, char **w, int nw, char *why)
 	if (nw != 4 || strcmp(w[2], "nodes") != 0)
 		return fail(why, "expected 'available: <n> nodes (<list>)'");
 	if (parse_long(w[1], 1, NUMAD_MAX_NODES, &count) < 0)
-		return fail(why, "bad node count '%s'", w[1]);
+		return fail(why, "bad node count '%s': a whole number from 1 to %d", w[1], NUMAD_MAX_NODES);
 	list = w[3];
 	len = strlen(list);
 	if (len < 3 || list[0] != '(' || list[len - 1] != ')')
