@@ -16,6 +16,7 @@
 #include "nodeset.h"
 #include "options.h"
 #include "topology.h"
+#include "util.h"
 
 enum {
 	OPT_ROOT = 256,
@@ -103,18 +104,16 @@ static void *field(struct options *o, const struct optdesc *d)
 	return (char *)o + d->off;
 }
 
-/* Parse an integer in [lo, hi]. */
+/*
+ * Parse a whole number in [lo, hi]. Every number of the command line and the file goes
+ * through parse_decimal(), so both have the one grammar numad.conf(5) documents.
+ */
 static int int_value(const char *arg, long lo, long hi, int *out, char *why, size_t len)
 {
-	char *end;
-	long v;
+	double v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < lo || v > hi) {
-		snprintf(why, len, "'%s' is not a number from %ld to %ld", arg, lo, hi);
+	if (parse_decimal(arg, false, (double)lo, (double)hi, &v, why, len) < 0)
 		return -1;
-	}
 	*out = (int)v;
 	return 0;
 }
@@ -124,19 +123,10 @@ static int p_int(const struct optdesc *d, const char *arg, struct options *o, ch
 	return int_value(arg, (long)d->lo, (long)d->hi, field(o, d), why, len);
 }
 
+/* A number that may have a fraction ("2.5"). */
 static int p_double(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= d->lo && v <= d->hi)) {
-		snprintf(why, len, "'%s' is not a number from %g to %g", arg, d->lo, d->hi);
-		return -1;
-	}
-	*(double *)field(o, d) = v;
-	return 0;
+	return parse_decimal(arg, true, d->lo, d->hi, field(o, d), why, len);
 }
 
 static int p_str(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
@@ -241,7 +231,7 @@ static int pid_list(const char *arg, int *list, int *n, char *why, size_t len)
 			snprintf(why, len, "a pid is missing in '%s'", all);
 			return -1;
 		}
-		if (int_value(item, 1, INT_MAX, &pid, why, len) < 0)
+		if (int_value(item + strspn(item, " \t"), 1, INT_MAX, &pid, why, len) < 0)
 			return -1;
 		if (*n >= NUMAD_MAX_PID_LIST) {
 			snprintf(why, len, "at most %d pids", NUMAD_MAX_PID_LIST);

@@ -1,4 +1,4 @@
-/* util.c: file reading under a root prefix. */
+/* util.c: file reading under a root prefix, and small parsing helpers. */
 #include "util.h"
 
 #include <ctype.h>
@@ -130,6 +130,62 @@ int parse_u64(const char **p, uint64_t *out)
 	*p = s;
 	*out = v;
 	return 0;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9'; /* not isdigit(): the grammar is the same in every locale */
+}
+
+/* A range's end as the messages write it: 0.1, 600, 10000000 (no exponent: the grammar has none). */
+static void format_bound(double v, char *buf, size_t len)
+{
+	if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
+		snprintf(buf, len, "%lld", (long long)v);
+	else
+		snprintf(buf, len, "%g", v);
+}
+
+int parse_decimal(const char *text, bool fraction, double lo, double hi, double *out, char *why, size_t whylen)
+{
+	const char *p = text + (*text == '-');
+	bool point = false;
+	char *end, a[32], b[32];
+	double v;
+
+	if (!is_digit(*p))
+		goto bad;
+	while (is_digit(*p))
+		p++;
+	if (*p == '.') {
+		point = true;
+		if (!is_digit(*++p))
+			goto bad;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p)
+		goto bad;
+	if (point && !fraction) {
+		snprintf(why, whylen, "'%s' is not a whole number", text);
+		return -1;
+	}
+	/* What is left is strtod's decimal form; a number too large for a double is HUGE_VAL, out of range. */
+	errno = 0;
+	v = strtod(text, &end);
+	if (end != p)
+		goto bad; /* a locale whose decimal point is not '.' */
+	if (!(v >= lo && v <= hi)) {
+		format_bound(lo, a, sizeof(a));
+		format_bound(hi, b, sizeof(b));
+		snprintf(why, whylen, "'%s' is not a number from %s to %s", text, a, b);
+		return -1;
+	}
+	*out = v;
+	return 0;
+bad:
+	snprintf(why, whylen, "'%s' is not a decimal number", text);
+	return -1;
 }
 
 int64_t now_ms(void)

@@ -2,6 +2,7 @@
 #ifndef NUMAD_UTIL_H
 #define NUMAD_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -38,6 +39,17 @@ int path_join(char *out, size_t outlen, const char *root, const char *rel);
 
 /* Parse an unsigned decimal at *p, skipping leading blanks; advances *p. Returns -1 when none. */
 int parse_u64(const char **p, uint64_t *out);
+
+/*
+ * A number a user wrote for numad, on its command line or in its config file, in the one
+ * grammar numad.conf(5) documents: decimal digits, a '-' before them for a negative number,
+ * and where fraction is true a '.' and more digits after them ("2.5"). Nothing else: no
+ * '+', no blanks, no hex, no exponent, no inf or nan, nothing after the number; leading
+ * zeros are not octal. Returns 0 with the value in *out when text is such a number from lo
+ * to hi, else -1 with the reason in why: "'T' is not a decimal number", "'T' is not a whole
+ * number" (a fraction where fraction is false) or "'T' is not a number from LO to HI".
+ */
+int parse_decimal(const char *text, bool fraction, double lo, double hi, double *out, char *why, size_t whylen);
 
 /* Current monotonic time in milliseconds. */
 int64_t now_ms(void);

@@ -229,6 +229,56 @@ static void test_bad_input(void **state)
 	}
 }
 
+/*
+ * Numbers on the command line are plain decimal (numad.conf(5)), as in the file: what
+ * strtod would take besides (hex, exponents, a '+', blanks) is refused with exit 2, one line
+ * naming the option, and nothing on stdout, before -w reads anything.
+ */
+static void test_numbers(void **state)
+{
+	static const struct {
+		const char *args[6];
+		const char *err;
+	} cases[] = {
+		{ { "--horizon", "0x10", "-w", "1", NULL }, "numad: --horizon: '0x10' is not a decimal number\n" },
+		{ { "--horizon", "1e1", "-w", "1", NULL }, "numad: --horizon: '1e1' is not a decimal number\n" },
+		{ { "--horizon", "0x1p-3", "-w", "1", NULL }, "numad: --horizon: '0x1p-3' is not a decimal number\n" },
+		{ { "--horizon", "+2", "-w", "1", NULL }, "numad: --horizon: '+2' is not a decimal number\n" },
+		{ { "--horizon", "700", "-w", "1", NULL }, "numad: --horizon: '700' is not a number from 0.1 to 600\n" },
+		{ { "-u", "1e2", "-w", "1", NULL }, "numad: -u: '1e2' is not a decimal number\n" },
+		{ { "-u", "85.5", "-w", "1", NULL }, "numad: -u: '85.5' is not a whole number\n" },
+		{ { "-u", " 85", "-w", "1", NULL }, "numad: -u: ' 85' is not a decimal number\n" },
+		{ { "-t", "+20", "-w", "1", NULL }, "numad: -t: '+20' is not a decimal number\n" },
+		{ { "-x", "0x10", "-w", "1", NULL }, "numad: -x: '0x10' is not a decimal number\n" },
+		{ { "-i", "1:1e1", "-w", "1", NULL }, "numad: -i: '1e1' is not a decimal number\n" },
+		{ { "--run-for", "2e7", "-w", "1", NULL }, "numad: --run-for: '2e7' is not a decimal number\n" },
+		{ { "--run-for", "20000001", "-w", "1", NULL },
+		  "numad: --run-for: '20000001' is not a number from 0 to 10000000\n" },
+	};
+	static const char *const good[][6] = {
+		{ "--horizon", "2.5", "--check-config", NULL },
+		{ "-u", "085", "-i", "02:09", "--check-config", NULL },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run r = { 0 };
+
+		run_numad(&r, cases[i].args);
+		if (r.code != 2 || r.out[0] || strcmp(r.err, cases[i].err) != 0)
+			fail_msg("%s %s: exit %d, stdout '%s', stderr '%s'; wanted exit 2 and '%s'", cases[i].args[0],
+				 cases[i].args[1], r.code, r.out, r.err, cases[i].err);
+		run_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct run r = { 0 };
+
+		run_numad(&r, good[i]);
+		if (r.code != 0 || strcmp(r.err, "no configuration file: OK\n") != 0)
+			fail_msg("%s %s: exit %d, stderr '%s'", good[i][0], good[i][1], r.code, r.err);
+		run_free(&r);
+	}
+}
+
 /* --explain adds the scores after the bare list; the first line is still the list. */
 static void test_explain(void **state)
 {
@@ -347,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_dl980_pair),
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_reserved_cpus),
 		cmocka_unit_test(test_nofit),

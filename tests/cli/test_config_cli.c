@@ -84,6 +84,41 @@ static void test_check_bad(void **state)
 	run_free(&r);
 }
 
+/*
+ * Numbers in the file are plain decimal (numad.conf(5)): no exponent, no hex, no '+', and a
+ * fraction only where the setting has one; each refused with its line, exit 2.
+ */
+static void test_check_numbers(void **state)
+{
+	const char *args[] = { "--check-config", "--config", conf, NULL };
+	char want[2048];
+	struct run r = { 0 };
+	(void)state;
+
+	write_text(conf, "smt_percent = 1e2\nhorizon = 0x10\nmargin = 2.5\nlog_level = +6\nexclude = 0x7b\n"
+			 "guest_interval = 1e3\nurgent_burst = 4 # four\n");
+	run_numad(&r, args);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.out, "");
+	snprintf(want, sizeof(want),
+		 "%s:1: smt_percent: '1e2' is not a decimal number\n"
+		 "%s:2: horizon: '0x10' is not a decimal number\n"
+		 "%s:3: margin: '2.5' is not a whole number\n"
+		 "%s:4: log_level: '+6' is not a decimal number\n"
+		 "%s:5: exclude: '0x7b' is not a decimal number\n"
+		 "%s:6: guest_interval: '1e3' is not a decimal number\n",
+		 conf, conf, conf, conf, conf, conf);
+	assert_string_equal(r.err, want);
+
+	/* What the grammar has: leading zeros (decimal, not octal), a fraction where one goes. */
+	write_text(conf, "smt_percent = 010\nhorizon = 2.5\nmargin = 0256\n");
+	run_numad(&r, args);
+	assert_int_equal(r.code, 0);
+	snprintf(want, sizeof(want), "%s: OK\n", conf);
+	assert_string_equal(r.err, want);
+	run_free(&r);
+}
+
 /* The file the package installs as /etc/numad.conf passes as it is. */
 static void test_shipped_conf(void **state)
 {
@@ -266,7 +301,7 @@ static void test_daemon_refuses_bad_config(void **state)
 	write_text(conf, "log_level = 6\nhorizon = never\n");
 	run_numad(&r, args);
 	assert_int_equal(r.code, 2);
-	snprintf(want, sizeof(want), "numad: %s:2: horizon: 'never' is not a number from 0.1 to 600\n", conf);
+	snprintf(want, sizeof(want), "numad: %s:2: horizon: 'never' is not a decimal number\n", conf);
 	assert_string_equal(r.err, want);
 	assert_false(exists(logp));
 	run_free(&r);
@@ -352,6 +387,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_good),
 		cmocka_unit_test(test_check_bad),
+		cmocka_unit_test(test_check_numbers),
 		cmocka_unit_test(test_shipped_conf),
 		cmocka_unit_test(test_metrics_listen_key),
 		cmocka_unit_test(test_missing_config),
