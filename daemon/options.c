@@ -1,4 +1,5 @@
 /* options.c: numad's command line (numad 0.5's option letters) and its config file, from one table. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -458,6 +459,7 @@ static const struct {
 	{ OPT_CONFIG, "Common" },
 };
 #define MAX_FILE_ERRORS 20
+#define NEAR_OPTION_MAX 64 /* a longer "--NAME" gets no hint */
 
 static const struct optdesc *desc_by_code(int code)
 {
@@ -777,6 +779,37 @@ struct first_pass {
 	bool help, version;
 };
 
+/*
+ * The row of the long option an unknown "--NAME" or "--NAME=VALUE" was meant to be, for a
+ * hint as the config file's keys get one: near_word() of util.h, '_' written for '-' and
+ * case being no edit. -1 for none.
+ */
+static int near_option(const char *arg)
+{
+	const char *names[NOPTS + 1];
+	size_t rows[NOPTS], n = 0, len;
+	char want[NEAR_OPTION_MAX + 1];
+	int k;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return -1;
+	arg += 2;
+	len = strcspn(arg, "=");
+	if (len > NEAR_OPTION_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		want[i] = arg[i] == '_' ? '-' : (char)tolower((unsigned char)arg[i]);
+	want[len] = '\0';
+	for (size_t i = 0; i < NOPTS; i++)
+		if (optdescs[i].lname) {
+			rows[n] = i;
+			names[n++] = optdescs[i].lname;
+		}
+	names[n] = NULL;
+	k = near_word(want, names);
+	return k < 0 ? -1 : (int)rows[k];
+}
+
 /* Check the command line's shape and find --config; values are checked in the second pass. */
 static int scan_args(int argc, char **argv, struct first_pass *fp, struct report *r)
 {
@@ -791,10 +824,15 @@ static int scan_args(int argc, char **argv, struct first_pass *fp, struct report
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (c == '?') {
+			const char *arg = argv[optind - 1];
+			int near = optopt ? -1 : near_option(arg);
+
 			if (optopt)
 				say(r, "unknown option -%c (see numad -h)", optopt);
+			else if (near >= 0)
+				say(r, "unknown option '%s' (did you mean '--%s'?)", arg, optdescs[near].lname);
 			else
-				say(r, "unknown option '%s' (see numad -h)", argv[optind - 1]);
+				say(r, "unknown option '%s' (see numad -h)", arg);
 			return -1;
 		}
 		if (c == ':') {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "util.h"
 
 struct parse_state {
 	const char *const *keys;
@@ -75,7 +76,11 @@ static int find_key(const struct parse_state *st, const char *key)
 	return -1;
 }
 
-/* The key a near miss was meant to be: same letters in lower case, '-' for '_'. */
+/*
+ * The key a near miss was meant to be. Case and a '-' for a '_' are no edit (the keys are
+ * lower case, and the options they stand for are spelt with '-'); beyond that, a spelling a
+ * letter or two away: "target_utilisation", "fast_intreval".
+ */
 static int near_key(const struct parse_state *st, const char *key)
 {
 	char want[CONFIG_LINE_MAX + 1];
@@ -84,7 +89,7 @@ static int near_key(const struct parse_state *st, const char *key)
 	for (i = 0; key[i] && i < CONFIG_LINE_MAX; i++)
 		want[i] = key[i] == '-' ? '_' : (char)tolower((unsigned char)key[i]);
 	want[i] = '\0';
-	return find_key(st, want);
+	return near_word(want, st->keys);
 }
 
 /* Split off the value; returns it, or NULL after recording why not. */

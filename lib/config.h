@@ -27,7 +27,8 @@
  *	line N: text after the closing quote
  *	line N: stray '"' in value (quote the whole value)
  *	line N: unknown key 'K'
- *	line N: unknown key 'K' (did you mean 'k'?)      (case, or '-' for '_')
+ *	line N: unknown key 'K' (did you mean 'k'?)      (K is k in another case, with '-' for '_',
+ *	                                                  or a near miss of it: near_word() in util.h)
  *	line N: duplicate key 'K' (first set on line M)
  *	line N: line longer than 4096 bytes
  *	line N: NUL byte

@@ -188,6 +188,60 @@ bad:
 	return -1;
 }
 
+#define NEAR_LEN 64 /* longer words are near nothing: no key or option is that long */
+
+/* The edit distance of a and b, a swap of neighbours counting as one edit (optimal string alignment). */
+static int distance(const char *a, size_t n, const char *b, size_t m)
+{
+	int r[3][NEAR_LEN + 1];
+
+	for (size_t j = 0; j <= m; j++)
+		r[0][j] = (int)j;
+	for (size_t i = 1; i <= n; i++) {
+		int *cur = r[i % 3], *up = r[(i - 1) % 3], *up2 = r[(i + 1) % 3]; /* rows i, i - 1, i - 2 */
+
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= m; j++) {
+			int v = up[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (up[j] + 1 < v)
+				v = up[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && up2[j - 2] + 1 < v)
+				v = up2[j - 2] + 1;
+			cur[j] = v;
+		}
+	}
+	return r[n % 3][m];
+}
+
+int near_word(const char *w, const char *const *words)
+{
+	size_t n = strlen(w);
+	int max = n >= 6 ? 2 : n >= 3 ? 1 : 0, best = -1, bestd = max + 1;
+	bool tie = false;
+
+	if (n > NEAR_LEN)
+		return -1;
+	for (int i = 0; words[i]; i++) {
+		size_t m = strlen(words[i]);
+		int d;
+
+		if (m > NEAR_LEN || (m > n ? m - n : n - m) > (size_t)max)
+			continue; /* more edits apart than the lengths allow */
+		d = distance(w, n, words[i], m);
+		if (d < bestd) {
+			best = i;
+			bestd = d;
+			tie = false;
+		} else if (d == bestd) {
+			tie = true;
+		}
+	}
+	return tie ? -1 : best;
+}
+
 int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -51,6 +51,15 @@ int parse_u64(const char **p, uint64_t *out);
  */
 int parse_decimal(const char *text, bool fraction, double lo, double hi, double *out, char *why, size_t whylen);
 
+/*
+ * For a "did you mean" hint: the index of the word of words (NULL-terminated) that w is a
+ * near miss of, or -1. Near is at most one edit (a character added, dropped or changed, or
+ * two neighbours swapped) for a w of 3 to 5 characters and two from 6 on; a shorter w is
+ * near nothing, since every short word is a few edits from every other. The nearest word
+ * wins; two at the same distance give none, as a hint that may be wrong is worse than none.
+ */
+int near_word(const char *w, const char *const *words);
+
 /* Current monotonic time in milliseconds. */
 int64_t now_ms(void);
 

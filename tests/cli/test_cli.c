@@ -279,6 +279,20 @@ static void test_numbers(void **state)
 	}
 }
 
+/* A mistyped long option: exit 2, nothing on stdout, and the option it was meant to be. */
+static void test_unknown_long_option(void **state)
+{
+	const char *args[] = { "--horizn", "3", "-w", "1", NULL };
+	struct run r = { 0 };
+	(void)state;
+
+	run_numad(&r, args);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "numad: unknown option '--horizn' (did you mean '--horizon'?)\n");
+	run_free(&r);
+}
+
 /* --explain adds the scores after the bare list; the first line is still the list. */
 static void test_explain(void **state)
 {
@@ -398,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_unknown_long_option),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_reserved_cpus),
 		cmocka_unit_test(test_nofit),

@@ -119,6 +119,28 @@ static void test_check_numbers(void **state)
 	run_free(&r);
 }
 
+/* A key a letter or two from a known one gets that key as a hint; a key far from all gets none. */
+static void test_check_near_keys(void **state)
+{
+	const char *args[] = { "--check-config", "--config", conf, NULL };
+	char want[2048];
+	struct run r = { 0 };
+	(void)state;
+
+	write_text(conf, "target_utilisation = 80\nmemory-locality = 95\nHorizon = 5\nmigrate_rat = 64\nutilization = 80\n");
+	run_numad(&r, args);
+	assert_int_equal(r.code, 2);
+	snprintf(want, sizeof(want),
+		 "%s:1: unknown key 'target_utilisation' (did you mean 'target_utilization'?)\n"
+		 "%s:2: unknown key 'memory-locality' (did you mean 'memory_locality'?)\n"
+		 "%s:3: unknown key 'Horizon' (did you mean 'horizon'?)\n"
+		 "%s:4: unknown key 'migrate_rat' (did you mean 'migrate_rate'?)\n"
+		 "%s:5: unknown key 'utilization'\n",
+		 conf, conf, conf, conf, conf);
+	assert_string_equal(r.err, want);
+	run_free(&r);
+}
+
 /* The file the package installs as /etc/numad.conf passes as it is. */
 static void test_shipped_conf(void **state)
 {
@@ -388,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_check_good),
 		cmocka_unit_test(test_check_bad),
 		cmocka_unit_test(test_check_numbers),
+		cmocka_unit_test(test_check_near_keys),
 		cmocka_unit_test(test_shipped_conf),
 		cmocka_unit_test(test_metrics_listen_key),
 		cmocka_unit_test(test_missing_config),

@@ -33,7 +33,7 @@ static int nfail;
 /* ---------------------------------------------------------------- the parser on its own */
 
 static const char *const test_keys[] = { "interval", "socket", "log", "connect", "numad05_timing", "fast_interval",
-					 "x-y", NULL };
+					 "x-y", "lock", NULL };
 
 struct record {
 	char text[8192];
@@ -117,6 +117,19 @@ static const struct pcase parse_cases[] = {
 		    "line 2: unknown key 'SOCKET' (did you mean 'socket'?)\n" },
 	{ .what = "'-' written for '_'", TEXT("fast-interval = 5\n"), .want = "",
 	  .errors = "line 1: unknown key 'fast-interval' (did you mean 'fast_interval'?)\n" },
+	{ .what = "a letter or two off", TEXT("intervl = 5\nfast_intreval = 5\nsockt = /a\nconect = x\nconnnectt = x\n"),
+	  .want = "",
+	  .errors = "line 1: unknown key 'intervl' (did you mean 'interval'?)\n"
+		    "line 2: unknown key 'fast_intreval' (did you mean 'fast_interval'?)\n"
+		    "line 3: unknown key 'sockt' (did you mean 'socket'?)\n"
+		    "line 4: unknown key 'conect' (did you mean 'connect'?)\n"
+		    "line 5: unknown key 'connnectt' (did you mean 'connect'?)\n" },
+	{ .what = "another case and a letter off", TEXT("Fast-Intervall = 5\n"), .want = "",
+	  .errors = "line 1: unknown key 'Fast-Intervall' (did you mean 'fast_interval'?)\n" },
+	{ .what = "too far for a hint", TEXT("sokcet_path = /a\nsck = /a\ninterval_max = 5\n"), .want = "",
+	  .errors = "line 1: unknown key 'sokcet_path'\nline 2: unknown key 'sck'\nline 3: unknown key 'interval_max'\n" },
+	{ .what = "a short key is near nothing", TEXT("lg = /a\n"), .want = "", .errors = "line 1: unknown key 'lg'\n" },
+	{ .what = "two keys as near: no hint", TEXT("loc = /a\n"), .want = "", .errors = "line 1: unknown key 'loc'\n" },
 	{ .what = "duplicate key", TEXT("interval = 5\nsocket = /a\n\ninterval = 6\n"),
 	  .want = "1:interval=[5]\n2:socket=[/a]\n", .errors = "line 4: duplicate key 'interval' (first set on line 1)\n" },
 	{ .what = "NUL byte", TEXT("interval = 5\nlog = /a\0b\nsocket = /s\n"), .want = "1:interval=[5]\n3:socket=[/s]\n",
@@ -514,6 +527,14 @@ static const struct bcase bad_cases[] = {
 		    "numad: @:4: unknown key 'config'\n" },
 	{ .what = "a long option's spelling", .text = "advise-only = yes\n",
 	  .errors = "numad: @:1: unknown key 'advise-only' (did you mean 'advise_only'?)\n" },
+	{ .what = "a British spelling", .text = "target_utilisation = 80\n",
+	  .errors = "numad: @:1: unknown key 'target_utilisation' (did you mean 'target_utilization'?)\n" },
+	{ .what = "two letters swapped", .text = "smt_precent = 20\n",
+	  .errors = "numad: @:1: unknown key 'smt_precent' (did you mean 'smt_percent'?)\n" },
+	{ .what = "a letter missing", .text = "horizn = 3\n",
+	  .errors = "numad: @:1: unknown key 'horizn' (did you mean 'horizon'?)\n" },
+	{ .what = "a long option's spelling and a typo", .text = "advise-onyl = yes\n",
+	  .errors = "numad: @:1: unknown key 'advise-onyl' (did you mean 'advise_only'?)\n" },
 	{ .what = "INTERVAL and interval", .text = "INTERVAL=15\ninterval = 3\n",
 	  .errors = "numad: @:2: 'interval' repeats 'INTERVAL' from line 1 (INTERVAL is numad 0.5's name for interval)\n" },
 	{ .what = "a duplicate", .text = "log_level = 3\n# again\nlog_level = 4\n",
@@ -629,6 +650,37 @@ static void test_options_bad(void **state)
 			CHECK(c->what, key_end && strcmp(cli_err, cli_want) == 0, "command line:\n%s\nwanted:\n%s", cli_err,
 			      cli_want);
 		}
+		free(o);
+	}
+	assert_int_equal(nfail, 0);
+}
+
+/* An unknown long option gets the same kind of hint as an unknown key, and exit 2 (-1 here). */
+static void test_unknown_option(void **state)
+{
+	static const struct {
+		const char *args[3];
+		const char *err;
+	} cases[] = {
+		{ { "--horizn", "3" }, "numad: unknown option '--horizn' (did you mean '--horizon'?)\n" },
+		{ { "--margn=5" }, "numad: unknown option '--margn=5' (did you mean '--margin'?)\n" },
+		{ { "--advise_only" }, "numad: unknown option '--advise_only' (did you mean '--advise-only'?)\n" },
+		{ { "--Foreground" }, "numad: unknown option '--Foreground' (did you mean '--foreground'?)\n" },
+		{ { "--migrate-rates", "5" }, "numad: unknown option '--migrate-rates' (did you mean '--migrate-rate'?)\n" },
+		{ { "--bogus" }, "numad: unknown option '--bogus' (see numad -h)\n" },
+		{ { "-Q" }, "numad: unknown option -Q (see numad -h)\n" },
+	};
+	(void)state;
+	nfail = 0;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct options *o = malloc(sizeof(*o));
+		char err[1024];
+		int r;
+
+		assert_non_null(o);
+		r = parse_with(o, "", cases[i].args, err, sizeof(err));
+		CHECK(cases[i].args[0], r == -1, "options_parse returned %d", r);
+		CHECK(cases[i].args[0], strcmp(err, cases[i].err) == 0, "stderr:\n%s\nwanted:\n%s", err, cases[i].err);
 		free(o);
 	}
 	assert_int_equal(nfail, 0);
@@ -835,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_parse_maxerrs),
 		cmocka_unit_test(test_options_good),
 		cmocka_unit_test(test_options_bad),
+		cmocka_unit_test(test_unknown_option),
 		cmocka_unit_test(test_options_file_trouble),
 		cmocka_unit_test(test_shipped_conf),
 		cmocka_unit_test(test_reload),
