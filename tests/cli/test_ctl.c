@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -54,6 +55,7 @@ static const char *const ctl_commands[] = { "status", "nodes", "guests", "histor
 
 static struct {
 	char dir[64], sock[128], logp[128], scn[128], out[128];
+	char bin[64], ctl_copy[128]; /* a directory every user reaches, and numadctl's copy in it */
 	char topo_path[1024];
 	struct host h;
 	pid_t daemon;
@@ -79,11 +81,14 @@ static const struct who nobody = { 65534, 65534, -1 };
 
 /*
  * Run a program with args (NULL-terminated, without argv[0]) and a hard time limit,
- * capturing stdout and stderr; as (or NULL) runs it as another user.
+ * capturing stdout and stderr; as (or NULL) runs it as another user, and numadctl then
+ * from its copy in env.bin: the build tree may be out of that user's reach, as a checkout
+ * in a home of mode 0700 is.
  */
 static void run_prog(struct run *r, const char *prog, const char *const *args, const struct who *as)
 {
-	struct child c = { .prog = prog, .args = args, .as = as, .alarm_s = CLIENT_LIMIT_S };
+	struct child c = { .prog = as && strcmp(prog, NUMADCTL_BIN) == 0 ? env.ctl_copy : prog, .args = args,
+			   .as = as, .alarm_s = CLIENT_LIMIT_S };
 
 	run_child(r, &c, -1);
 }
@@ -143,6 +148,49 @@ static struct json_object *guest_named(struct json_object *guests, const char *n
 	return NULL;
 }
 
+/* Copy the program at from to the new file to, mode 0755. Returns 0, or -1 with errno set. */
+static int copy_prog(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, e;
+	ssize_t n = -1;
+
+	if (in >= 0 && (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755)) >= 0)
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n) {
+				n = -1;
+				break;
+			}
+	e = errno;
+	/* the umask may have taken bits away from open()'s mode */
+	if (n == 0 && fchmod(out, 0755) < 0)
+		n = -1, e = errno;
+	if (out >= 0 && close(out) < 0 && n == 0)
+		n = -1, e = errno;
+	if (in >= 0)
+		close(in);
+	errno = e;
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * The tests that run numadctl as another user need root (only root becomes another user)
+ * and a numadctl that user can run: skip, saying why, or fail when its copy is out of reach.
+ */
+static void need_other_user(void)
+{
+	struct run r = { 0 };
+
+	if (geteuid() != 0) {
+		print_message("skipped: only root can run numadctl as another user\n");
+		skip();
+	}
+	run_prog(&r, NUMADCTL_BIN, (const char *const[]){ "--version", NULL }, &nobody);
+	if (r.code != 0)
+		fail_msg("nobody cannot run %s: exit %d, stderr '%s'", env.ctl_copy, r.code, r.err);
+	run_free(&r);
+}
+
 static bool status_has_guests(void)
 {
 	static const char *const args[] = { "status", NULL };
@@ -169,6 +217,14 @@ static int setup(void **state)
 	snprintf(env.scn, sizeof(env.scn), "%s/ctl.scn", env.dir);
 	snprintf(env.out, sizeof(env.out), "%s/numad.out", env.dir);
 	snprintf(env.topo_path, sizeof(env.topo_path), "%s/dl980-8node.txt", TOPO_DIR);
+	snprintf(env.bin, sizeof(env.bin), "/tmp/numad-ctl-bin.XXXXXX");
+	if (!mkdtemp(env.bin) || chmod(env.bin, 0755) < 0)
+		return -1;
+	snprintf(env.ctl_copy, sizeof(env.ctl_copy), "%s/numadctl", env.bin);
+	if (copy_prog(NUMADCTL_BIN, env.ctl_copy) < 0) {
+		fprintf(stderr, "cannot copy %s to %s: %s\n", NUMADCTL_BIN, env.ctl_copy, strerror(errno));
+		return -1;
+	}
 	if (fixture_write(env.dir, "ctl.scn", scenario) < 0 || !(text = fixture_read_file(env.topo_path, err, sizeof(err))))
 		return -1;
 	read_host(text, &env.h);
@@ -196,7 +252,26 @@ static int teardown(void **state)
 		free(out);
 	}
 	fixture_remove(env.dir);
+	if (env.bin[0])
+		fixture_remove(env.bin);
 	return code == 0 ? 0 : -1;
+}
+
+/* What a test started: its teardown kills what is left, which a failure jumps past. */
+static unsigned long children_before;
+
+static int mark_children(void **state)
+{
+	(void)state;
+	children_before = children_mark();
+	return 0;
+}
+
+/* A test that passed and left a process running fails here. */
+static int stop_test_children(void **state)
+{
+	(void)state;
+	return stop_children(children_before) == 0 ? 0 : -1;
 }
 
 /* ---- raw clients ---- */
@@ -681,6 +756,7 @@ static pid_t fake_daemon(const char *path, const char *reply)
 		close(fd);
 		_exit(0);
 	}
+	track_child(pid, "a fake daemon");
 	close(lfd);
 	return pid;
 }
@@ -1060,8 +1136,7 @@ static void test_root_slot(void **state)
 	pid_t pid;
 
 	(void)state;
-	if (geteuid() != 0)
-		skip();
+	need_other_user();
 	assert_int_equal(chmod(env.dir, 0711), 0);
 	assert_int_equal(chmod(env.sock, 0666), 0);
 	assert_int_equal(pipe(p), 0);
@@ -1072,13 +1147,11 @@ static void test_root_slot(void **state)
 		close(p[0]);
 		hold_every_slot(p[1]);
 	}
+	track_child(pid, "nobody's 64 clients");
 	close(p[1]);
 	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	if (poll(&pfd, 1, IO_WAIT_MS) != 1 || read(p[0], &c, 1) != 1 || c != 'k') {
-		kill(pid, SIGKILL);
-		waitpid(pid, &wst, 0);
+	if (poll(&pfd, 1, IO_WAIT_MS) != 1 || read(p[0], &c, 1) != 1 || c != 'k')
 		fail_msg("nobody's 64 clients were not all served");
-	}
 	close(p[0]);
 	run_prog(r, NUMADCTL_BIN, status, &nobody);
 	if (r->code != 1 || !strstr(r->err, "status: Busy: too many clients"))
@@ -1133,8 +1206,7 @@ static void test_unprivileged(void **state)
 	int wst;
 
 	(void)state;
-	if (geteuid() != 0)
-		skip();
+	need_other_user();
 	/* the daemon made the socket 0660 root: open it to everyone for this test only */
 	assert_int_equal(chmod(env.dir, 0711), 0);
 	assert_int_equal(chmod(env.sock, 0666), 0);
@@ -1144,6 +1216,7 @@ static void test_unprivileged(void **state)
 		alarm(CLIENT_LIMIT_S);
 		_exit(nobody_client());
 	}
+	track_child(pid, "nobody's client");
 	waitpid(pid, &wst, 0);
 	if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0)
 		fail_msg("nobody's client failed at step %d", WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
@@ -1194,8 +1267,7 @@ static void test_activation_and_group(void **state)
 	int lfd, code;
 
 	(void)state;
-	if (geteuid() != 0)
-		skip();
+	need_other_user();
 	snprintf(path, sizeof(path), "%s/activated.sock", env.dir);
 	snprintf(outp, sizeof(outp), "%s/activated.out", env.dir);
 	set_sun_path(&sa, path);
@@ -1396,32 +1468,35 @@ static void test_metrics_listen_values(void **state)
 	free(r);
 }
 
+/* Every test with its teardown, which kills what the test left running. */
+#define CTL_TEST(f) cmocka_unit_test_setup_teardown(f, mark_children, stop_test_children)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_not_running),
-		cmocka_unit_test(test_bad_replies),
-		cmocka_unit_test(test_json_errors),
-		cmocka_unit_test(test_metrics_listen_values),
-		cmocka_unit_test(test_status_text),
-		cmocka_unit_test(test_status_json),
-		cmocka_unit_test(test_nodes_and_guests),
-		cmocka_unit_test(test_history),
-		cmocka_unit_test(test_advise),
-		cmocka_unit_test(test_explain),
-		cmocka_unit_test(test_state_changes),
-		cmocka_unit_test(test_prefixes),
-		cmocka_unit_test(test_protocol_errors),
-		cmocka_unit_test(test_pipelined),
-		cmocka_unit_test(test_oversized),
-		cmocka_unit_test(test_idle_client),
-		cmocka_unit_test(test_many_clients),
-		cmocka_unit_test(test_slow_clients),
-		cmocka_unit_test(test_root_slot),
-		cmocka_unit_test(test_unprivileged),
-		cmocka_unit_test(test_activation_and_group),
-		cmocka_unit_test(test_metrics),
+		CTL_TEST(test_help),
+		CTL_TEST(test_not_running),
+		CTL_TEST(test_bad_replies),
+		CTL_TEST(test_json_errors),
+		CTL_TEST(test_metrics_listen_values),
+		CTL_TEST(test_status_text),
+		CTL_TEST(test_status_json),
+		CTL_TEST(test_nodes_and_guests),
+		CTL_TEST(test_history),
+		CTL_TEST(test_advise),
+		CTL_TEST(test_explain),
+		CTL_TEST(test_state_changes),
+		CTL_TEST(test_prefixes),
+		CTL_TEST(test_protocol_errors),
+		CTL_TEST(test_pipelined),
+		CTL_TEST(test_oversized),
+		CTL_TEST(test_idle_client),
+		CTL_TEST(test_many_clients),
+		CTL_TEST(test_slow_clients),
+		CTL_TEST(test_root_slot),
+		CTL_TEST(test_unprivileged),
+		CTL_TEST(test_activation_and_group),
+		CTL_TEST(test_metrics),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

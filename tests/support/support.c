@@ -175,6 +175,84 @@ int become(const struct who *as)
 	return 0;
 }
 
+/* The children started and not reaped yet, in no order; seq counts them for children_mark(). */
+static struct started {
+	pid_t pid;
+	unsigned long seq;
+	char what[256];
+} *started;
+static size_t nstarted, capstarted;
+static unsigned long nextseq;
+
+static void stop_every_child(void)
+{
+	stop_children(0);
+}
+
+void track_child(pid_t pid, const char *what)
+{
+	if (nstarted == capstarted) {
+		struct started *p = realloc(started, (capstarted + 16) * sizeof(*started));
+
+		assert_non_null(p);
+		started = p;
+		capstarted += 16;
+	}
+	/* registered by the first child, so that a program which starts none installs nothing */
+	if (nextseq == 0)
+		atexit(stop_every_child);
+	started[nstarted].pid = pid;
+	started[nstarted].seq = nextseq++;
+	snprintf(started[nstarted].what, sizeof(started[0].what), "%s", what);
+	nstarted++;
+}
+
+unsigned long children_mark(void)
+{
+	return nextseq;
+}
+
+/* Drop pid from the children started (it has been reaped). */
+static void forget_child(pid_t pid)
+{
+	for (size_t i = 0; i < nstarted; i++)
+		if (started[i].pid == pid) {
+			started[i] = started[--nstarted];
+			return;
+		}
+}
+
+int stop_children(unsigned long mark)
+{
+	int running = 0;
+
+	/* from the end, so that the entry moved into a dropped one's place has been seen */
+	for (size_t i = nstarted; i-- > 0;) {
+		struct started s = started[i];
+		siginfo_t si;
+		int r;
+
+		if (s.seq < mark)
+			continue;
+		started[i] = started[--nstarted];
+		memset(&si, 0, sizeof(si));
+		do
+			r = waitid(P_PID, (id_t)s.pid, &si, WEXITED | WNOHANG | WNOWAIT);
+		while (r < 0 && errno == EINTR);
+		/* reaped by a plain waitpid(): the pid is no longer ours, whoever has it now */
+		if (r < 0)
+			continue;
+		if (si.si_pid == 0) {
+			fprintf(stderr, "killing %s (pid %d), still running after its test\n", s.what, (int)s.pid);
+			kill(getpgid(s.pid) == s.pid ? -s.pid : s.pid, SIGKILL);
+			running++;
+		}
+		while (waitpid(s.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return running;
+}
+
 /* argv for c, made before the fork: prog, --config "" for no_config, then the args. */
 static char **make_argv(const struct child *c)
 {
@@ -262,6 +340,7 @@ pid_t spawn(const struct child *c)
 	}
 	free_argv(argv);
 	free(env);
+	track_child(pid, c->prog);
 	return pid;
 }
 
@@ -278,13 +357,16 @@ int wait_exit(pid_t pid, int limit_ms)
 	for (;;) {
 		pid_t r = waitpid(pid, &status, limit_ms < 0 ? 0 : WNOHANG);
 
-		if (r == pid)
+		if (r == pid) {
+			forget_child(pid);
 			return exit_code(status);
+		}
 		if (r < 0 && errno != EINTR)
 			fail_msg("waitpid(%d): %s", (int)pid, strerror(errno));
 		if (r == 0 && mono_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
+			forget_child(pid);
 			return -1;
 		}
 		if (r == 0)

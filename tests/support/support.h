@@ -122,6 +122,20 @@ int wait_exit(pid_t pid, int limit_ms);
 int stop_process(pid_t pid, int limit_ms);
 
 /*
+ * The children a test program started and has not reaped: spawn() records each one,
+ * track_child() one forked by hand (what names it in a message), and wait_exit() forgets
+ * each it reaps. A failing test jumps out past its own cleanup (cmocka's fail_msg), so a
+ * teardown calls stop_children(mark): every child recorded since children_mark() gave mark
+ * that is still this process's child is killed (SIGKILL, with its process group when it
+ * leads one) and reaped, and named on stderr; it returns how many were still running. At
+ * exit the same happens to every child recorded, so that no test program leaves a process
+ * behind.
+ */
+void track_child(pid_t pid, const char *what);
+unsigned long children_mark(void);
+int stop_children(unsigned long mark);
+
+/*
  * A finished run. Start from { 0 }: a run fills it anew and frees what an earlier run
  * left in it; run_free() frees the last.
  */
