@@ -394,7 +394,7 @@ static const struct optdesc optdescs[] = {
 	{ NULL, 'x', required_argument, "exclude", NULL, p_exclude, 0, 0, 0, AT_RELOAD, K_PIDS, "", "PID[,PID]...",
 	  "never manage these processes (guests by their QEMU pid)" },
 	{ NULL, 'r', required_argument, NULL, NULL, p_remove, 0, 0, 0, CLI_ONLY, K_NONE, NULL, "PID[,PID]...",
-	  "remove pids from the -x and -p lists (the config file's too)" },
+	  "remove pids from the -x and -p lists (the config file's exclude list too)" },
 	{ NULL, 'K', required_argument, "keep_interleave", NULL, p_int, OFF(keep_interleave), 0, 1, AT_RESTART, K_INT,
 	  "0", "0|1",
 	  "other processes: merge interleaved memory (0) or keep it spread (1); libvirt's interleave guests are "
@@ -402,10 +402,10 @@ static const struct optdesc optdescs[] = {
 	{ NULL, 'H', required_argument, "thp_scan_ms", NULL, p_int, OFF(thp_scan_ms), 0, 1000000, AT_RESTART, K_INT,
 	  "0", "MS", "set khugepaged's scan_sleep_millisecs at start (0: leave it)" },
 	{ NULL, 'S', required_argument, "scan_all", NULL, p_int, OFF(scan_all), 0, 1, AT_RESTART, K_INT, "0", "0|1",
-	  "also manage other processes over 300 MB with sched_setaffinity and migrate_pages: all of them (1) or "
-	  "only -p ones (0)" },
+	  "also manage, as -p does, every other process over 300 MB and half a CPU (1), or only the -p ones (0)" },
 	{ NULL, 'p', required_argument, NULL, NULL, p_include, 0, 0, 0, CLI_ONLY, K_NONE, NULL, "PID[,PID]...",
-	  "manage these processes numad-style too" },
+	  "also manage these processes, whatever their size, numad 0.5's way: sched_setaffinity and "
+	  "migrate_pages, never a QEMU process" },
 	/* the simulator (numad-sim) */
 	{ "simulate", OPT_SIMULATE, required_argument, NULL, NULL, p_str, OFF(simulate), 0, 0, CLI_ONLY, K_NONE, NULL,
 	  "TOPOLOGY.txt",

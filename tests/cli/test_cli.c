@@ -8,6 +8,7 @@
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -403,6 +404,52 @@ static void test_numad_style_processes(void **state)
 	fixture_remove(root);
 }
 
+/*
+ * What numad(8) says of -p and -S: a -p process is managed whatever its size (a 128 MB one
+ * split over two nodes is advised onto one), -S 1 alone takes only processes over 300 MB
+ * and half a CPU (so not that one, which is idle), and -x wins over -p.
+ */
+static void test_numad_style_any_size(void **state)
+{
+	static const char *desc = "proc pid=7800 comm=small threads=1 mem=3:64,0:64\n";
+	char path[1024], root[64], logp[128], *text, *log;
+	const char *args[] = { "--root", NULL, "--log", logp, "--socket", "", "--pidfile", "", "--connect",
+			       "test:///default", "-F", "--run-for", "3", NULL, NULL, NULL, NULL, NULL };
+	static const struct {
+		const char *extra[4];
+		bool advised;
+	} cases[] = {
+		{ { "-p", "7800" }, true },
+		{ { "-S", "1" }, false },
+		{ { "-p", "7800", "-x", "7800" }, false },
+	};
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
+	text = must_slurp(path);
+	build_tree(root, sizeof(root), text, desc);
+	snprintf(logp, sizeof(logp), "%s/numad.log", root);
+	args[1] = root;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run r = { 0 };
+
+		for (int k = 0; k < 4; k++)
+			args[13 + k] = cases[i].extra[k];
+		unlink(logp);
+		run_numad(&r, args);
+		assert_int_equal(r.code, 0);
+		log = must_slurp(logp);
+		if (cases[i].advised != (strstr(log, "Advising pid 7800 (small) move from nodes (0,3) to nodes ") != NULL))
+			fail_msg("%s %s%s%s: the 128 MB process is %sadvised: %s", cases[i].extra[0], cases[i].extra[1],
+				 cases[i].extra[2] ? " -x " : "", cases[i].extra[2] ? cases[i].extra[3] : "",
+				 cases[i].advised ? "not " : "", log);
+		free(log);
+		run_free(&r);
+	}
+	free(text);
+	fixture_remove(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_cpus),
 		cmocka_unit_test(test_nofit),
 		cmocka_unit_test(test_numad_style_processes),
+		cmocka_unit_test(test_numad_style_any_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
