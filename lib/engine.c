@@ -381,8 +381,13 @@ int engine_place(const struct engine_host *h, const struct engine_policy *p, con
 		search_greedy(&c, out);
 	if (!out->top[0].fits) {
 		/* the memory is there, but only on nodes without CPUs: advise every node with memory */
+		int cpus = 0;
+		for (int i = 0; i < c.t->nnodes; i++)
+			cpus += c.t->nodes[i].ncpus;
 		nofit(&c, out);
-		out->why = "no node set with CPUs has enough memory; advising every node with memory";
+		out->why = cpus == 0 ? "no node has a CPU left to run vCPUs on (every CPU is reserved or offline); "
+				       "advising every node with memory"
+				     : "no node set with CPUs has enough memory; advising every node with memory";
 		ctx_free(&c);
 		return 0;
 	}
