@@ -520,7 +520,8 @@ static struct json_object *guest_json(const struct daemon *d, const struct guest
 	json_object_object_add(o, "domain", json_object_new_string(g->name));
 	json_object_object_add(o, "uuid", json_object_new_string(g->uuid));
 	json_object_object_add(o, "pid", json_object_new_int(g->pid));
-	json_object_object_add(o, "managed", json_object_new_boolean(g->managed && !g->permanent_failure));
+	json_object_object_add(o, "managed", json_object_new_boolean(guest_moves(g)));
+	json_object_object_add(o, "management", json_object_new_string(guest_management(g)));
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(g->mode)));
 	json_object_object_add(o, "nodes", set_json(&g->nodes));
 	json_object_object_add(o, "vcpus", json_object_new_int(g->nvcpus));
@@ -537,12 +538,46 @@ static struct json_object *guest_json(const struct daemon *d, const struct guest
 	return o;
 }
 
+static void wall_time(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%dT%H:%M:%S%z", &tm))
+		out[0] = '\0';
+}
+
+/* The guests numad saw OOM-killed, oldest first. */
+#define FOR_EACH_KILLED(d, k) \
+	for (unsigned long k##_i = (d)->nkilled > KILLED_MAX ? (d)->nkilled - KILLED_MAX : 0; k##_i < (d)->nkilled; k##_i++) \
+		for (const struct killed_guest *k = &(d)->killed[k##_i % KILLED_MAX]; k; k = NULL)
+
+static struct json_object *killed_json(const struct daemon *d, const struct killed_guest *k)
+{
+	struct json_object *o = json_object_new_object();
+	char when[64];
+
+	wall_time(k->when, when, sizeof(when));
+	json_object_object_add(o, "domain", json_object_new_string(k->name));
+	json_object_object_add(o, "uuid", json_object_new_string(k->uuid));
+	json_object_object_add(o, "pid", json_object_new_int(k->pid));
+	json_object_object_add(o, "managed", json_object_new_boolean(false));
+	json_object_object_add(o, "management", json_object_new_string("oom-killed"));
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(k->mode)));
+	json_object_object_add(o, "nodes", json_object_new_string(k->nodes));
+	json_object_object_add(o, "killed_at", json_object_new_string(when));
+	json_object_object_add(o, "killed_uptime_s", jnum((double)(k->at_ms - d->start_ms) / 1000.0, 1));
+	return o;
+}
+
+/* The running guests, then the last KILLED_MAX that the OOM killer took (management "oom-killed"). */
 static struct json_object *guests_json(const struct daemon *d)
 {
 	struct json_object *a = json_object_new_array();
 
 	for (int i = 0; i < d->nguests; i++)
 		json_object_array_add(a, guest_json(d, &d->guests[i]));
+	FOR_EACH_KILLED(d, k)
+		json_object_array_add(a, killed_json(d, k));
 	return a;
 }
 
@@ -588,6 +623,21 @@ static struct json_object *warnings_json(const struct daemon *d)
 	for (int i = 0; i < d->nguests; i++)
 		if (guest_warning(&d->guests[i], w, sizeof(w)))
 			json_object_array_add(a, json_object_new_string(w));
+	FOR_EACH_KILLED(d, k) {
+		char when[64];
+		wall_time(k->when, when, sizeof(when));
+		snprintf(w, sizeof(w), "%s (%s, nodes %s) was OOM-killed at %s, %.0f s after numad started", k->name,
+			 mode_name(k->mode), k->nodes[0] ? k->nodes : "-", when, (double)(k->at_ms - d->start_ms) / 1000.0);
+		json_object_array_add(a, json_object_new_string(w));
+	}
+	{
+		unsigned long all = daemon_oom_kills(d);
+		if (all > d->nkilled) {
+			snprintf(w, sizeof(w), "%lu OOM kill(s) on the host since numad started%s: see the kernel log "
+				 "(journalctl -k)", all - d->nkilled, d->nkilled ? " besides the guests above" : "");
+			json_object_array_add(a, json_object_new_string(w));
+		}
+	}
 	{
 		int in_flight, stuck;
 		double moved;
@@ -647,10 +697,8 @@ static struct json_object *record_json(const struct daemon *d, const struct advi
 {
 	struct json_object *o = json_object_new_object();
 	char when[64];
-	struct tm tm;
 
-	if (!localtime_r(&r->when, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm))
-		when[0] = '\0';
+	wall_time(r->when, when, sizeof(when));
 	json_object_object_add(o, "time", json_object_new_string(when));
 	json_object_object_add(o, "uptime_s", jnum((double)(r->at_ms - d->start_ms) / 1000.0, 1));
 	json_object_object_add(o, "domain", json_object_new_string(r->domain));
@@ -917,6 +965,9 @@ static struct json_object *cmd_reload(struct ctl *c, struct client *cl, struct j
 	r = json_object_new_object();
 	json_object_object_add(r, "reloaded", json_object_new_boolean(true));
 	json_object_object_add(r, "config", c->d->o->config_path ? json_object_new_string(c->d->o->config_path) : NULL);
+	/* a default file that does not exist is no error: numad runs on its defaults and command line */
+	json_object_object_add(r, "config_found", json_object_new_boolean(c->d->o->config_path &&
+									   access(c->d->o->config_path, F_OK) == 0));
 	return r;
 }
 

@@ -41,7 +41,7 @@ static void notify_status(struct daemon *d)
 	int managed = 0, risk = 0;
 
 	for (int i = 0; i < d->nguests; i++) {
-		managed += d->guests[i].managed && !d->guests[i].permanent_failure;
+		managed += guest_moves(&d->guests[i]);
 		risk += d->guests[i].at_risk;
 	}
 	sd_notifyf(0, "STATUS=%d nodes, %d guests (%d managed, %d at risk), %lu advices%s", d->topo.nnodes,
@@ -224,6 +224,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 		read_watermarks(d);
 	if (d->virt)
 		virt_refresh(d->virt);
+	guests_note_oom(d, now);
 	scan_processes(d, now);
 	for (int i = 0; i < d->nguests; i++)
 		guest_sample_cpu(d, &d->guests[i], now);
@@ -265,8 +266,12 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		log_set_stderr_level(d->o->log_level);
 	tb_init(&d->migrate_bucket, d->o->migrate_mb_s, d->o->migrate_mb_s, daemon_now(d));
 	tb_init(&d->urgent_bucket, 1.0 / 10.0, d->o->urgent_burst, daemon_now(d));
-	log_notice("configuration reloaded%s%s", d->o->config_path ? " from " : "",
-		   d->o->config_path ? d->o->config_path : "");
+	if (d->o->config_path && access(d->o->config_path, F_OK) < 0)
+		log_notice("configuration reloaded: %s does not exist, so numad runs on its defaults and its command line",
+			   d->o->config_path);
+	else
+		log_notice("configuration reloaded%s%s", d->o->config_path ? " from " : "",
+			   d->o->config_path ? d->o->config_path : "");
 	return 0;
 }
 
@@ -583,6 +588,7 @@ int daemon_run(struct options *o, int (*open_host)(struct daemon *d, struct host
 		return 1;
 	}
 	d.oom_kill0 = host_oom_kill_count(d.host.root);
+	d.oom_seen = d.oom_kill0;
 	d.start_ms = daemon_now(&d);
 	tb_init(&d.migrate_bucket, o->migrate_mb_s, o->migrate_mb_s, d.start_ms);
 	tb_init(&d.urgent_bucket, 1.0 / 10.0, o->urgent_burst, d.start_ms);

@@ -87,9 +87,78 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
 	g->mode = MODE_UNKNOWN;
 	g->tte_s = INFINITY;
+	g->warned_tte_s = INFINITY;
 	growth_init(&g->growth, 1.0);
 	d->nguests++;
 	return g;
+}
+
+bool guest_moves(const struct guest *g)
+{
+	return g->managed && !g->permanent_failure && g->mode == MODE_RESTRICTIVE;
+}
+
+const char *guest_management(const struct guest *g)
+{
+	if (g->permanent_failure)
+		return "failed";
+	if (guest_moves(g))
+		return "yes";
+	/* placement='auto' in strict, preferred or interleave mode: watched and warned about, never moved */
+	return g->managed ? "observed" : "no";
+}
+
+/* How long after a full scan saw the oom_kill count rise a guest's stop is taken as that kill. */
+#define OOM_CLAIM_MS 10000
+
+void guests_note_oom(struct daemon *d, int64_t now)
+{
+	unsigned long n = host_oom_kill_count(d->host.root);
+
+	if (now - d->oom_rise_ms > OOM_CLAIM_MS)
+		d->oom_unclaimed = 0; /* another process's: no guest stopped with it */
+	if (n > d->oom_seen) {
+		d->oom_unclaimed += n - d->oom_seen;
+		d->oom_rise_ms = now;
+	}
+	d->oom_seen = n;
+}
+
+void guest_stopped(struct daemon *d, struct guest *g, bool may_be_oom)
+{
+	int64_t now = daemon_now(d);
+	unsigned long n = host_oom_kill_count(d->host.root);
+	bool oom = false;
+
+	/*
+	 * The kernel says whom it killed only in its log; libvirt sees a QEMU that died. A stop
+	 * that comes as the count rises (before the next full scan, or up to OOM_CLAIM_MS after
+	 * the scan that saw it rise) is taken as that kill.
+	 */
+	if (n > d->oom_seen) {
+		oom = may_be_oom;
+		d->oom_unclaimed += n - d->oom_seen - (oom ? 1 : 0);
+		d->oom_rise_ms = now;
+		d->oom_seen = n;
+	} else if (may_be_oom && d->oom_unclaimed > 0 && now - d->oom_rise_ms <= OOM_CLAIM_MS) {
+		oom = true;
+		d->oom_unclaimed--;
+	}
+	if (oom) {
+		struct killed_guest *k = &d->killed[d->nkilled++ % KILLED_MAX];
+
+		memset(k, 0, sizeof(*k));
+		snprintf(k->name, sizeof(k->name), "%s", g->name);
+		snprintf(k->uuid, sizeof(k->uuid), "%s", g->uuid);
+		k->pid = g->pid;
+		k->mode = g->mode;
+		nodeset_format(&g->nodes, k->nodes, sizeof(k->nodes));
+		k->when = time(NULL);
+		k->at_ms = now;
+		log_warnx("domain %s (pid %d, %s, nodes %s) was OOM-killed: it stopped as the host's oom_kill "
+			  "count rose", g->name, g->pid, mode_name(g->mode), k->nodes[0] ? k->nodes : "-");
+	}
+	guest_remove(d, g);
 }
 
 void guest_remove(struct daemon *d, struct guest *g)

@@ -32,6 +32,19 @@ struct advice_record {
 	char detail[256];
 };
 
+#define KILLED_MAX 16
+
+/* A guest that stopped as the host's oom_kill count rose: what status lists of it. */
+struct killed_guest {
+	char name[256];
+	char uuid[40];
+	int pid;
+	enum guest_mode mode;
+	char nodes[128];
+	time_t when;            /* wall clock */
+	int64_t at_ms;          /* daemon clock */
+};
+
 struct guest {
 	char name[256];
 	char uuid[40];
@@ -69,7 +82,7 @@ struct guest {
 	int64_t moved_wall_ms;    /* last_move_ms on the wall clock, for the state file (persist.c) */
 	int64_t moved_wall_of_ms; /* the last_move_ms that moved_wall_ms is of */
 	int64_t last_warn_ms;
-	bool tte_warned;          /* the time to exhaustion of this risk episode was logged */
+	double warned_tte_s;      /* the time to exhaustion last logged in this risk episode, INFINITY: none */
 	int failures;             /* consecutive transient failures */
 	int64_t retry_at_ms;
 	bool awaiting_libvirt;    /* an urgent extension decided while libvirt was away: decided again when it is back */
@@ -87,6 +100,13 @@ struct guest *guest_find(struct daemon *d, const char *uuid);
 struct guest *guest_add(struct daemon *d, const char *uuid);
 /* Remove a guest. */
 void guest_remove(struct daemon *d, struct guest *g);
+/*
+ * A guest stopped (may_be_oom: not by its own shutdown): when the host's oom_kill count
+ * rose as it stopped, it is logged and kept for status as OOM-killed. Then it is removed.
+ */
+void guest_stopped(struct daemon *d, struct guest *g, bool may_be_oom);
+/* At a full scan: note a rise of the host's oom_kill count that no guest stop has claimed. */
+void guests_note_oom(struct daemon *d, int64_t now);
 /* Read a guest's residency from its cgroup and update its growth estimate; tick: at a fast tick, after the nodes' sample. */
 void guest_sample(struct daemon *d, struct guest *g, int64_t now, bool tick);
 /* After res_kb changed: its total, and the trends of both (the per-node trend only at a tick). */
@@ -101,6 +121,10 @@ double guest_locality(const struct daemon *d, const struct guest *g);
 const char *reason_name(enum reason r);
 /* Name of a mode. */
 const char *mode_name(enum guest_mode m);
+/* Whether numad may change the guest's nodes: managed, restrictive, not failed for good. */
+bool guest_moves(const struct guest *g);
+/* What numadctl's MANAGED column says: yes, observed (a mode numad does not move), no, failed. */
+const char *guest_management(const struct guest *g);
 /* Name of an outcome. */
 const char *outcome_name(enum outcome o);
 

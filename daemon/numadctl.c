@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctlproto.h"
 #include "options.h"
@@ -222,12 +223,12 @@ static void by_node(struct json_object *g, char *out, size_t len)
 	size_t n = 0;
 
 	out[0] = '\0';
-	if (!json_object_is_type(by, json_type_object))
-		return;
-	json_object_object_foreach(by, node, mb) {
-		if (n + 1 >= len)
-			break;
-		n += (size_t)snprintf(out + n, len - n, "%s%s:%s", n ? " " : "", node, json_object_get_string(mb));
+	if (json_object_is_type(by, json_type_object)) {
+		json_object_object_foreach(by, node, mb) {
+			if (n + 1 >= len)
+				break;
+			n += (size_t)snprintf(out + n, len - n, "%s%s:%s", n ? " " : "", node, json_object_get_string(mb));
+		}
 	}
 	if (n == 0)
 		snprintf(out, len, "-");
@@ -267,7 +268,7 @@ static int print_guests(struct json_object *guests, bool wide)
 			cell(&t, "%s", str(g, "pid"));
 		}
 		cell(&t, "%s", str(g, "mode"));
-		cell(&t, "%s", member(g, "failure") ? "failed" : flag(g, "managed") ? "yes" : "no");
+		cell(&t, "%s", str(g, "management"));
 		cell(&t, "%s", *str(g, "nodes") ? str(g, "nodes") : "-");
 		cell(&t, "%s", str(g, "resident_mb"));
 		if (member(g, "locality_pct"))
@@ -279,7 +280,9 @@ static int print_guests(struct json_object *guests, bool wide)
 			cell(&t, "%.0f s%s", num(g, "time_to_exhaustion_s"), flag(g, "at_risk") ? " (at risk)" : "");
 		else
 			cell(&t, "%s", flag(g, "at_risk") ? "now (at risk)" : "-");
-		if (!*str(g, "last_advice"))
+		if (member(g, "killed_at"))
+			cell(&t, "OOM-killed at %s", str(g, "killed_at"));
+		else if (!*str(g, "last_advice"))
 			cell(&t, "-");
 		else
 			cell(&t, "%s: %s", str(g, "last_advice"), str(g, "last_outcome"));
@@ -423,12 +426,14 @@ static int print_advise(struct json_object *r)
 static int print_explain(struct json_object *r)
 {
 	struct json_object *g = member(r, "guest"), *cur = member(r, "current"), *best = member(r, "best");
+	const char *how = str(g, "management");
 	struct table t;
 
 	if (!json_object_is_type(g, json_type_object))
 		return -1;
-	printf("%s (%s, %s%s), nodes %s, %s MB resident", str(g, "domain"), str(g, "mode"),
-	       flag(g, "managed") ? "managed" : "not managed", member(g, "failure") ? ", failed" : "",
+	printf("%s (%s, %s), nodes %s, %s MB resident", str(g, "domain"), str(g, "mode"),
+	       !strcmp(how, "yes") ? "managed" : !strcmp(how, "observed") ? "observed only"
+	       : !strcmp(how, "failed") ? "no longer managed" : "not managed",
 	       *str(g, "nodes") ? str(g, "nodes") : "-", str(g, "resident_mb"));
 	if (member(g, "locality_pct"))
 		printf(", %.0f%% on its nodes", num(g, "locality_pct"));
@@ -461,10 +466,13 @@ static int print_reload(struct json_object *r)
 {
 	if (!member(r, "reloaded"))
 		return -1;
-	if (member(r, "config"))
+	if (member(r, "config") && member(r, "config_found") && !flag(r, "config_found"))
+		printf("configuration reloaded: %s does not exist, so numad runs on its defaults and its command line\n",
+		       str(r, "config"));
+	else if (member(r, "config"))
 		printf("configuration reloaded from %s\n", str(r, "config"));
 	else
-		printf("configuration reloaded (no configuration file)\n");
+		printf("configuration reloaded: no configuration file (--config \"\"), only the command line\n");
 	return 0;
 }
 
@@ -650,9 +658,15 @@ static const struct command *lookup(const char *word)
 /* One line on stderr for a failed request; returns the exit code. */
 static int report(const char *path, const char *cmd, const struct ctl_status *st)
 {
+	struct stat sb;
+
 	switch (st->failure) {
 	case CTL_CONNECT:
-		if (st->sys_errno == ENOENT)
+		/* connect(2) says ECONNREFUSED for a path that is no socket at all */
+		if (stat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
+			complain(E_UNREACHABLE, "%s is %s, not a socket: --socket takes the daemon's socket, such as %s", path,
+				 S_ISDIR(sb.st_mode) ? "a directory" : "a file", NUMAD_SOCKET_DEFAULT);
+		else if (st->sys_errno == ENOENT)
 			complain(E_UNREACHABLE, "numad is not running (no socket at %s)", path);
 		else if (st->sys_errno == ECONNREFUSED)
 			complain(E_UNREACHABLE, "numad is not running (nothing listens on %s)", path);

@@ -22,10 +22,15 @@ static void warn_strict(struct guest *g, int64_t now, double headroom, double re
 {
 	char nodes[1024];
 
-	/* The moment a time to exhaustion is known, say it, even inside the quiet period. */
-	if (isfinite(g->tte_s) && !g->tte_warned) {
-		g->tte_warned = true;
-		log_warnx("domain %s: time to exhaustion %.1f s", g->name, g->tte_s);
+	/*
+	 * The moment a time to exhaustion is known, say it, even inside the quiet period; and
+	 * again each time it has halved since it was last said, so that a fill that speeds up
+	 * is not announced only by the OOM killer.
+	 */
+	if (isfinite(g->tte_s) && g->tte_s < g->warned_tte_s / 2) {
+		bool again = isfinite(g->warned_tte_s);
+		g->warned_tte_s = g->tte_s;
+		log_warnx("domain %s: time to exhaustion %.1f s%s", g->name, g->tte_s, again ? " (sooner than last said)" : "");
 	}
 	if (g->last_warn_ms && now - g->last_warn_ms < STRICT_WARN_EVERY_MS)
 		return;
@@ -160,7 +165,7 @@ void plan_urgent(struct daemon *d, struct guest *g, int64_t now)
 	g->tte_s = risk.tte_s;
 	g->at_risk = risk.at_risk;
 	if (!risk.at_risk) {
-		g->tte_warned = false; /* a new risk episode will say its time again */
+		g->warned_tte_s = INFINITY; /* a new risk episode will say its time again */
 		verdict = decide_crowded(&h, &v, &p, &m);
 		if (verdict == DECIDE_NONE)
 			return;

@@ -75,6 +75,11 @@ struct daemon {
 	/* counters for status and metrics */
 	unsigned long fast_ticks, full_scans, advices, applied, urgent, refused, failed;
 	unsigned long oom_kill0;    /* the host's oom_kill count (/proc/vmstat) when numad started */
+	unsigned long oom_seen;     /* that count when numad last looked (full scans, guest stops) */
+	unsigned long oom_unclaimed; /* kills of the last rise no stopped guest has claimed yet */
+	int64_t oom_rise_ms;        /* daemon time a full scan saw the count rise */
+	struct killed_guest killed[KILLED_MAX];  /* ring: the guests numad saw OOM-killed, kept for status */
+	unsigned long nkilled;      /* guests ever seen OOM-killed; the newest is killed[(nkilled-1) % KILLED_MAX] */
 	unsigned long psi_events;   /* PSI trigger wake-ups */
 	double fast_cost_ms, full_cost_ms;  /* how long the last fast tick and full scan took */
 };

@@ -253,7 +253,8 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 		nodeset_format(&g->nodes, nodes, sizeof(nodes));
 		log_notice("domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
 			   g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",
-			   g->managed ? "managed (placement='auto')"
+			   guest_moves(g) ? "managed (placement='auto')"
+			   : g->managed ? "observed only (placement='auto', but numad does not move this mode)"
 			   : g->placement_auto ? "observed only (-x)" : "observed only (no placement='auto')");
 		if (g->managed && g->mode == MODE_STRICT)
 			log_warnx("domain %s is in strict mode: libvirt cannot change its nodeset live, so numad cannot "
@@ -291,7 +292,7 @@ void virt_refresh(struct virt *v)
 		if (!d->guests[i].seen) {
 			/* the STOPPED event may come after this sweep: say the same thing it would */
 			log_notice("domain %s stopped (no longer in libvirt's list)", d->guests[i].name);
-			guest_remove(d, &d->guests[i]);
+			guest_stopped(d, &d->guests[i], true);
 		}
 }
 
@@ -301,7 +302,6 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	struct guest *g;
 
-	(void)detail;
 	switch (event) {
 	case VIR_DOMAIN_EVENT_STARTED:
 	case VIR_DOMAIN_EVENT_RESUMED:
@@ -319,8 +319,13 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	case VIR_DOMAIN_EVENT_CRASHED:
 		if (virDomainGetUUIDString(dom, uuid) == 0 && (g = guest_find(v->d, uuid)) &&
 		    (event != VIR_DOMAIN_EVENT_SHUTDOWN || virDomainIsActive(dom) != 1)) {
+			/* a QEMU the OOM killer took is FAILED (or CRASHED); a destroy may follow a kill */
+			bool may_be_oom = event == VIR_DOMAIN_EVENT_CRASHED ||
+					  (event == VIR_DOMAIN_EVENT_STOPPED &&
+					   (detail == VIR_DOMAIN_EVENT_STOPPED_FAILED || detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ||
+					    detail == VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
 			log_notice("domain %s stopped", g->name);
-			guest_remove(v->d, g);
+			guest_stopped(v->d, g, may_be_oom);
 		}
 		break;
 	default:

@@ -1,0 +1,383 @@
+/*
+ * test_status.c: what numadctl and the log tell an administrator, against a running
+ * simulation, checked for the words a person acts on:
+ *  - MANAGED is "yes" only for guests numad moves (restrictive with placement='auto');
+ *    strict and preferred ones with placement='auto' are "observed", one without it "no";
+ *  - a guest the OOM killer took stays in the guest table with its time, the warnings say
+ *    so, and the header's OOM count agrees with them;
+ *  - a strict guest whose time to exhaustion keeps shrinking is warned again before the
+ *    kill, not once;
+ *  - numadctl reload with no configuration file says so, and --socket given a directory or a
+ *    file says that is not a socket;
+ *  - numad -w with every CPU reserved (-R) names the CPUs as the cause.
+ *
+ * Every simulation runs with an XDG_RUNTIME_DIR of this test's, so its socket is in its own
+ * private run directory, and is stopped by the teardown when a check fails.
+ */
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "fixture.h"
+#include "support.h"
+
+#define READY_LIMIT_MS 20000
+#define CTL_LIMIT_MS 30000
+
+static char *xdg, *work, xdg_env[PATH_MAX + 32];
+static pid_t sim_pid;  /* the simulation running now, stopped by the teardown */
+
+static int setup(void **state)
+{
+	(void)state;
+	xdg = make_root("statusxdg");
+	work = make_root("statuswork");
+	chmod(xdg, 0700);
+	snprintf(xdg_env, sizeof(xdg_env), "XDG_RUNTIME_DIR=%s", xdg);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	drop_root(xdg);
+	drop_root(work);
+	return 0;
+}
+
+/* After each test: a simulation a failed check left running goes. */
+static int stop_sim(void **state)
+{
+	(void)state;
+	if (sim_pid > 0)
+		stop_process(sim_pid, 30000);
+	sim_pid = 0;
+	return 0;
+}
+
+struct sim {
+	char scn[PATH_MAX], errp[PATH_MAX], outp[PATH_MAX];
+	char sock[PATH_MAX + 16], logp[PATH_MAX + 16];
+};
+
+/* Start a simulation of topo with the scenario text; fills s with its socket and log. */
+static void start(struct sim *s, const char *topo, const char *scenario, const char *speed)
+{
+	const char *args[] = { "-F", "--simulate", topo, "--scenario", s->scn, "--speed", speed, NULL };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = xdg_env, .alarm_s = 120 };
+	char *err;
+	const char *p;
+
+	snprintf(s->scn, sizeof(s->scn), "%s/run.scn", work);
+	snprintf(s->errp, sizeof(s->errp), "%s/sim.err", work);
+	snprintf(s->outp, sizeof(s->outp), "%s/sim.out", work);
+	write_text(s->scn, scenario);
+	unlink(s->errp); /* the child opens its own: what an earlier run wrote must not be read as its */
+	unlink(s->outp);
+	c.outp = s->outp;
+	c.errp = s->errp;
+	sim_pid = spawn(&c);
+	if (wait_for_text(s->errp, " started: ", 1, READY_LIMIT_MS, sim_pid) < 0)
+		fail_msg("the simulation did not start: %s", must_slurp(s->errp));
+	err = must_slurp(s->errp);
+	p = strstr(err, "run directory ");
+	if (!p)
+		fail_msg("the simulation named no run directory: %s", err);
+	p += strlen("run directory ");
+	snprintf(s->sock, sizeof(s->sock), "%.*s/numad.sock", (int)strcspn(p, " \n"), p);
+	snprintf(s->logp, sizeof(s->logp), "%.*s/numad.log", (int)strcspn(p, " \n"), p);
+	free(err);
+}
+
+/* numadctl [--json] --socket SOCK ARGS... into r. */
+static void ctl(struct run *r, const char *sock, bool json, const char *a1, const char *a2)
+{
+	const char *args[6];
+	struct child c = { .prog = NUMADCTL_BIN, .args = args, .alarm_s = 60 };
+	int n = 0;
+
+	if (json)
+		args[n++] = "--json";
+	args[n++] = "--socket";
+	args[n++] = sock;
+	args[n++] = a1;
+	if (a2)
+		args[n++] = a2;
+	args[n] = NULL;
+	run_child(r, &c, CTL_LIMIT_MS);
+}
+
+/* The guest table's row of name in numadctl's text ("NAME " at a line's start), or NULL. */
+static const char *row_of(const char *text, const char *name, char *row, size_t len)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, name, n) == 0 && l[n] == ' ') {
+			snprintf(row, len, "%.*s", (int)strcspn(l, "\n"), l);
+			return row;
+		}
+	return NULL;
+}
+
+/* The word in the column headed col of a table whose header line starts with "DOMAIN ". */
+static bool column(const char *text, const char *row, const char *col, char *out, size_t len)
+{
+	const char *hdr = strstr(text, "DOMAIN ");
+	int want = -1, k = 0;
+	char line[1024], *save = NULL;
+
+	if (!hdr)
+		return false;
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(hdr, "\n"), hdr);
+	for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save), k++)
+		if (strcmp(w, col) == 0)
+			want = k;
+	if (want < 0)
+		return false;
+	snprintf(line, sizeof(line), "%s", row);
+	k = 0;
+	for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save), k++)
+		if (k == want) {
+			snprintf(out, len, "%s", w);
+			return true;
+		}
+	return false;
+}
+
+/* ---- MANAGED ---- */
+
+static void test_managed_column(void **state)
+{
+	static const char scn[] =
+		"0 start vm1 vcpus=2 mem=2G touch=1G mode=restrictive nodes=0\n"
+		"0 start vm2 vcpus=2 mem=2G touch=1G mode=strict nodes=1\n"
+		"0 start vm3 vcpus=2 mem=2G touch=1G mode=preferred nodes=2\n"
+		"0 start vm4 vcpus=2 mem=2G touch=1G mode=interleave nodes=0-1\n"
+		"600 end\n";
+	static const struct {
+		const char *name, *managed;
+		bool moves;
+	} want[] = {
+		{ "vm1", "yes", true },       /* restrictive, placement='auto': numad moves it */
+		{ "vm2", "observed", false }, /* strict: libvirt cannot change it live */
+		{ "vm3", "observed", false }, /* preferred: numad leaves it alone */
+		{ "vm4", "no", false },       /* interleaved on fixed nodes: no placement='auto' */
+	};
+	struct run r = { 0 };
+	struct sim s;
+	struct json_object *guests;
+	char row[1024], cell[64];
+
+	(void)state;
+	start(&s, TOPO_DIR "/guest-4node.txt", scn, "1");
+	sleep_ms(1500); /* the first full scans */
+	ctl(&r, s.sock, false, "guests", NULL);
+	assert_int_equal(r.code, 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!row_of(r.out, want[i].name, row, sizeof(row)) || !column(r.out, row, "MANAGED", cell, sizeof(cell)))
+			fail_msg("numadctl guests has no MANAGED for %s:\n%s", want[i].name, r.out);
+		if (strcmp(cell, want[i].managed) != 0)
+			fail_msg("%s: MANAGED '%s', want '%s':\n%s", want[i].name, cell, want[i].managed, r.out);
+	}
+	ctl(&r, s.sock, true, "guests", NULL);
+	assert_int_equal(r.code, 0);
+	guests = json_tokener_parse(r.out);
+	assert_non_null(guests);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct json_object *g = NULL, *v;
+		for (size_t k = 0; k < json_object_array_length(guests); k++) {
+			struct json_object *e = json_object_array_get_idx(guests, k);
+			if (json_object_object_get_ex(e, "domain", &v) && strcmp(json_object_get_string(v), want[i].name) == 0)
+				g = e;
+		}
+		assert_non_null(g);
+		assert_true(json_object_object_get_ex(g, "managed", &v));
+		if (json_object_get_boolean(v) != want[i].moves)
+			fail_msg("%s: JSON managed %d, want %d", want[i].name, json_object_get_boolean(v), want[i].moves);
+	}
+	json_object_put(guests);
+	/* the log says the same when it first sees them */
+	{
+		char *log = must_slurp(s.logp);
+		if (!strstr(log, "domain vm1 (") || !strstr(strstr(log, "domain vm1 ("), "managed (placement='auto')"))
+			fail_msg("the log does not call vm1 managed:\n%s", log);
+		const char *l2 = strstr(log, "domain vm2 (");
+		if (!l2 || strncmp(l2 + strcspn(l2, ":") , ": observed only", 15) != 0)
+			fail_msg("the log does not call vm2 (strict) observed only:\n%s", log);
+		free(log);
+	}
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
+/* ---- the OOM killer, and a strict guest's warnings ---- */
+
+/*
+ * A strict guest on node 3 of the DL980 (16 GB) that grows to 12 GB while a 4 GB hog fills
+ * the node (tests/scenarios/strict.scn), then a run that goes on, so that numadctl is asked
+ * after the kill.
+ */
+static const char strict_scn[] =
+	"0   start vm1 vcpus=4 mem=12G touch=6G mode=strict nodes=3\n"
+	"0   start vm2 vcpus=2 mem=2G touch=1G mode=restrictive nodes=0\n"
+	"4   hog node=3 size=4G rate=2G\n"
+	"8   grow vm1 rate=1G until=12G\n"
+	"600 end\n";
+
+static void test_oom_killed_listed(void **state)
+{
+	struct run r = { 0 };
+	struct sim s;
+	char row[1024], cell[64], *log;
+	const char *w;
+
+	(void)state;
+	start(&s, TOPO_DIR "/dl980-8node.txt", strict_scn, "4");
+	if (wait_for_text(s.logp, "simulator: Out of memory: Killed process", 1, 60000, sim_pid) < 0)
+		fail_msg("vm1 was not OOM-killed: %s", must_slurp(s.errp));
+	if (wait_for_text(s.logp, "was OOM-killed", 1, 10000, sim_pid) < 0)
+		fail_msg("numad did not log vm1's OOM kill:\n%s", must_slurp(s.errp));
+	ctl(&r, s.sock, false, "status", NULL);
+	assert_int_equal(r.code, 0);
+	if (!strstr(r.out, "OOM kills seen: 1\n"))
+		fail_msg("the header does not count one OOM kill:\n%s", r.out);
+	if (!row_of(r.out, "vm1", row, sizeof(row)) || !column(r.out, row, "MANAGED", cell, sizeof(cell)) ||
+	    strcmp(cell, "oom-killed") != 0 || !strstr(row, "OOM-killed at "))
+		fail_msg("vm1 is not listed as OOM-killed with its time:\n%s", r.out);
+	if (!row_of(r.out, "vm2", row, sizeof(row)))
+		fail_msg("vm2, still running, is not listed:\n%s", r.out);
+	w = strstr(r.out, "WARNINGS\n");
+	if (!w || strstr(r.out, "warnings: none") || !strstr(w, "vm1 (strict, nodes 3) was OOM-killed at "))
+		fail_msg("the warnings do not name vm1's OOM kill:\n%s", r.out);
+	/* the table's own command lists it too */
+	ctl(&r, s.sock, false, "guests", NULL);
+	if (r.code != 0 || !row_of(r.out, "vm1", row, sizeof(row)) || !strstr(row, "oom-killed"))
+		fail_msg("numadctl guests does not list vm1 as OOM-killed:\n%s", r.out);
+	log = must_slurp(s.logp); /* before the stop, which removes the run directory */
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	/*
+	 * Warned again as the time to exhaustion shrank: numad(8) says each time it has halved
+	 * since it was last said. At least two such lines before the kill, each below half the
+	 * one before.
+	 */
+	{
+		const char *kill = strstr(log, "simulator: Out of memory");
+		double last = INFINITY;
+		int n = 0;
+		for (const char *p = strstr(log, "domain vm1: time to exhaustion "); p && p < kill;
+		     p = strstr(p + 1, "domain vm1: time to exhaustion ")) {
+			double t = strtod(p + strlen("domain vm1: time to exhaustion "), NULL);
+			if (!(t <= last / 2 + 0.05)) /* the log rounds to 0.1 s */
+				fail_msg("time to exhaustion %.1f s said after %.1f s: not below half", t, last);
+			last = t;
+			n++;
+		}
+		if (n < 2)
+			fail_msg("vm1's time to exhaustion was said %d time(s) before the kill; want it again as it "
+				 "shrank:\n%s", n, log);
+	}
+	free(log);
+	run_free(&r);
+}
+
+/* ---- numadctl's messages ---- */
+
+static void test_reload_without_file(void **state)
+{
+	struct run r = { 0 };
+	struct sim s;
+
+	(void)state;
+	start(&s, TOPO_DIR "/guest-4node.txt", "0 start vm1 vcpus=2 mem=2G touch=1G\n600 end\n", "1");
+	/* the simulation runs with --config "": no file at all */
+	ctl(&r, s.sock, false, "reload", NULL);
+	if (r.code != 0 || strstr(r.out, "/etc/numad.conf") || !strstr(r.out, "no configuration file"))
+		fail_msg("reload with no configuration file: exit %d, stdout '%s', stderr '%s'", r.code, r.out, r.err);
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
+static void test_socket_not_a_socket(void **state)
+{
+	char file[PATH_MAX];
+	struct run r = { 0 };
+	struct json_object *o, *e, *v;
+
+	(void)state;
+	ctl(&r, work, false, "status", NULL);
+	if (r.code != 3 || !strstr(r.err, "is a directory, not a socket"))
+		fail_msg("--socket DIR: exit %d, stderr '%s'; want 3 and 'is a directory, not a socket'", r.code, r.err);
+	snprintf(file, sizeof(file), "%s/plain", work);
+	write_text(file, "not a socket\n");
+	ctl(&r, file, false, "status", NULL);
+	if (r.code != 3 || !strstr(r.err, "is a file, not a socket"))
+		fail_msg("--socket FILE: exit %d, stderr '%s'", r.code, r.err);
+	ctl(&r, work, true, "status", NULL);
+	o = json_tokener_parse(r.out);
+	if (r.code != 3 || !o || !json_object_object_get_ex(o, "error", &e) ||
+	    !json_object_object_get_ex(e, "desc", &v) || !strstr(json_object_get_string(v), "not a socket"))
+		fail_msg("--json --socket DIR: exit %d, stdout '%s'", r.code, r.out);
+	json_object_put(o);
+	run_free(&r);
+}
+
+/* -w with -R taking every CPU of the host: the message says the CPUs are the cause. */
+static void test_w_every_cpu_reserved(void **state)
+{
+	char root[PATH_MAX], err[512], *text = must_slurp(TOPO_DIR "/guest-4node.txt");
+	struct host h;
+	const char *args[] = { "--root", root, "--log", "", "-R", NULL, "-w", "1", NULL };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true };
+	char all[64];
+	struct run r = { 0 };
+	int maxcpu = -1;
+
+	(void)state;
+	assert_true(read_host(text, &h) > 0);
+	for (int i = 0; i < h.n; i++)
+		maxcpu += h.ncpus[i];
+	snprintf(all, sizeof(all), "0-%d", maxcpu); /* guest-4node numbers its CPUs from 0, node by node */
+	args[5] = all;
+	snprintf(root, sizeof(root), "%s/tree", work);
+	mkdir(root, 0755);
+	if (fixture_build(root, text, NULL, err, sizeof(err)) < 0)
+		fail_msg("fixture: %s", err);
+	run_child(&r, &c, 30000);
+	if (r.code != 0 || !strstr(r.err, "no node has a CPU left") || strstr(r.err, "enough memory"))
+		fail_msg("-R %s -w 1: exit %d, stderr '%s'; want 0 and the CPUs named as the cause", all, r.code, r.err);
+	run_free(&r);
+	fixture_remove(root);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_managed_column, stop_sim),
+		cmocka_unit_test_teardown(test_oom_killed_listed, stop_sim),
+		cmocka_unit_test_teardown(test_reload_without_file, stop_sim),
+		cmocka_unit_test(test_socket_not_a_socket),
+		cmocka_unit_test(test_w_every_cpu_reserved),
+	};
+
+	if (getenv("NUMAD_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("NUMAD_TEST_FILTER"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
