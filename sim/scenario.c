@@ -172,10 +172,15 @@ static int key_value(struct reader *r, struct sim_event *e, const char *k, const
 		if (parse_number(num, 0, 100, &x) < 0)
 			goto range;
 		e->hidden = x / 100;
-	} else if (!strcmp(k, "oom") || !strcmp(k, "transient")) {
+	} else if (!strcmp(k, "transient")) {
+		if (strcmp(v, "0") && strcmp(v, "1") && strcmp(v, "moved"))
+			goto range;
+		e->transient = *v != '0';
+		e->moved = *v == 'm';
+	} else if (!strcmp(k, "oom")) {
 		if (strcmp(v, "0") && strcmp(v, "1"))
 			goto range;
-		*(!strcmp(k, "oom") ? &e->oom : &e->transient) = *v == '1';
+		e->oom = *v == '1';
 	} else if (!strcmp(k, "nodes")) {
 		struct nodeset ns;
 		int bad = -1;
@@ -203,6 +208,7 @@ range:
 	    : !strcmp(k, "life")    ? "seconds, 0 to 10000000"
 	    : !strcmp(k, "cpu")     ? "a number of CPUs, 0 to 16384"
 	    : !strcmp(k, "hidden")  ? "a percentage, 0% to 100%"
+	    : !strcmp(k, "transient") ? "0, 1 or moved"
 				    : "0 or 1");
 	return -1;
 }

@@ -36,6 +36,7 @@ struct sim_event {
 	double hidden;                 /* start: the share of its pages move_pages(2) does not find */
 	bool oom;                      /* hog: bound and cannot wait; a failed allocation OOM-kills */
 	bool transient;                /* start: a domain without a persistent definition (virsh create) */
+	bool moved;                    /* start, transient=moved: its live definition says 'static' from the start */
 	int line;
 };
 

@@ -333,8 +333,8 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 			virDomainFree(dom);
 		return;
 	}
-	/* libvirt's pre-placement (a transient guest's comes a second later: preplaced) */
-	if (!e->transient && set_live_nodes(dom, nodes) < 0)
+	/* libvirt's pre-placement (a transient guest's comes a second later: preplaced; one numad moved is there) */
+	if ((!e->transient || e->moved) && set_live_nodes(dom, nodes) < 0)
 		log_warnx("simulator: cannot set the nodeset of %s: %s", e->name, virGetLastErrorMessage());
 	g = &s->guests[s->nguests++];
 	memset(g, 0, sizeof(*g));
@@ -347,7 +347,7 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	g->vcpus = e->vcpus;
 	g->mode = e->mode;
 	g->hidden = e->hidden;
-	if (e->transient)
+	if (e->transient && !e->moved)
 		snprintf(g->preplaced, sizeof(g->preplaced), "%s", nodes);
 	g->cpu = e->cpu;
 	if (g->cpu > 0)

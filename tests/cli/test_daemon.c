@@ -2174,6 +2174,81 @@ static void test_restart_keeps_pacing(void **state)
 }
 
 /*
+ * A transient domain numad moved, then numad SIGKILLed: the numad started next finds the
+ * domain's only definition saying placement='static' (numad's own move wrote it). From the
+ * state file it knows the domain is managed, and it keeps protecting it: an urgent extension
+ * when the domain grows on a crowded node, no OOM kill. The same host without the state file
+ * is the control: the domain is then observed only, and numad never touches it.
+ */
+static void test_restart_transient(void **state)
+{
+	static const char first[] = "0 start vm1 vcpus=2 mem=4G touch=2G mode=restrictive nodes=0-1 transient=1\n"
+				    "600 end\n";
+	static const char after[] = "0   start vm1 vcpus=4 mem=20G touch=6G mode=restrictive nodes=3 transient=moved\n"
+				    "4   hog node=3 size=4G rate=2G\n"
+				    "8   grow vm1 rate=1G until=12G\n"
+				    "30  end\n";
+	char *root = make_root("restarttr"), bufs[4][PATH_MAX], path[PATH_MAX], outp[PATH_MAX];
+	const char *args[32];
+	struct run r = { 0 };
+	struct log lg;
+	int moves;
+	pid_t pid;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/scn", root);
+	write_text(path, first);
+	restart_args(root, "numad.log", NULL, args, bufs[0], PATH_MAX);
+	snprintf(outp, sizeof(outp), "%s/out", root);
+	pid = spawn_numad(args, NULL, outp, NULL, RUN_LIMIT_S);
+	snprintf(path, sizeof(path), "%s/numad.log", root);
+	if (wait_for_text(path, "Applied through libvirt: domain vm1, consolidate move", 1, 60000, pid) < 1) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, STOP_LIMIT_S * 1000);
+		read_log(path, &lg);
+		dump_log(&lg);
+		fail_msg("numad did not consolidate transient vm1 (nodes 0-1) in its first run");
+	}
+	snprintf(path, sizeof(path), "%s/state", root);
+	if (wait_for_text(path, " prev=0-1 ", 1, 10000, pid) < 1)
+		fail_msg("the move of vm1 is not in the state file %s", path);
+	kill(pid, SIGKILL);
+	assert_int_equal(wait_exit(pid, STOP_LIMIT_S * 1000), 128 + SIGKILL);
+
+	/* the second numad: vm1's live definition says 'static'; only the state file says managed */
+	snprintf(path, sizeof(path), "%s/scn", root);
+	write_text(path, after);
+	restart_args(root, "numad2.log", NULL, args, bufs[0], PATH_MAX);
+	run_numad(&r, args, NULL, RUN_LIMIT_S);
+	snprintf(path, sizeof(path), "%s/numad2.log", root);
+	read_log(path, &lg);
+	moves = count_prefix(&lg, "Applied through libvirt:", "vm1");
+	if (r.code != 0 || find_line(&lg, 0, "domain vm1: from the state file: managed", NULL) < 0 || moves < 1 ||
+	    oom_kills(r.out) != 0) {
+		dump_log(&lg);
+		fail_msg("restarted numad and transient vm1: %d moves applied (want 1 or more), %ld OOM kills, exit %d:\n%s",
+			 moves, oom_kills(r.out), r.code, r.out);
+	}
+	free_log(&lg);
+
+	/* the control: no state file, so nothing says vm1 is managed */
+	snprintf(path, sizeof(path), "%s/state", root);
+	unlink(path);
+	restart_args(root, "numad3.log", NULL, args, bufs[0], PATH_MAX);
+	run_numad(&r, args, NULL, RUN_LIMIT_S);
+	snprintf(path, sizeof(path), "%s/numad3.log", root);
+	read_log(path, &lg);
+	if (r.code != 0 || find_line(&lg, 0, "domain vm1 (", "observed only") < 0 ||
+	    count_prefix(&lg, "Applied through libvirt:", "vm1") != 0) {
+		dump_log(&lg);
+		fail_msg("without the state file vm1 should be observed only and never moved (exit %d)", r.code);
+	}
+	free_log(&lg);
+	run_free(&r);
+	drop_root(root);
+}
+
+/*
  * A transient domain (virsh create, as oVirt starts guests) whose only placement='auto'
  * is in <numatune>: its live definition says 'static' from the first nodeset write on.
  * numad must keep managing it: here, a consolidation and then an urgent extension when
@@ -2214,7 +2289,7 @@ static void test_transient_stays_managed(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[NSIM + 16];
+	struct CMUnitTest tests[NSIM + 17];
 	size_t n = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -2252,5 +2327,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_bigmove_hidden, daemon_teardown);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_restart_keeps_pacing);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_transient_stays_managed);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_restart_transient);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
