@@ -84,6 +84,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "numad-sim: --simulate TOPOLOGY is required (a numactl -H text; see numad-sim(8))\n");
 		return 2;
 	}
+	if (o.root && given(&o, o.root)) {
+		/* said, not ignored: the user would believe the simulation ran on that tree */
+		fprintf(stderr, "numad-sim: --root %s: a simulation builds its host from the topology in its own run "
+			"directory; --root is for numad against a tree you made (numad-sim(8))\n", o.root);
+		return 2;
+	}
 	log_set_level(o.log_level);
 	log_set_stderr_level(LOG_WARNING);
 	if (rundir_make(dir, sizeof(dir), err, sizeof(err)) < 0) {

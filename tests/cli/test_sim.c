@@ -196,6 +196,15 @@ static void test_system_paths_refused(void **state)
 		CHECK(cases[i].path, !strstr(r.out, "simulation summary"), "it ran: %s", r.out);
 		CHECK(cases[i].path, existed || access(cases[i].path, F_OK) < 0, "%s was made", cases[i].path);
 	}
+	/* --root names a tree the simulation would not use: refused, not ignored */
+	{
+		const char *args[] = { "-F", "--simulate", TOPO_DIR "/guest-4node.txt", "--run-for", "1", "--root", work,
+				       NULL };
+		run_numad(&r, args, CHECK_LIMIT_MS);
+		CHECK("--root", r.code == 2 && strstr(r.err, "--root ") && strstr(r.err, "a simulation builds its host"),
+		      "exit %d, want 2 and why; stderr: %s", r.code, r.err);
+		CHECK("--root", !strstr(r.out, "simulation summary"), "it ran: %s", r.out);
+	}
 	CHECK("run directories", run_dirs(names, 4) == 0, "a refused run left %s", names[0]);
 	run_free(&r);
 	assert_int_equal(nfail, 0);
@@ -476,6 +485,12 @@ static void test_topology_checks(void **state)
 	work_file(topo, sizeof(topo), "broken.txt", broken);
 	run_numad(&r, args, CHECK_LIMIT_MS);
 	snprintf(want, sizeof(want), "%s:3: ", topo);
+	if (r.code != 2 || !strstr(r.err, want))
+		fail_msg("exit %d (want 2), stderr lacks \"%s\": %s", r.code, want, r.err);
+	/* more nodes than numad handles: the message names the limit, 1024 node ids as numad(8) says */
+	work_file(topo, sizeof(topo), "huge.txt", "available: 2000 nodes (0-1999)\n");
+	run_numad(&r, args, CHECK_LIMIT_MS);
+	snprintf(want, sizeof(want), "%s:1: bad node count '2000': a whole number from 1 to 1024", topo);
 	if (r.code != 2 || !strstr(r.err, want))
 		fail_msg("exit %d (want 2), stderr lacks \"%s\": %s", r.code, want, r.err);
 	run_free(&r);
