@@ -8,15 +8,13 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "util.h"
 
 static int parse_port(const char *s, int *port)
 {
-	char *end;
-	long v;
+	double v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 65535)
+	if (parse_decimal(s, false, 1, 65535, &v, NULL, 0) < 0)
 		return -1;
 	*port = (int)v;
 	return 0;

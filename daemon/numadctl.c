@@ -15,6 +15,7 @@
 
 #include "ctlproto.h"
 #include "options.h"
+#include "util.h"
 #include "wspec.h"
 
 #define EXIT_ERROR 1      /* the daemon answered with an error, or something unreadable */
@@ -496,18 +497,15 @@ static int print_metrics(struct json_object *r)
 
 static int args_history(char **argv, int argc, struct json_object *args, char *err, size_t len)
 {
-	long n = HISTORY_DEFAULT;
-	char *end;
+	double n = HISTORY_DEFAULT;
+	char why[256];
 
-	if (argc > 0) {
-		errno = 0;
-		n = strtol(argv[0], &end, 10);
-		if (errno || end == argv[0] || *end || n < 0 || n > 1000000) {
-			snprintf(err, len, "history: '%s' is not a count of decisions", argv[0]);
-			return -1;
-		}
+	/* numbers as numad.conf(5) writes them, on every command line of numad's */
+	if (argc > 0 && parse_decimal(argv[0], false, 0, 1000000, &n, why, sizeof(why)) < 0) {
+		snprintf(err, len, "history: %s: give a count of decisions", why);
+		return -1;
 	}
-	json_object_object_add(args, "count", json_object_new_int64(n));
+	json_object_object_add(args, "count", json_object_new_int64((int64_t)n));
 	return 0;
 }
 
@@ -538,14 +536,12 @@ static int args_explain(char **argv, int argc, struct json_object *args, char *e
 
 static int args_log_level(char **argv, int argc, struct json_object *args, char *err, size_t len)
 {
-	char *end;
-	long n;
+	char why[256];
+	double n;
 
 	(void)argc;
-	errno = 0;
-	n = strtol(argv[0], &end, 10);
-	if (errno || end == argv[0] || *end || n < 0 || n > 7) {
-		snprintf(err, len, "log-level: '%s' is not a level from 0 to 7", argv[0]);
+	if (parse_decimal(argv[0], false, 0, 7, &n, why, sizeof(why)) < 0) {
+		snprintf(err, len, "log-level: %s: give a level from 0 to 7", why);
 		return -1;
 	}
 	json_object_object_add(args, "level", json_object_new_int((int)n));
@@ -704,7 +700,6 @@ static int parse_options(int argc, char **argv, struct cli *cli)
 		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },       { NULL, 0, NULL, 0 },
 	};
-	char *end;
 	int c;
 	double s;
 
@@ -714,8 +709,7 @@ static int parse_options(int argc, char **argv, struct cli *cli)
 		case 's': cli->socket = optarg; break;
 		case 'j': cli->json = true; break;
 		case 't':
-			s = strtod(optarg, &end);
-			if (end == optarg || *end || !(s > 0 && s <= 3600)) {
+			if (parse_decimal(optarg, true, 0, 3600, &s, NULL, 0) < 0 || !(s > 0)) {
 				complain(E_USAGE, "--timeout: '%s' is not a number of seconds above 0, at most 3600", optarg);
 				return -1;
 			}

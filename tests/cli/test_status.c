@@ -9,7 +9,8 @@
  *    kill, not once;
  *  - numadctl reload with no configuration file says so, and --socket given a directory or a
  *    file says that is not a socket;
- *  - numad -w with every CPU reserved (-R) names the CPUs as the cause.
+ *  - numad -w with every CPU reserved (-R) names the CPUs as the cause;
+ *  - numbers in numadctl's options and arguments follow numad.conf(5)'s FORMAT.
  *
  * Every simulation runs with an XDG_RUNTIME_DIR of this test's, so its socket is in its own
  * private run directory, and is stopped by the teardown when a check fails.
@@ -350,6 +351,39 @@ static void test_socket_not_a_socket(void **state)
 	run_free(&r);
 }
 
+/* Numbers as numad.conf(5) writes them, in numadctl's options and arguments and in --metrics-listen's port. */
+static void test_numbers(void **state)
+{
+	static const struct {
+		const char *a1, *a2, *a3, *says;
+	} cases[] = {
+		{ "--timeout", "1e1", "status", "--timeout: '1e1' is not a number of seconds" },
+		{ "--timeout", "0x10", "status", "--timeout: '0x10' is not a number of seconds" },
+		{ "--timeout", "0", "status", "--timeout: '0' is not a number of seconds above 0" },
+		{ "history", "+5", NULL, "history: '+5' is not a decimal number" },
+		{ "history", "5e0", NULL, "history: '5e0' is not a decimal number" },
+		{ "log-level", "1.0", NULL, "log-level: '1.0' is not a whole number" },
+		{ "log-level", "8", NULL, "log-level: '8' is not a number from 0 to 7" },
+	};
+	const char *front[] = { "--metrics-listen", "127.0.0.1:+80", "-w", "1", NULL };
+	struct child nf = { .prog = NUMAD_BIN, .args = front, .no_config = true };
+	struct run r = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[] = { "--socket", "/nonexistent/numad.sock", cases[i].a1, cases[i].a2, cases[i].a3, NULL };
+		struct child c = { .prog = NUMADCTL_BIN, .args = args, .alarm_s = 30 };
+		run_child(&r, &c, CTL_LIMIT_MS);
+		if (r.code != 2 || !strstr(r.err, cases[i].says))
+			fail_msg("numadctl %s %s: exit %d, stderr '%s'; want 2 and \"%s\"", cases[i].a1, cases[i].a2, r.code,
+				 r.err, cases[i].says);
+	}
+	run_child(&r, &nf, CTL_LIMIT_MS);
+	if (r.code != 2 || !strstr(r.err, "'127.0.0.1:+80' is not [ADDR:]PORT"))
+		fail_msg("--metrics-listen 127.0.0.1:+80: exit %d, stderr '%s'", r.code, r.err);
+	run_free(&r);
+}
+
 /* -w with -R taking every CPU of the host: the message says the CPUs are the cause. */
 static void test_w_every_cpu_reserved(void **state)
 {
@@ -387,6 +421,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_reload_without_file, stop_sim),
 		cmocka_unit_test(test_socket_not_a_socket),
 		cmocka_unit_test(test_w_every_cpu_reserved),
+		cmocka_unit_test(test_numbers),
 	};
 
 	if (getenv("NUMAD_TEST_FILTER"))
