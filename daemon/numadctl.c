@@ -498,11 +498,10 @@ static int print_metrics(struct json_object *r)
 static int args_history(char **argv, int argc, struct json_object *args, char *err, size_t len)
 {
 	double n = HISTORY_DEFAULT;
-	char why[256];
 
 	/* numbers as numad.conf(5) writes them, on every command line of numad's */
-	if (argc > 0 && parse_decimal(argv[0], false, 0, 1000000, &n, why, sizeof(why)) < 0) {
-		snprintf(err, len, "history: %s: give a count of decisions", why);
+	if (argc > 0 && parse_decimal(argv[0], false, 0, 1000000, &n, NULL, 0) < 0) {
+		snprintf(err, len, "history: '%s' is not a count of decisions", argv[0]);
 		return -1;
 	}
 	json_object_object_add(args, "count", json_object_new_int64((int64_t)n));
@@ -536,12 +535,11 @@ static int args_explain(char **argv, int argc, struct json_object *args, char *e
 
 static int args_log_level(char **argv, int argc, struct json_object *args, char *err, size_t len)
 {
-	char why[256];
 	double n;
 
 	(void)argc;
-	if (parse_decimal(argv[0], false, 0, 7, &n, why, sizeof(why)) < 0) {
-		snprintf(err, len, "log-level: %s: give a level from 0 to 7", why);
+	if (parse_decimal(argv[0], false, 0, 7, &n, NULL, 0) < 0) {
+		snprintf(err, len, "log-level: '%s' is not a level from 0 to 7", argv[0]);
 		return -1;
 	}
 	json_object_object_add(args, "level", json_object_new_int((int)n));

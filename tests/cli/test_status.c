@@ -360,10 +360,10 @@ static void test_numbers(void **state)
 		{ "--timeout", "1e1", "status", "--timeout: '1e1' is not a number of seconds" },
 		{ "--timeout", "0x10", "status", "--timeout: '0x10' is not a number of seconds" },
 		{ "--timeout", "0", "status", "--timeout: '0' is not a number of seconds above 0" },
-		{ "history", "+5", NULL, "history: '+5' is not a decimal number" },
-		{ "history", "5e0", NULL, "history: '5e0' is not a decimal number" },
-		{ "log-level", "1.0", NULL, "log-level: '1.0' is not a whole number" },
-		{ "log-level", "8", NULL, "log-level: '8' is not a number from 0 to 7" },
+		{ "history", "+5", NULL, "history: '+5' is not a count of decisions" },
+		{ "history", "5e0", NULL, "history: '5e0' is not a count of decisions" },
+		{ "log-level", "1.0", NULL, "log-level: '1.0' is not a level from 0 to 7" },
+		{ "log-level", "8", NULL, "log-level: '8' is not a level from 0 to 7" },
 	};
 	const char *front[] = { "--metrics-listen", "127.0.0.1:+80", "-w", "1", NULL };
 	struct child nf = { .prog = NUMAD_BIN, .args = front, .no_config = true };
