@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "plan.h"
+#include "reserve.h"
 #include "state.h"
 #include "virt.h"
 
@@ -762,22 +763,30 @@ static struct json_object *candidates_json(const struct engine_result *res)
 
 static struct json_object *cmd_advise(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
 {
-	struct json_object *cpus = NULL, *mb = NULL, *r;
+	struct json_object *cpus = NULL, *mb = NULL, *reserve = NULL, *r;
 	struct engine_result res;
 	double ncpus;
-	int64_t mbv = 0;
+	int64_t mbv = 0, rv = 0;
 
 	(void)cl;
 	json_object_object_get_ex(args, "cpus", &cpus);
 	ncpus = json_object_get_double(cpus);
 	if (json_object_object_get_ex(args, "mb", &mb))
 		mbv = json_object_get_int64(mb);
+	if (json_object_object_get_ex(args, "reserve", &reserve))
+		rv = json_object_get_int64(reserve);
+	if (rv != 0 && rv != 1) {
+		e->eclass = CTL_E_ARG;
+		snprintf(e->desc, sizeof(e->desc), "advise: reserve must be 0 or 1");
+		return NULL;
+	}
 	if (!(ncpus >= 0 && ncpus <= 65536) || mbv < 0 || mbv > (INT64_C(1) << 40) || (ncpus <= 0 && mbv == 0)) {
 		e->eclass = CTL_E_ARG;
 		snprintf(e->desc, sizeof(e->desc), "advise: cpus must be 0-65536, mb non-negative, and one of them above 0");
 		return NULL;
 	}
-	if (advise_compute(&c->d->topo, c->d->busy, &c->d->o->policy, ncpus, (uint64_t)mbv, &res) < 0) {
+	/* numad -w at a guest's start reserves; a person's question (numadctl advise) does not */
+	if (reserve_advise(c->d, ncpus, (uint64_t)mbv, rv == 1, &res) < 0) {
 		snprintf(e->desc, sizeof(e->desc), "no advice: %s", res.why ? res.why : "empty result");
 		return NULL;
 	}

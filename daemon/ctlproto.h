@@ -78,7 +78,7 @@ enum ctl_cmd {
 
 enum ctl_arg_type { CTL_ARG_INT, CTL_ARG_NUMBER, CTL_ARG_STRING };
 
-#define CTL_MAX_ARGS 2
+#define CTL_MAX_ARGS 3
 
 struct ctl_arg_spec {
 	const char *name;      /* NULL ends the list */

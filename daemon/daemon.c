@@ -28,6 +28,7 @@
 #include "persist.h"
 #include "plan.h"
 #include "procs.h"
+#include "reserve.h"
 #include "state.h"
 #include "virt.h"
 
@@ -225,6 +226,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	if (d->virt)
 		virt_refresh(d->virt);
 	guests_note_oom(d, now);
+	reserve_scan(d);
 	scan_processes(d, now);
 	for (int i = 0; i < d->nguests; i++)
 		guest_sample_cpu(d, &d->guests[i], now);
@@ -496,6 +498,7 @@ static void teardown(struct daemon *d)
 	apply_close(d->apply, STOP_WAIT_MS); /* logs what comes back; guests and libvirt are still there */
 	d->apply = NULL;
 	persist_close(d); /* what the moves that came back changed */
+	reserve_close(d); /* what is still reserved, for the -w front end and the next start */
 	if (d->ctl)
 		ctl_close(d->ctl);
 	d->ctl = NULL;
@@ -606,6 +609,7 @@ int daemon_run(struct options *o, int (*open_host)(struct daemon *d, struct host
 	if (o->metrics_listen && !(d.metrics = metrics_http_open(&d, o->metrics_listen)))
 		goto fail;
 	persist_open(&d); /* before the first domain list */
+	reserve_open(&d); /* what -w promised while no daemon ran, before the first domain list too */
 	d.virt = virt_open(&d, d.host.uri);
 	if (!d.virt || !(d.apply = apply_open(&d, APPLY_WORKERS)))
 		goto fail;

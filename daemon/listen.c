@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "listen.h"
 #include "util.h"
 
 static int parse_port(const char *s, int *port)

@@ -19,6 +19,7 @@
 #include "apply.h"
 #include "guests.h"
 #include "log.h"
+#include "listen.h"
 #include "metrics.h"
 #include "state.h"
 #include "virt.h"

@@ -13,13 +13,6 @@ struct metrics_http;
 /* Render the daemon's state as OpenMetrics text ending in "# EOF\n". Returns a malloc'd string, or NULL. */
 char *metrics_render(const struct daemon *d);
 
-/*
- * Parse a --metrics-listen value: "PORT" (loopback), "ADDR:PORT" or "[ADDR6]:PORT" with a
- * numeric address or "localhost". Sets host, port and whether the address is loopback.
- * Returns 0, or -1 with a message in err.
- */
-int metrics_parse_listen(const char *spec, char *host, size_t hostlen, int *port, bool *loopback, char *err,
-			 size_t errlen);
 /* Serve GET /metrics over HTTP at spec on the daemon's event loop. Returns NULL (logged) on error. */
 struct metrics_http *metrics_http_open(struct daemon *d, const char *spec);
 /* Stop serving and free. */

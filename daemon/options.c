@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "metrics.h"
+#include "listen.h"
 #include "nodeset.h"
 #include "options.h"
 #include "topology.h"
@@ -45,6 +45,7 @@ enum {
 	OPT_CONTROL_GROUP,
 	OPT_METRICS_LISTEN,
 	OPT_STATE_FILE,
+	OPT_LEDGER,
 };
 
 /*
@@ -316,6 +317,13 @@ static int p_state_file(const struct optdesc *d, const char *arg, struct options
 	return p_str(d, arg, o, why, len);
 }
 
+/* The ledger: the default is under the host's root (--root, or a simulation's tree); a path given is that path. */
+static int p_ledger(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
+{
+	o->ledger_asked = arg != d->def;
+	return p_str(d, arg, o, why, len);
+}
+
 static int p_listen(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
 {
 	char host[64];
@@ -369,6 +377,10 @@ static const struct optdesc optdescs[] = {
 	  AT_RESTART, K_STR, "/var/lib/numad/state", "PATH",
 	  "what numad knows of each guest across restarts (\"\" for none; not used with --simulate or --root "
 	  "unless given)" },
+	{ "ledger", OPT_LEDGER, required_argument, "ledger", NULL, p_ledger, OFF(ledger), 0, 0, AT_RESTART, K_STR,
+	  "/run/numad/ledger", "PATH",
+	  "memory promised by -w answers that guests have not touched yet (\"\" for none; under --root or "
+	  "--simulate, that tree's run/numad/ledger unless given)" },
 	{ "pidfile", OPT_PIDFILE, required_argument, "pidfile", NULL, p_str, OFF(pidfile), 0, 0, AT_RESTART, K_STR,
 	  "/var/run/numad.pid", "PATH", "pid file, locked while the daemon runs (\"\" for none)" },
 	{ "advise-only", OPT_ADVISE_ONLY, no_argument, "advise_only", NULL, p_flag, OFF(advise_only), 0, 0, AT_RELOAD,
@@ -776,6 +788,7 @@ struct first_pass {
 	const char *config;     /* NULL for none */
 	bool explicit;          /* --config given */
 	bool check;             /* --check-config */
+	bool query;             /* -w */
 	bool help, version;
 };
 
@@ -844,6 +857,7 @@ static int scan_args(int argc, char **argv, struct first_pass *fp, struct report
 			fp->explicit = true;
 		}
 		fp->check |= c == OPT_CHECK_CONFIG;
+		fp->query |= c == 'w';
 		fp->help |= c == 'h';
 		fp->version |= c == 'V';
 	}
@@ -889,6 +903,25 @@ static int load(int argc, char **argv, const struct first_pass *fp, struct optio
 	o->argv = argv;
 	o->config_path = fp->config;
 	*missing = false;
+	if (fp->query && !fp->check) {
+		/*
+		 * -w is libvirt's, at a guest's start: a file libvirt cannot fix must not fail the
+		 * start. Its errors are kept for advise_run() to say (stderr and the log), and the
+		 * answer uses the defaults and the command line.
+		 */
+		char first[sizeof(o->config_warning)] = "";
+		struct report quiet = { .f = NULL, .prefix = "", .first = first, .firstlen = sizeof(first) };
+
+		if (o->config_path && load_file(o, o->config_path, fp->explicit, missing, &quiet) < 0) {
+			set_defaults(o);
+			o->argc = argc;
+			o->argv = argv;
+			o->config_path = fp->config;
+			o->config_errors = quiet.n > 0 ? quiet.n : 1;
+			snprintf(o->config_warning, sizeof(o->config_warning), "%s", first);
+		}
+		return apply_args(argc, argv, o, r);
+	}
 	bad = o->config_path && load_file(o, o->config_path, fp->explicit, missing, r) < 0;
 	/* The command line is checked even after a bad file, so one run shows every mistake. */
 	if (apply_args(argc, argv, o, r) < 0 || bad)

@@ -25,6 +25,10 @@ struct options {
 	const char *metrics_listen; /* --metrics-listen ADDR:PORT, NULL when off */
 	const char *state_file;    /* --state-file, "" for none */
 	bool state_file_asked;     /* given by the file or the command line, not the default */
+	const char *ledger;        /* --ledger, "" for none */
+	int config_errors;         /* -w: errors of a configuration file it answered without */
+	char config_warning[640];  /* -w: the first of them */
+	bool ledger_asked;         /* given, not the default (which is under the host's root) */
 	int control_gid;           /* group allowed to change state over the socket, -1 for root only */
 	bool explain;              /* --explain: show the scores behind -w */
 	bool foreground;           /* -F */
@@ -72,6 +76,7 @@ int options_reload(struct options *o, char *err, size_t errlen);
  * --check-config (exit 0), or -1 after printing each error (exit 2).
  */
 int options_parse(int argc, char **argv, struct options *o);
+
 /* Print the usage text to f, from the table of options: each option's help line, range and default. */
 void options_usage(FILE *f);
 

@@ -12,6 +12,7 @@
 #include "guests.h"
 #include "log.h"
 #include "plan.h"
+#include "reserve.h"
 #include "state.h"
 #include "virt.h"
 
@@ -86,8 +87,10 @@ static void warn_no_room(struct guest *g, int64_t now, const char *what)
 
 /* ---- the rules of lib/decide.h, fed from the daemon's samples ---- */
 
-static void host_view(const struct daemon *d, struct decide_host *h)
+/* The host for a decision about g: what is promised to others counts as taken. */
+static void host_view(struct daemon *d, const struct guest *g, struct decide_host *h)
 {
+	h->owed_kb = reserve_owed(d, g);
 	h->topo = &d->topo;
 	h->busy = d->busy;
 	h->wm = d->wm;
@@ -158,7 +161,7 @@ void plan_urgent(struct daemon *d, struct guest *g, int64_t now)
 
 	if (!managed(g))
 		return;
-	host_view(d, &h);
+	host_view(d, g, &h);
 	guest_view(g, &v);
 	policy_view(d, &p);
 	verdict = decide_urgent(&h, &v, &p, &risk, &m);
@@ -190,14 +193,14 @@ void plan_urgent(struct daemon *d, struct guest *g, int64_t now)
 
 int plan_explain(struct daemon *d, const struct guest *g, struct engine_result *res, struct engine_score *current)
 {
-	struct engine_host host = { &d->topo, d->busy };
+	struct engine_host host = { &d->topo, d->busy, reserve_owed(d, g) };
 	struct engine_request req;
 	struct decide_host h;
 	struct decide_guest v;
 	struct decide_policy p;
 	double own[NUMAD_MAX_NODES];
 
-	host_view(d, &h);
+	host_view(d, g, &h);
 	guest_view(g, &v);
 	policy_view(d, &p);
 	decide_consolidation_request(&h, &v, &p, &req, own);
@@ -220,7 +223,7 @@ bool plan_consolidate(struct daemon *d, struct guest *g, int64_t now)
 		return false;
 	if (!d->o->advise_only && !d->paused && !virt_connected(d->virt))
 		return false; /* nothing to apply it with; the next scan after reconnection decides again */
-	host_view(d, &h);
+	host_view(d, g, &h);
 	guest_view(g, &v);
 	policy_view(d, &p);
 	verdict = decide_consolidate(&h, &v, &p, now, &m);

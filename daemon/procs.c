@@ -18,6 +18,7 @@
 #include "log.h"
 #include "options.h"
 #include "procs.h"
+#include "reserve.h"
 #include "state.h"
 
 #define SIGNIFICANT_KB (300 * 1024)  /* numad 0.5's threshold: 300 MB ... */
@@ -143,7 +144,7 @@ static void current_nodes(const struct topology *t, const struct proc_info *pi, 
 /* Decide for one process; returns true when it moved (or was advised to). */
 static bool consider(struct daemon *d, struct proc_info *pi, double cpus, struct pstate *ps, int64_t now)
 {
-	struct engine_host host = { &d->topo, d->busy };
+	struct engine_host host = { &d->topo, d->busy, reserve_owed(d, NULL) };
 	struct engine_request req = { 0 };
 	struct engine_result res;
 	struct nodeset cur;

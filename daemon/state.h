@@ -27,6 +27,7 @@ struct apply;
 struct ctl;
 struct pstate;
 struct persist;
+struct reserve;
 struct metrics_http;
 
 struct daemon {
@@ -53,6 +54,7 @@ struct daemon {
 	struct ctl *ctl;
 	struct metrics_http *metrics;  /* --metrics-listen HTTP server, NULL when off */
 	struct persist *persist;    /* the state file (persist.h), NULL when none */
+	struct reserve *reserve;    /* what -w answers promised and guests have not touched (reserve.h) */
 	struct token_bucket migrate_bucket;  /* MB of consolidating migration */
 	struct token_bucket urgent_bucket;   /* urgent extensions */
 	int full_interval_s;        /* current adaptive full-scan interval */

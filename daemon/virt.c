@@ -19,6 +19,7 @@
 #include "log.h"
 #include "pages.h"
 #include "persist.h"
+#include "reserve.h"
 #include "state.h"
 #include "virt.h"
 
@@ -241,6 +242,8 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 		find_cgroup(d, g);
 		guest_sample(d, g, daemon_now(d), false); /* residency before the first decision */
 	}
+	if (is_new)
+		reserve_seen(d, g); /* from now on its untouched memory is counted, not the -w reservation */
 	for (int k = 0; k < d->o->nexclude; k++)
 		if (g->pid > 0 && d->o->exclude[k] == g->pid)
 			g->managed = false; /* -x */

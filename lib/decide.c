@@ -159,7 +159,7 @@ static const struct engine_score *place_holding(const struct decide_host *h, con
 						const struct decide_policy *p, struct engine_request *req,
 						struct engine_result *res)
 {
-	struct engine_host eh = { h->topo, h->busy };
+	struct engine_host eh = { h->topo, h->busy, h->owed_kb };
 	const struct engine_score *s;
 	struct risk r;
 
@@ -320,7 +320,7 @@ void decide_consolidation_request(const struct decide_host *h, const struct deci
 enum verdict decide_consolidate(const struct decide_host *h, const struct decide_guest *g,
 				const struct decide_policy *p, int64_t now_ms, struct move *m)
 {
-	struct engine_host eh = { h->topo, h->busy };
+	struct engine_host eh = { h->topo, h->busy, h->owed_kb };
 	struct engine_request req;
 	struct engine_result res;
 	struct engine_score cur;

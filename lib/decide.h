@@ -60,6 +60,7 @@ struct decide_host {
 	const struct growth *node_free;  /* free memory trend, or NULL when unknown */
 	const struct growth *taken;      /* what processes that cannot fall back take, or NULL */
 	bool count_inactive_file;        /* -C: Inactive(file) counts as free */
+	const double *owed_kb;           /* memory promised per node index that free memory does not show, or NULL */
 };
 
 /* One guest as the daemon knows it. */

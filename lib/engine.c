@@ -10,6 +10,7 @@ struct ctx {
 	const struct topology *t;
 	const struct engine_policy *p;
 	const struct engine_request *r;
+	const double *owed;  /* KiB promised on the node that its free memory does not show, or NULL */
 	double *avail;   /* KiB the node offers the guest */
 	double *cpus;    /* CPUs on the node */
 	double *idle;    /* CPUs below the target utilisation */
@@ -75,6 +76,8 @@ static double node_avail_kb(const struct ctx *c, int i)
 	if (c->r->hugepages)
 		return (double)(ni->mem.huge_free * ni->mem.huge_page_kb) + c->res[i];
 	free = (double)node_free_kb(&ni->mem, c->p->count_inactive_file);
+	if (c->owed)
+		free -= c->owed[i];
 	return (free > reserve ? free - reserve : 0) + c->res[i];
 }
 
@@ -87,6 +90,7 @@ static int ctx_init(struct ctx *c, const struct engine_host *h, const struct eng
 	c->t = h->topo;
 	c->p = p;
 	c->r = r;
+	c->owed = h->owed_kb;
 	c->avail = calloc((size_t)n * 4, sizeof(double));
 	c->cand = calloc((size_t)n, sizeof(int));
 	if (!c->avail || !c->cand)

@@ -4,8 +4,9 @@
  * the breakdown of every score, so the choice can be explained.
  *
  * The cost model (lower is better), for a node set S:
- *   avail_j  = memory node j offers the guest: free memory above (100-u)% of the node's
- *              size, plus what the guest already holds on j;
+ *   avail_j  = memory node j offers the guest: free memory less what is owed there (promised
+ *              to guests that have not touched it yet), above (100-u)% of the node's size,
+ *              plus what the guest already holds on j;
  *   distance = sum over i,j in S of cpu_share_i * mem_share_j * SLIT(i,j) / 10, where the
  *              guest's vCPUs spread over S's CPUs and its memory over S in proportion to
  *              avail_j; 1.0 means every access is local;
@@ -55,6 +56,8 @@ struct engine_request {
 struct engine_host {
 	const struct topology *topo;  /* with a current memory sample */
 	const double *cpu_busy;       /* busy CPUs per node index, or NULL for idle */
+	const double *owed_kb;        /* per node index: memory promised there that free memory does not show yet
+					 (reservations, guests' untouched memory; lib/ledger.h), or NULL */
 };
 
 struct engine_score {

@@ -62,5 +62,7 @@ int near_word(const char *w, const char *const *words);
 
 /* Current monotonic time in milliseconds. */
 int64_t now_ms(void);
+/* The wall clock (CLOCK_REALTIME) in milliseconds, for what other processes read. */
+int64_t wall_clock_ms(void);
 
 #endif

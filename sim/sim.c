@@ -26,6 +26,7 @@
 #include "host.h"
 #include "log.h"
 #include "options.h"
+#include "reserve.h"
 #include "scenario.h"
 #include "sim.h"
 #include "state.h"
@@ -85,6 +86,7 @@ struct sim_guest {
 struct sim {
 	const struct options *o;
 	const struct daemon *stats;  /* the daemon's counters, for the summary (read only, at the end) */
+	struct daemon *d;            /* the daemon, whose socket's advise answers the guests' pre-placement */
 	char root[256];
 	char *topo_text;
 	struct topology topo;
@@ -241,14 +243,27 @@ static const char *mode_xml(enum guest_mode m)
 }
 
 /* Pre-placement, as libvirt does it: ask numad's -w engine, which logs its advice. */
+/*
+ * libvirt's numad -w at a guest's start: the front end asks the daemon on its socket, so
+ * the simulated host asks the daemon's advise (its reservations counted and one made).
+ * Guests of time 0 start before the daemon is up, as at a host's boot: the front end
+ * answers them itself, with the ledger file of the simulated host, which the daemon takes
+ * over when it starts.
+ */
 static void preplace(struct sim *s, const struct sim_event *e, char *nodes, size_t len)
 {
+	uint64_t mb = (uint64_t)(e->mem_kb / 1024);
 	struct engine_result res;
+	int r;
 
 	write_meminfo(s);
-	topology_sample_mem(s->root, &s->topo);
-	if (advise_compute(&s->topo, NULL, &s->o->policy, e->vcpus, (uint64_t)(e->mem_kb / 1024), &res) < 0 ||
-	    nodeset_format(&res.best, nodes, len) <= 0)
+	if (reserve_ready(s->d)) {
+		r = reserve_advise(s->d, e->vcpus, mb, true, &res);
+	} else {
+		topology_sample_mem(s->root, &s->topo);
+		r = advise_offline(s->o, s->root, &s->topo, e->vcpus, mb, &res);
+	}
+	if (r < 0 || nodeset_format(&res.best, nodes, len) <= 0)
 		snprintf(nodes, len, "0");
 	log_advice(-1, NULL, "", nodes);
 }
@@ -1250,6 +1265,7 @@ int sim_open_host(struct daemon *d, struct host *h)
 	if (!s)
 		return -1;
 	s->o = o;
+	s->d = d;
 	s->end_ms = -1;
 	s->next_pid = 4000;
 	s->next_proc_pid = SIM_PROC_PID0;

@@ -347,6 +347,7 @@ static int bench_engine(const struct opts *o, const char *root)
 		rq.mem_mb = (uint64_t)(offer_mb * 0.3);
 		eh.topo = &t;
 		eh.cpu_busy = NULL;
+		eh.owed_kb = NULL;
 		engine_place(&eh, &p, &rq, &out);  /* warm-up */
 		for (int d = 0; d < o->decisions; d++) {
 			double t0 = clock_ms();

@@ -212,7 +212,7 @@ static void trial(const struct host *h, unsigned *seed, const struct engine_poli
 		  const char *label)
 {
 	struct topology topo;
-	struct engine_host eh = { &topo, NULL };
+	struct engine_host eh = { &topo, NULL, NULL };
 	struct engine_request req = { 0 };
 	struct engine_result res;
 	double total_free = 0, need, opt = INFINITY, ours, base;

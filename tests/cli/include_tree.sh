@@ -2,8 +2,7 @@
 # The daemon's modules depend on each other as a tree, not a circle.
 #  1. Each daemon header declares only its own module's functions: every function it
 #     declares is defined in that module's .c files (a module is X.h with X.c; ctlproto.h
-#     also has ctlclient.c, metrics.h also listen.c). So an include says which module a
-#     file uses.
+#     also has ctlclient.c). So an include says which module a file uses.
 #  2. Module A uses module B when one of A's .c files includes B.h. Every such edge is
 #     printed, and the run fails when they form a loop (tsort names it).
 # Headers of lib/ are below every daemon module and are not listed.
@@ -13,7 +12,6 @@ dir=${1:-$(cd "$(dirname "$0")/../.." && pwd)/daemon}
 module() { # a .c file's basename -> its module
 	case $1 in
 	ctlclient) echo ctlproto ;;
-	listen) echo metrics ;;
 	*) echo "$1" ;;
 	esac
 }

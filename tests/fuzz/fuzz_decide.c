@@ -104,7 +104,7 @@ static void build(struct fuzz_in *in, struct world *w)
 	w->growth = trend(in);
 	engine_policy_default(&w->engine);
 	w->h = (struct decide_host){ t, NULL, fuzz_bool(in) ? w->wm : NULL, fuzz_bool(in) ? w->node_free : NULL, w->taken,
-				      fuzz_bool(in) };
+				      fuzz_bool(in), NULL };
 	w->g = (struct decide_guest){
 		.name = "fuzz", .mode = (enum guest_mode)fuzz_range(in, -1, 3), .nodes = &w->nodes,
 		.nvcpus = fuzz_range(in, 0, 16), .mem_kb = fuzz_bool(in) ? total + (uint64_t)fuzz_u16(in) * 1024 : 0,

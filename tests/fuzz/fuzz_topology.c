@@ -312,7 +312,7 @@ static void check_engine(const struct topology *t)
 {
 	struct engine_policy p;
 	struct engine_request r = { .ncpus = 4, .mem_mb = 20000 };
-	struct engine_host h = { t, NULL };
+	struct engine_host h = { t, NULL, NULL };
 	struct engine_result res;
 
 	engine_policy_default(&p);

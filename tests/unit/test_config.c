@@ -350,12 +350,13 @@ static void snapshot(const struct options *o, char *buf, size_t len)
 		 " interval=%d:%d advise_only=%s exclude=%s keep_interleave=%d scan_all=%d thp_scan_ms=%d"
 		 " fast_interval=%d horizon=%g margin=%d guest_interval=%d migrate_rate=%d urgent_burst=%d"
 		 " numad05_timing=%s connect=%s socket=%s control_gid=%d pidfile=%s log_level=%d log=%s"
-		 " metrics_listen=%s state_file=%s foreground=%s config=%s ",
+		 " metrics_listen=%s state_file=%s ledger=%s foreground=%s config=%s ",
 		 o->policy.target_util, o->policy.locality_target, o->policy.count_inactive_file, o->policy.ht_percent,
 		 S(o->reserved_cpus), o->interval_min, o->interval_max, YN(o->advise_only), pids, o->keep_interleave,
 		 o->scan_all, o->thp_scan_ms, o->fast_ms, o->horizon_s, o->margin_mb, o->guest_interval_s,
 		 o->migrate_mb_s, o->urgent_burst, YN(o->numad05_timing), S(o->uri), S(o->socket_path), o->control_gid,
-		 S(o->pidfile), o->log_level, S(o->log_path), S(o->metrics_listen), S(o->state_file), YN(o->foreground),
+		 S(o->pidfile), o->log_level, S(o->log_path), S(o->metrics_listen), S(o->state_file), S(o->ledger),
+		 YN(o->foreground),
 		 S(o->config_path));
 #undef S
 #undef YN
@@ -383,7 +384,8 @@ static void check_snapshot(const char *what, const struct options *o, const char
 	"interval=1:15 advise_only=no exclude= keep_interleave=0 scan_all=0 fast_interval=250 horizon=2 "     \
 	"margin=256 guest_interval=60 migrate_rate=512 urgent_burst=4 numad05_timing=no "                     \
 	"connect=qemu:///system socket=/run/numad/numad.sock control_gid=-1 pidfile=/var/run/numad.pid "     \
-	"log_level=5 log=/var/log/numad.log metrics_listen=(none) state_file=/var/lib/numad/state"
+	"log_level=5 log=/var/log/numad.log metrics_listen=(none) state_file=/var/lib/numad/state "              \
+	"ledger=/run/numad/ledger"
 
 /* Every key, none at its default. */
 #define EVERY_KEY_TEXT                                                                                       \
@@ -392,7 +394,7 @@ static void check_snapshot(const char *what, const struct options *o, const char
 	"keep_interleave = 1\nscan_all = 0\nthp_scan_ms = 1000\nfast_interval = 100\nhorizon = 3.5\n"         \
 	"margin = 512\nguest_interval = 120\nmigrate_rate = 64\nurgent_burst = 2\nnumad05_timing = true\n"    \
 	"connect = qemu:///session\nsocket = /tmp/n.sock\ncontrol_group = 4242\npidfile = /tmp/n.pid\n"       \
-	"log_level = 7\nlog = /tmp/n.log\nmetrics_listen = 9100\nstate_file = /tmp/n.state\n"
+	"log_level = 7\nlog = /tmp/n.log\nmetrics_listen = 9100\nstate_file = /tmp/n.state\nledger = /tmp/n.ledger\n"
 
 struct ocase {
 	const char *what;
@@ -411,7 +413,7 @@ static const struct ocase good_cases[] = {
 		  "interval=5:30 advise_only=yes exclude=100,200,300 keep_interleave=1 scan_all=0 thp_scan_ms=1000 "
 		  "fast_interval=100 horizon=3.5 margin=512 guest_interval=120 migrate_rate=64 urgent_burst=2 "
 		  "numad05_timing=yes connect=qemu:///session socket=/tmp/n.sock control_gid=4242 pidfile=/tmp/n.pid "
-		  "log_level=7 log=/tmp/n.log metrics_listen=9100 state_file=/tmp/n.state" },
+		  "log_level=7 log=/tmp/n.log metrics_listen=9100 state_file=/tmp/n.state ledger=/tmp/n.ledger" },
 	{ .what = "\"\" turns things off",
 	  .text = "socket = \"\"\npidfile = \"\"\nlog = \"\"\nreserved_cpus = \"\"\nexclude = \"\"\ncontrol_group = \"\"\n"
 		  "metrics_listen = \"\"\n",

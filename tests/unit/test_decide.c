@@ -133,7 +133,7 @@ static void build(const struct world *w, struct built *b)
 	b->gnodes = set_of(w->nodes);
 	b->prev = set_of(w->prev_nodes);
 	engine_policy_default(&b->engine);
-	b->h = (struct decide_host){ &b->topo, NULL, b->wm, b->node_free, b->taken, true };
+	b->h = (struct decide_host){ &b->topo, NULL, b->wm, b->node_free, b->taken, true, NULL };
 	b->g = (struct decide_guest){
 		.name = "vm1", .mode = w->mode, .nodes = &b->gnodes, .nvcpus = 2, .mem_kb = (uint64_t)(w->mem_mb * MB),
 		.res_kb = b->res_kb, .res_total_kb = (uint64_t)total, .growth = &b->growth, .gain = b->gain,
@@ -524,7 +524,7 @@ static void test_consolidate_engine_precondition(void **state)
 
 	(void)state;
 	build(&c->w, b);
-	eh = (struct engine_host){ &b->topo, NULL };
+	eh = (struct engine_host){ &b->topo, NULL, NULL };
 	decide_consolidation_request(&b->h, &b->g, &b->p, &req, own);
 	engine_place(&eh, &b->engine, &req, &res);
 	if (strcmp(fmt(&res.best, got, sizeof(got)), "0") != 0)

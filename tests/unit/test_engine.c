@@ -913,6 +913,7 @@ static void test_oracle_random_hosts(void **state)
 			host_to_topology(h, &t);
 			eh.topo = &t;
 			eh.cpu_busy = h->busy_known ? h->busy : NULL;
+			eh.owed_kb = NULL;
 			for (int nudge = 0; nudge < 8 && !done; nudge++, a.mem_mb++) {
 				to_request(&a, &rq);
 				EXPECT(engine_place(&eh, &p, &rq, &out) == 0, what, "engine_place failed: %s",
@@ -1013,6 +1014,7 @@ static void run_corner_cases(const struct corner_case *cases, size_t ncases)
 		engine_policy_default(&p);
 		eh.topo = &t;
 		eh.cpu_busy = NULL;
+		eh.owed_kb = NULL;
 		to_request(&a, &rq);
 		assert_int_equal(engine_place(&eh, &p, &rq, &out), 0);
 		EXPECT(out.status == cc->status, cc->what, "status %s, expected %s", engine_status_name(out.status),
@@ -1178,6 +1180,7 @@ static void test_topology_facts(void **state)
 		engine_policy_default(&p);
 		eh.topo = &t;
 		eh.cpu_busy = NULL;
+		eh.owed_kb = NULL;
 		to_request(&a, &rq);
 		EXPECT(engine_place(&eh, &p, &rq, &out) == 0, fc->what, "engine_place failed");
 		EXPECT(out.status == fc->status, fc->what, "status %s, expected %s (%s)",
@@ -1273,6 +1276,7 @@ static void test_dl980_pairs_from_file(void **state)
 	engine_policy_default(&pol);
 	eh.topo = &t;
 	eh.cpu_busy = NULL;
+	eh.owed_kb = NULL;
 	assert_int_equal(engine_place(&eh, &pol, &rq, &out), 0);
 	EXPECT(nodeset_count(&out.best) == 2, what, "%d nodes", nodeset_count(&out.best));
 	a = nodeset_next(&out.best, 0);
@@ -1434,6 +1438,7 @@ static void test_policy(void **state)
 		}
 		eh.topo = &t;
 		eh.cpu_busy = NULL;
+		eh.owed_kb = NULL;
 		to_request(&a, &rq);
 		EXPECT(engine_place(&eh, &p, &rq, &out) == 0, pc->what, "engine_place failed");
 		EXPECT(out.status == pc->status, pc->what, "status %s, expected %s (%s)", engine_status_name(out.status),
@@ -1561,6 +1566,7 @@ static void test_greedy_large_hosts(void **state)
 			host_to_topology(h, &t);
 			eh.topo = &t;
 			eh.cpu_busy = NULL;
+			eh.owed_kb = NULL;
 			to_request(&a, &rq);
 			EXPECT(engine_place(&eh, &p, &rq, &out) == 0, what, "engine_place failed");
 			check_greedy(what, h, &p, &a, &out);
@@ -1601,6 +1607,7 @@ static void test_greedy_obvious_socket(void **state)
 	engine_policy_default(&p);
 	eh.topo = &t;
 	eh.cpu_busy = NULL;
+	eh.owed_kb = NULL;
 	to_request(&a, &rq);
 	assert_int_equal(engine_place(&eh, &p, &rq, &out), 0);
 	check_greedy(what, h, &p, &a, &out);
@@ -1683,6 +1690,7 @@ static void test_greedy_vs_oracle(void **state)
 		host_to_topology(h, &t);
 		eh.topo = &t;
 		eh.cpu_busy = h->busy;
+		eh.owed_kb = NULL;
 		to_request(&a, &rq);
 		EXPECT(engine_place(&eh, &p, &rq, &out) == 0, rc->what, "engine_place failed");
 		check_greedy(rc->what, h, &p, &a, &out);
@@ -1724,6 +1732,7 @@ static void test_exact_max_nodes_raised(void **state)
 	host_to_topology(h, &t);
 	eh.topo = &t;
 	eh.cpu_busy = NULL;
+	eh.owed_kb = NULL;
 	to_request(&a, &rq);
 	assert_int_equal(engine_place(&eh, &p, &rq, &out), 0);
 	EXPECT(check_decision(what, h, &p, &a, &out), what, "request on a fit boundary");
@@ -1870,6 +1879,7 @@ static void test_bad_requests(void **state)
 		engine_policy_default(&p);
 		eh.topo = bc->no_topology ? NULL : &t;
 		eh.cpu_busy = NULL;
+		eh.owed_kb = NULL;
 		EXPECT(engine_place(&eh, &p, &rq, &out) == -1, bc->what, "engine_place did not fail");
 		EXPECT(out.status == ENGINE_ERROR, bc->what, "status %s", engine_status_name(out.status));
 		EXPECT(out.why && *out.why, bc->what, "no reason given");
@@ -1907,6 +1917,7 @@ static void test_score_set_bad(void **state)
 		engine_policy_default(&p);
 		eh.topo = &t;
 		eh.cpu_busy = NULL;
+		eh.owed_kb = NULL;
 		EXPECT(engine_score_set(&eh, &p, &rq, &s, &es) == -1, bad_set_cases[c].what, "did not fail");
 		host_topology_free(&t);
 		test_free(h);
