@@ -268,6 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	eh.topo = &h->t;
 	eh.cpu_busy = fuzz_bool(&in) ? h->busy : NULL;
+	eh.owed_kb = NULL;
 
 	rc = engine_place(&eh, &p, &r, &res);
 	dump(h, &eh, &p, &r, &res);

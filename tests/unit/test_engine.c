@@ -1770,6 +1770,7 @@ static void lab_dl980(struct host *h, struct topology *t, struct engine_host *eh
 	engine_policy_default(p);
 	eh->topo = t;
 	eh->cpu_busy = h->busy_known ? h->busy : NULL;
+	eh->owed_kb = NULL;
 }
 
 /*
