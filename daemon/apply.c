@@ -16,6 +16,7 @@
 #include "guests.h"
 #include "log.h"
 #include "pages.h"
+#include "persist.h"
 #include "state.h"
 
 #define CHUNK_MIN_KB (16.0 * 1024)
@@ -353,6 +354,7 @@ static void conclude_first(struct apply *a, struct guest *g, const struct job *j
 			if (j->urgent)
 				d->urgent++;
 		}
+		persist_flush(d, true); /* on disk before it is logged: a SIGKILL now must not lose the move */
 		snprintf(detail, sizeof(detail), "%s; %s", j->because, extra ? extra : j->why);
 		break;
 	case OUT_TRANSIENT:
@@ -630,6 +632,7 @@ static void narrow_done(struct apply *a, struct staged *m, struct guest *g, stru
 	d->applied++;
 	if (m->reason == REASON_URGENT)
 		d->urgent++;
+	persist_flush(d, true);
 	nodeset_format(&m->to, t, sizeof(t));
 	snprintf(detail, sizeof(detail), "staged: %.0f of %.0f MB moved; nodeset %s", m->moved_kb / 1024,
 		 m->total_kb / 1024, t);
