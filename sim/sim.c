@@ -78,6 +78,8 @@ struct sim_guest {
 	 * once numad has seen the domain as libvirt started it. Its memory is held there from the start.
 	 */
 	char preplaced[256];
+	bool numad_placed;           /* its nodes came from numad -w (the scenario gave no nodes=) */
+	struct nodeset seen_nodes;   /* its nodeset at its latest step; before its first, where it was placed */
 	bool risk_open;              /* the true time to exhaustion is under the horizon */
 	int64_t risk_t0;
 	struct nodeset risk_nodes;
@@ -112,6 +114,7 @@ struct sim {
 	unsigned bad_nodesets;       /* safety: a live nodeset that was empty or named an offline node */
 	unsigned strict_changed;     /* safety: a strict guest's nodeset changed after its start */
 	unsigned oom_with_room;      /* safety: a restrictive guest OOM-killed while another node had room */
+	unsigned over_promised;      /* safety: a guest pre-placed where what was promised already could not fit */
 	unsigned ahead;              /* nodesets widened before any risk */
 	double cpu_s;                /* CPU spent in the simulator itself */
 	/*
@@ -268,6 +271,56 @@ static void preplace(struct sim *s, const struct sim_event *e, char *nodes, size
 	log_advice(-1, NULL, "", nodes);
 }
 
+/*
+ * Safety invariant, for a guest numad -w placed: its nodes must hold all of its memory
+ * once the guests already there have touched what they still want. Their free memory
+ * above the min watermark, less that, is the simulator's own truth, whatever numad
+ * counted: a guest placed where it is short was promised room that was not there, however
+ * slowly anyone touches its memory. What a guest there still wants goes to its nodes
+ * outside this set first, as far as they have room; the rest is owed here.
+ */
+static void check_promise(struct sim *s, const char *name, double need_kb, const char *nodes)
+{
+	struct nodeset set;
+	double room = 0, owed = 0;
+	char err[128];
+
+	if (nodeset_parse(&set, nodes, err, sizeof(err)) < 0 || nodeset_empty(&set))
+		return;
+	for (int i = 0; i < s->topo.nnodes; i++)
+		if (nodeset_has(&set, s->topo.nodes[i].id) && node_free(s, i) > s->min_kb[i])
+			room += node_free(s, i) - s->min_kb[i];
+	for (int k = 0; k < s->nguests; k++) {
+		const struct sim_guest *g = &s->guests[k];
+		double left = g->want_kb, elsewhere = 0;
+		bool shared = false;
+
+		if (!g->alive)
+			continue;
+		for (int i = 0; i < s->topo.nnodes; i++)
+			left -= g->held_kb[i];
+		if (left <= 1)
+			continue;
+		/* an empty nodeset binds nothing: the kernel places on every node */
+		for (int i = 0; i < s->topo.nnodes; i++) {
+			if (!nodeset_empty(&g->seen_nodes) && !nodeset_has(&g->seen_nodes, s->topo.nodes[i].id))
+				continue;
+			if (nodeset_has(&set, s->topo.nodes[i].id))
+				shared = true;
+			else if (node_free(s, i) > s->min_kb[i])
+				elsewhere += node_free(s, i) - s->min_kb[i];
+		}
+		if (shared && left > elsewhere)
+			owed += left - elsewhere;
+	}
+	if (need_kb > room - owed + 1) {
+		s->over_promised++;
+		log_warnx("simulator: safety: %s placed on nodes %s, which cannot hold its %.0f MB: %.0f MB free there, "
+			  "%.0f MB of it still to be touched by the guests already there",
+			  name, nodes, need_kb / 1024, room / 1024, owed / 1024);
+	}
+}
+
 static int set_live_nodes(virDomainPtr dom, const char *nodes)
 {
 	virTypedParameterPtr p = NULL;
@@ -351,6 +404,9 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	/* libvirt's pre-placement (a transient guest's comes a second later: preplaced; one numad moved is there) */
 	if ((!e->transient || e->moved) && set_live_nodes(dom, nodes) < 0)
 		log_warnx("simulator: cannot set the nodeset of %s: %s", e->name, virGetLastErrorMessage());
+	/* a guest the scenario pinned with nodes= is where the scenario chose, not where numad promised */
+	if (!e->nodes[0])
+		check_promise(s, e->name, e->mem_kb + SIM_QEMU_OVERHEAD_KB, nodes);
 	g = &s->guests[s->nguests++];
 	memset(g, 0, sizeof(*g));
 	snprintf(g->name, sizeof(g->name), "%s", e->name);
@@ -372,6 +428,9 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 	g->held_kb = calloc((size_t)s->topo.nnodes, sizeof(double));
 	g->alive = true;
 	g->started_ms = s->now;
+	g->numad_placed = !e->nodes[0];
+	if (nodeset_parse(&g->seen_nodes, nodes, err, sizeof(err)) < 0)
+		nodeset_clear(&g->seen_nodes);
 	snprintf(g->cgroup, sizeof(g->cgroup), "machine.slice/machine-qemu\\x2d%d\\x2d%s.scope", g->dom_id, e->name);
 	snprintf(desc, sizeof(desc), "proc pid=%d comm=qemu-system-x86 threads=%d vcpus=%d mem=%d:0 cgroup=%s\n",
 		 g->pid, g->vcpus + 3, g->vcpus, s->topo.nodes[0].id, g->cgroup);
@@ -581,6 +640,7 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 		nodeset_parse(&allowed, g->preplaced, err, sizeof(err)); /* its cgroup holds it there already */
 	}
 	check_nodeset(s, g, &allowed);
+	g->seen_nodes = allowed;
 	if (g->mode == MODE_STRICT && !nodeset_empty(&g->last_nodes) && !nodeset_equal(&allowed, &g->last_nodes)) {
 		s->strict_changed++;
 		log_warnx("simulator: safety: strict guest %s had its nodeset changed", g->name);
@@ -604,8 +664,13 @@ static void step_guest(struct sim *s, struct sim_guest *g, double dt_s)
 	if (want > 0 && !allocate(s, g, &allowed, want)) {
 		if (g->risk_open)
 			s->missed++;
-		/* numad gets a chance first: a guest started where it cannot fit dies before any tick */
-		if (g->mode == MODE_RESTRICTIVE && s->now - g->started_ms >= 2000 && room_elsewhere(s, &allowed, want)) {
+		/*
+		 * A guest numad -w placed counts from its start: the placement was numad's. One the
+		 * scenario pinned with nodes= where it cannot fit gives numad a chance first: it dies
+		 * before any tick.
+		 */
+		if (g->mode == MODE_RESTRICTIVE && (g->numad_placed || s->now - g->started_ms >= 2000) &&
+		    room_elsewhere(s, &allowed, want)) {
 			s->oom_with_room++;
 			log_warnx("simulator: safety: %s OOM-killed while a node outside its nodeset had "
 					     "%.0f MB free", g->name, want / 1024);
@@ -1356,8 +1421,8 @@ static void summary(struct sim *s)
 	}
 	printf("widened before any risk: %u; OOM-killed while at risk: %u\n", s->ahead, s->missed);
 	printf("safety: %u empty or offline nodesets, %u restrictive guests OOM-killed with room elsewhere, "
-	       "%u strict nodesets changed\n",
-	       s->bad_nodesets, s->oom_with_room, s->strict_changed);
+	       "%u strict nodesets changed, %u guests placed where what was promised could not fit\n",
+	       s->bad_nodesets, s->oom_with_room, s->strict_changed, s->over_promised);
 	if (s->procs_started)
 		printf("other processes: %lu started, %lu ended, %d running\n", s->procs_started, s->procs_ended,
 		       s->nprocs);
