@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "ctlproto.h"
+#include "nodeset.h"
 #include "options.h"
 #include "util.h"
 #include "wspec.h"
@@ -328,6 +330,36 @@ static void print_actuator(struct json_object *a)
 	putchar('\n');
 }
 
+/*
+ * At most STATUS_GUESTS rows, those at risk or OOM-killed first, then in the daemon's order,
+ * and how many were left out: a host of a thousand guests keeps a status that fits a screen.
+ */
+#define STATUS_GUESTS 20
+
+static void print_status_guests(struct json_object *guests)
+{
+	size_t n = json_object_array_length(guests), shown = 0;
+	struct json_object *sel;
+
+	if (n <= STATUS_GUESTS) {
+		print_guests(guests, false);
+		return;
+	}
+	sel = json_object_new_array();
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n && shown < STATUS_GUESTS; i++) {
+			struct json_object *g = json_object_array_get_idx(guests, i);
+			bool first = flag(g, "at_risk") || member(g, "killed_at");
+			if (first == (pass == 0)) {
+				json_object_array_add(sel, json_object_get(g));
+				shown++;
+			}
+		}
+	print_guests(sel, false);
+	printf("... and %zu more guests: numadctl guests [--at-risk] [--managed] [--node N] [--sort KEY]\n", n - shown);
+	json_object_put(sel);
+}
+
 static int print_status(struct json_object *r)
 {
 	if (!array(r, "nodes") || !array(r, "guests") || !array(r, "warnings"))
@@ -339,7 +371,7 @@ static int print_status(struct json_object *r)
 	       str(r, "applied"), str(r, "urgent"), str(r, "failed"), str(r, "oom_kills"));
 	print_nodes(member(r, "nodes"));
 	putchar('\n');
-	print_guests(member(r, "guests"), false);
+	print_status_guests(member(r, "guests"));
 	putchar('\n');
 	print_actuator(member(r, "actuator"));
 	print_warnings(array(r, "warnings"));
@@ -351,9 +383,102 @@ static int print_nodes_cmd(struct json_object *r)
 	return print_nodes(r);
 }
 
+/* numadctl guests' filters and order (numadctl's own: the daemon sends every guest). */
+static struct {
+	bool given;          /* any of them: only with guests */
+	bool at_risk, managed;
+	int node;            /* -1: any */
+	const char *sort;    /* NULL: the daemon's order */
+} gsel = { false, false, false, -1, NULL };
+
+static const char *const sort_keys[] = { "name", "resident", "local", "runs-out", "mem", NULL };
+
+/* --node and --sort: the value, checked. Returns 0, or -1 having said why. */
+static int guests_option(int c, const char *v)
+{
+	double n;
+	int k = 0;
+
+	if (c == 'n') {
+		if (parse_decimal(v, false, 0, NUMAD_MAX_NODES - 1, &n, NULL, 0) < 0) {
+			complain(E_USAGE, "--node: '%s' is not a node id from 0 to %d", v, NUMAD_MAX_NODES - 1);
+			return -1;
+		}
+		gsel.node = (int)n;
+		return 0;
+	}
+	while (sort_keys[k] && strcmp(sort_keys[k], v) != 0)
+		k++;
+	if (!sort_keys[k]) {
+		complain(E_USAGE, "--sort: '%s' is none of name, resident, local, runs-out, mem", v);
+		return -1;
+	}
+	gsel.sort = sort_keys[k];
+	return 0;
+}
+
+static bool on_node(struct json_object *g, int node)
+{
+	struct json_object *by = member(g, "node_mb");
+	struct nodeset set;
+	char id[16], err[128];
+
+	/* bound to it, or holding memory there */
+	snprintf(id, sizeof(id), "%d", node);
+	if (json_object_is_type(by, json_type_object) && member(by, id))
+		return true;
+	return nodeset_parse(&set, str(g, "nodes"), err, sizeof(err)) == 0 && nodeset_has(&set, node);
+}
+
+/* Larger first for sizes and locality, soonest first for runs-out (none last), names in order. */
+static int by_key(const void *a, const void *b)
+{
+	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
+	const char *k = gsel.sort;
+	double u, v;
+
+	if (strcmp(k, "name") == 0)
+		return strcmp(str(x, "domain"), str(y, "domain"));
+	if (strcmp(k, "runs-out") == 0) {
+		u = member(x, "time_to_exhaustion_s") ? num(x, "time_to_exhaustion_s") : INFINITY;
+		v = member(y, "time_to_exhaustion_s") ? num(y, "time_to_exhaustion_s") : INFINITY;
+		return u < v ? -1 : u > v ? 1 : 0;
+	}
+	k = strcmp(k, "resident") == 0 ? "resident_mb" : strcmp(k, "local") == 0 ? "locality_pct" : "mem_mb";
+	u = member(x, k) ? num(x, k) : -1;
+	v = member(y, k) ? num(y, k) : -1;
+	return u > v ? -1 : u < v ? 1 : 0;
+}
+
+/* The guests numadctl guests shows: the daemon's list filtered and sorted (a new reference). */
+static struct json_object *select_guests(struct json_object *all)
+{
+	struct json_object *out = json_object_new_array();
+	size_t n = json_object_array_length(all);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(all, i);
+		if ((gsel.at_risk && !flag(g, "at_risk")) || (gsel.managed && strcmp(str(g, "management"), "yes") != 0) ||
+		    (gsel.node >= 0 && !on_node(g, gsel.node)))
+			continue;
+		json_object_array_add(out, json_object_get(g));
+	}
+	if (gsel.sort)
+		json_object_array_sort(out, by_key);
+	return out;
+}
+
 static int print_guests_cmd(struct json_object *r)
 {
-	return print_guests(r, true);
+	struct json_object *sel;
+	int rc;
+
+	if (!array(r, NULL))
+		return -1;
+	sel = select_guests(r);
+	rc = print_guests(sel, true);
+	json_object_put(sel);
+	return rc;
 }
 
 static int print_history(struct json_object *r)
@@ -561,8 +686,11 @@ static const struct command commands[] = {
 	{ "status", "", "the host at a glance: nodes, guests and warnings", 0, 0, NULL, print_status },
 	{ "nodes", "", "every node: CPUs, CPU use, total and free MB, SLIT distance row", 0, 0, NULL,
 	  print_nodes_cmd },
-	{ "guests", "", "every guest: uuid, mode, nodes, MB per node, locality, time\n"
-			"                      until its nodes run out, last advice and its outcome", 0, 0, NULL, print_guests_cmd },
+	{ "guests", "[--at-risk] [--managed] [--node N] [--sort KEY]",
+	  "every guest (or those at risk, managed, on node N): uuid,\n"
+	  "                      mode, nodes, MB per node, locality, time until its nodes run\n"
+	  "                      out, last advice and its outcome; KEY: name, resident, local,\n"
+	  "                      runs-out, mem", 0, 0, NULL, print_guests_cmd },
 	{ "history", "[N]", "the last N decisions (default 20), newest last", 0, 1, args_history, print_history },
 	{ "advise", "NCPUS[:MB]", "where a new guest would go (what numad -w answers), with\n"
 				  "                      the score of every candidate node set", 1, 1, args_advise, print_advise },
@@ -696,7 +824,9 @@ static int parse_options(int argc, char **argv, struct cli *cli)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },       { NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'V' },       { "at-risk", no_argument, NULL, 'a' },
+		{ "managed", no_argument, NULL, 'm' },       { "node", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 'o' },    { NULL, 0, NULL, 0 },
 	};
 	int c;
 	double s;
@@ -704,6 +834,14 @@ static int parse_options(int argc, char **argv, struct cli *cli)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:jt:hV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'a': gsel.at_risk = gsel.given = true; break;
+		case 'm': gsel.managed = gsel.given = true; break;
+		case 'n':
+		case 'o':
+			gsel.given = true;
+			if (guests_option(c, optarg) < 0)
+				return -1;
+			break;
 		case 's': cli->socket = optarg; break;
 		case 'j': cli->json = true; break;
 		case 't':
@@ -740,6 +878,11 @@ static int run(const struct cli *cli, const struct command *cmd, struct json_obj
 	if (!ret)
 		return report(cli->socket, cmd->name, &st);
 	if (cli->json) {
+		if (cmd->print == print_guests_cmd && json_object_is_type(ret, json_type_array)) {
+			struct json_object *sel = select_guests(ret); /* --json shows what the table would */
+			json_object_put(ret);
+			ret = sel;
+		}
 		printf("%s\n", json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (cmd->print(ret) < 0) {
 		fflush(stdout);
@@ -768,6 +911,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!(cmd = lookup(argv[first])))
 		return EXIT_USAGE;
+	if (gsel.given && cmd->print != print_guests_cmd) {
+		complain(E_USAGE, "--at-risk, --managed, --node and --sort choose guests: numadctl guests --managed");
+		return EXIT_USAGE;
+	}
 	nargs = argc - first - 1;
 	if (nargs < cmd->min_args || nargs > cmd->max_args) {
 		complain(E_USAGE, "usage: numadctl %s %s", cmd->name, cmd->usage);

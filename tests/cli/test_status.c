@@ -10,7 +10,10 @@
  *  - numadctl reload with no configuration file says so, and --socket given a directory or a
  *    file says that is not a socket;
  *  - numad -w with every CPU reserved (-R) names the CPUs as the cause;
- *  - numbers in numadctl's options and arguments follow numad.conf(5)'s FORMAT.
+ *  - numbers in numadctl's options and arguments follow numad.conf(5)'s FORMAT;
+ *  - numadctl guests filters (--at-risk, --managed, --node) and sorts, in text and JSON;
+ *    RUNS_OUT_IN is "-" for a guest that touched all its memory; status shows 20 guests at
+ *    most and says how many more there are.
  *
  * Every simulation runs with an XDG_RUNTIME_DIR of this test's, so its socket is in its own
  * private run directory, and is stopped by the teardown when a check fails.
@@ -297,6 +300,127 @@ static void test_oom_killed_listed(void **state)
 	run_free(&r);
 }
 
+/* ---- a table for a thousand guests: filters, order, what status leaves out ---- */
+
+/* The DOMAIN cells of a numadctl table, in order, space-separated, into out. */
+static void domains_of(const char *text, char *out, size_t len)
+{
+	const char *hdr = strstr(text, "DOMAIN ");
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (const char *l = hdr ? strchr(hdr, '\n') : NULL; l && l[1] && l[1] != '\n'; l = strchr(l + 1, '\n')) {
+		if (strncmp(l + 1, "...", 3) == 0)
+			break;
+		n += (size_t)snprintf(out + n, len - n, "%s%.*s", n ? " " : "", (int)strcspn(l + 1, " \n"), l + 1);
+	}
+}
+
+static void test_guests_filters(void **state)
+{
+	/* sizes touched: vm1 6 GB, vm2 1 GB (all of it), vm3 3 GB, vm4 2 GB */
+	static const char scn[] =
+		"0   start vm1 vcpus=4 mem=12G touch=6G mode=strict nodes=3\n"
+		"0   start vm2 vcpus=2 mem=1G mode=restrictive nodes=0\n"
+		"0   start vm3 vcpus=2 mem=4G touch=3G mode=preferred nodes=2\n"
+		"0   start vm4 vcpus=2 mem=2G mode=interleave nodes=4-5\n"
+		"4   hog node=3 size=4G rate=2G\n"
+		"8   grow vm1 rate=256M until=12G\n"
+		"600 end\n";
+	struct run r = { 0 };
+	struct sim s;
+	char got[512], row[1024], cell[64];
+	struct json_object *a;
+
+	(void)state;
+	start(&s, TOPO_DIR "/dl980-8node.txt", scn, "4", true);
+	sleep_ms(1500);
+	ctl(&r, s.sock, false, "guests", "--managed");
+	domains_of(r.out, got, sizeof(got));
+	if (r.code != 0 || strcmp(got, "vm2") != 0)
+		fail_msg("guests --managed: '%s' (exit %d), want vm2 only:\n%s", got, r.code, r.out);
+	ctl(&r, s.sock, false, "guests", "--node");
+	if (r.code != 2 || !strstr(r.err, "option '--node' needs a value"))
+		fail_msg("guests --node without N: exit %d, '%s'", r.code, r.err);
+	ctl(&r, s.sock, false, "status", "--managed");
+	if (r.code != 2 || !strstr(r.err, "choose guests"))
+		fail_msg("status --managed: exit %d, '%s'", r.code, r.err);
+	{
+		const char *args[] = { "--socket", s.sock, "guests", "--node", "4", NULL };
+		struct child c = { .prog = NUMADCTL_BIN, .args = args, .alarm_s = 60 };
+		run_child(&r, &c, CTL_LIMIT_MS);
+		domains_of(r.out, got, sizeof(got));
+		if (r.code != 0 || strcmp(got, "vm4") != 0)
+			fail_msg("guests --node 4: '%s', want vm4 only:\n%s", got, r.out);
+	}
+	{
+		const char *args[] = { "--socket", s.sock, "guests", "--sort", "resident", NULL };
+		struct child c = { .prog = NUMADCTL_BIN, .args = args, .alarm_s = 60 };
+		run_child(&r, &c, CTL_LIMIT_MS);
+		domains_of(r.out, got, sizeof(got));
+		if (r.code != 0 || strcmp(got, "vm1 vm3 vm4 vm2") != 0)
+			fail_msg("guests --sort resident: '%s', want vm1 vm3 vm4 vm2 (6, 3, 2, 1 GB):\n%s", got, r.out);
+	}
+	/* vm2 has touched all of its memory: nothing of it runs out */
+	if (!row_of(r.out, "vm2", row, sizeof(row)) || !column(r.out, row, "RUNS_OUT_IN", cell, sizeof(cell)) ||
+	    strcmp(cell, "-") != 0)
+		fail_msg("vm2, at its configured size, RUNS_OUT_IN '%s', want '-':\n%s", cell, r.out);
+	/* the JSON is filtered as the table is */
+	{
+		const char *args[] = { "--json", "--socket", s.sock, "guests", "--managed", NULL };
+		struct child c = { .prog = NUMADCTL_BIN, .args = args, .alarm_s = 60 };
+		run_child(&r, &c, CTL_LIMIT_MS);
+		a = json_tokener_parse(r.out);
+		if (r.code != 0 || !a || json_object_array_length(a) != 1)
+			fail_msg("--json guests --managed: %s", r.out);
+		json_object_put(a);
+	}
+	/* once vm1 runs short, --at-risk shows it alone */
+	if (wait_for_text(s.logp, "domain vm1: time to exhaustion", 1, 60000, sim_pid) < 0)
+		fail_msg("vm1 never ran short: %s", must_slurp(s.logp));
+	ctl(&r, s.sock, false, "guests", "--at-risk");
+	domains_of(r.out, got, sizeof(got));
+	if (r.code != 0 || strcmp(got, "vm1") != 0)
+		fail_msg("guests --at-risk: '%s', want vm1:\n%s", got, r.out);
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
+/* status lists at most 20 guests, and says how many it left out */
+static void test_status_leaves_out(void **state)
+{
+	char scn[4096];
+	size_t n = 0;
+	struct run r = { 0 };
+	struct sim s;
+	char got[1024];
+	int rows = 0;
+
+	(void)state;
+	for (int i = 0; i < 25; i++)
+		n += (size_t)snprintf(scn + n, sizeof(scn) - n, "0 start g%02d vcpus=1 mem=256M\n", i);
+	snprintf(scn + n, sizeof(scn) - n, "600 end\n");
+	start(&s, TOPO_DIR "/dl980-8node.txt", scn, "1", true);
+	sleep_ms(2000);
+	ctl(&r, s.sock, false, "status", NULL);
+	domains_of(r.out, got, sizeof(got));
+	for (const char *p = got; *p; p += strcspn(p, " "), p += *p == ' ')
+		rows++;
+	if (r.code != 0 || rows != 20 || !strstr(r.out, "... and 5 more guests: numadctl guests"))
+		fail_msg("status of 25 guests: %d rows, want 20 and '... and 5 more guests':\n%s", rows, r.out);
+	ctl(&r, s.sock, false, "guests", NULL);
+	domains_of(r.out, got, sizeof(got));
+	rows = 0;
+	for (const char *p = got; *p; p += strcspn(p, " "), p += *p == ' ')
+		rows++;
+	if (rows != 25)
+		fail_msg("guests: %d rows, want all 25:\n%s", rows, r.out);
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
 /* ---- numadctl's messages ---- */
 
 static void test_reload_without_file(void **state)
@@ -419,6 +543,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_managed_column, stop_sim),
 		cmocka_unit_test_teardown(test_oom_killed_listed, stop_sim),
 		cmocka_unit_test_teardown(test_reload_without_file, stop_sim),
+		cmocka_unit_test_teardown(test_guests_filters, stop_sim),
+		cmocka_unit_test_teardown(test_status_leaves_out, stop_sim),
 		cmocka_unit_test(test_socket_not_a_socket),
 		cmocka_unit_test(test_w_every_cpu_reserved),
 		cmocka_unit_test(test_numbers),
