@@ -31,6 +31,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "persist.h"
 #include "plan.h"
 #include "reserve.h"
 #include "state.h"
@@ -79,6 +80,7 @@ static struct json_object *cmd_resume(struct ctl *, struct client *, struct json
 static struct json_object *cmd_reload(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
 static struct json_object *cmd_log_level(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
 static struct json_object *cmd_metrics(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
+static struct json_object *cmd_config(struct ctl *, struct client *, struct json_object *, struct cmd_error *);
 
 /* The handler of each command in ctl_commands (ctlproto.c has their names, privileges and arguments). */
 static const handler_fn handlers[CTL_NCMDS] = {
@@ -89,6 +91,7 @@ static const handler_fn handlers[CTL_NCMDS] = {
 	[CTL_CMD_ADVISE] = cmd_advise,
 	[CTL_CMD_EXPLAIN] = cmd_explain,
 	[CTL_CMD_METRICS] = cmd_metrics,
+	[CTL_CMD_CONFIG] = cmd_config,
 	[CTL_CMD_PAUSE] = cmd_pause,
 	[CTL_CMD_RESUME] = cmd_resume,
 	[CTL_CMD_RELOAD] = cmd_reload,
@@ -929,6 +932,49 @@ static struct json_object *cmd_explain(struct ctl *c, struct client *cl, struct 
 	return r;
 }
 
+struct config_rows {
+	const struct daemon *d;
+	struct json_object *a;
+};
+
+static void config_row(void *ctx, const char *option, const char *key, const char *value, enum option_source src)
+{
+	static const char *const names[] = { "default", "file", "command line", "numadctl" };
+	const struct config_rows *cr = ctx;
+	struct json_object *o = json_object_new_object();
+
+	/* the files numad really uses: a simulated or --root host keeps its own, or none */
+	if (key && strcmp(key, "state_file") == 0)
+		value = persist_path(cr->d) ? persist_path(cr->d) : "";
+	else if (key && strcmp(key, "ledger") == 0)
+		value = reserve_path(cr->d) ? reserve_path(cr->d) : "";
+	else if (key && strcmp(key, "control_group") == 0 && strcmp(value, "-1") == 0)
+		value = ""; /* root only */
+
+	json_object_object_add(o, "option", option ? json_object_new_string(option) : NULL);
+	json_object_object_add(o, "key", key ? json_object_new_string(key) : NULL);
+	json_object_object_add(o, "value", json_object_new_string(value));
+	json_object_object_add(o, "source", json_object_new_string(src <= SOURCE_NUMADCTL ? names[src] : "?"));
+	json_object_array_add(cr->a, o);
+}
+
+/* The settings in force, each with where its value came from, and the file they were read from. */
+static struct json_object *cmd_config(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
+{
+	const struct options *o = c->d->o;
+	struct json_object *r = json_object_new_object(), *a = json_object_new_array();
+	struct config_rows cr = { c->d, a };
+
+	(void)cl;
+	(void)args;
+	(void)e;
+	options_each(o, config_row, &cr);
+	json_object_object_add(r, "file", o->config_path ? json_object_new_string(o->config_path) : NULL);
+	json_object_object_add(r, "file_found", json_object_new_boolean(o->config_path && access(o->config_path, F_OK) == 0));
+	json_object_object_add(r, "settings", a);
+	return r;
+}
+
 static struct json_object *cmd_metrics(struct ctl *c, struct client *cl, struct json_object *args, struct cmd_error *e)
 {
 	char *text = metrics_render(c->d);
@@ -1010,6 +1056,7 @@ static struct json_object *cmd_log_level(struct ctl *c, struct client *cl, struc
 		return NULL;
 	}
 	o->log_level = (int)level;
+	options_set_source(o, "log_level", SOURCE_NUMADCTL);
 	log_set_level(o->log_level);
 	if (o->foreground || o->simulate)  /* as at start: in the foreground the log is copied to stderr */
 		log_set_stderr_level(o->log_level);

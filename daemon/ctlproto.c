@@ -22,6 +22,7 @@ const struct ctl_command ctl_commands[CTL_NCMDS] = {
 			     { { "cpus", CTL_ARG_NUMBER, true }, { "mb", CTL_ARG_INT, false }, { "reserve", CTL_ARG_INT, false } } },
 	[CTL_CMD_EXPLAIN] = { "explain", false, { { "guest", CTL_ARG_STRING, true } } },
 	[CTL_CMD_METRICS] = { "metrics", false, { { 0 } } },
+	[CTL_CMD_CONFIG] = { "config", false, { { 0 } } },
 	[CTL_CMD_PAUSE] = { "pause", true, { { 0 } } },
 	[CTL_CMD_RESUME] = { "resume", true, { { 0 } } },
 	[CTL_CMD_RELOAD] = { "reload", true, { { 0 } } },

@@ -610,6 +610,30 @@ static int print_log_level(struct json_object *r)
 	return 0;
 }
 
+static int print_config(struct json_object *r)
+{
+	struct json_object *a = array(r, "settings");
+	struct table t;
+
+	if (!a)
+		return -1;
+	if (!member(r, "file"))
+		printf("configuration file: none (--config \"\")\n\n");
+	else
+		printf("configuration file: %s%s\n\n", str(r, "file"), flag(r, "file_found") ? "" : " (not found: defaults)");
+	table_init(&t, "SETTING OPTION VALUE SOURCE");
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *s = json_object_array_get_idx(a, i);
+		cell(&t, "%s", member(s, "key") ? str(s, "key") : "-");
+		cell(&t, "%s", str(s, "option"));
+		cell(&t, "%s", *str(s, "value") ? str(s, "value") : "\"\"");
+		cell(&t, "%s", str(s, "source"));
+	}
+	table_print(&t);
+	table_free(&t);
+	return 0;
+}
+
 static int print_metrics(struct json_object *r)
 {
 	if (!json_object_is_type(r, json_type_string))
@@ -703,6 +727,8 @@ static const struct command commands[] = {
 	{ "log-level", "N", "set the log level, 0-7: 5 notice, 6 info, 7 debug (*)", 1, 1, args_log_level,
 	  print_log_level },
 	{ "metrics", "", "the daemon's metrics as OpenMetrics text", 0, 0, NULL, print_metrics },
+	{ "config", "", "the settings in force, each with where it came from (default,\n"
+			"                      file, command line, numadctl)", 0, 0, NULL, print_config },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

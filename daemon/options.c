@@ -458,6 +458,7 @@ static const struct optdesc optdescs[] = {
 };
 
 #define NOPTS (sizeof(optdescs) / sizeof(optdescs[0]))
+_Static_assert(NOPTS <= OPTIONS_MAX, "struct options' source[] is too short for the option table");
 
 /* The help's headings, each before the row of its option. */
 static const struct {
@@ -704,6 +705,7 @@ static int file_setter(const char *key, const char *value, int line, void *ctx, 
 	}
 	fc->set_on[i] = line;
 	fc->set_as[i] = key;
+	fc->o->source[i] = SOURCE_FILE;
 	if (d->kind == K_STR && !(value = keep_string(fc->o, value))) {
 		snprintf(why, len, "%s: too much text in the file's values", key);
 		return -1;
@@ -888,6 +890,7 @@ static int apply_args(int argc, char **argv, struct options *o, struct report *r
 			say(r, "%s: %s", cli_name(d, name, sizeof(name)), why);
 			return -1;
 		}
+		o->source[d - optdescs] = SOURCE_COMMAND_LINE;
 	}
 	return 0;
 }
@@ -989,8 +992,10 @@ int options_reload(struct options *o, char *err, size_t errlen)
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct optdesc *d = &optdescs[i];
 
-		if (d->when == AT_RELOAD)
+		if (d->when == AT_RELOAD) {
 			copy_value(d, o, n);
+			o->source[i] = n->source[i];
+		}
 		else if (d->off == OFF(uri) && o->simulate)
 			continue; /* the simulator always connects to its own test driver */
 		else if (d->when == AT_RESTART && !same_value(d, o, n))
@@ -999,6 +1004,53 @@ int options_reload(struct options *o, char *err, size_t errlen)
 	}
 	free(n);
 	return 0;
+}
+
+/* ---- what is in force ---- */
+
+static void format_value(const struct optdesc *d, const struct options *o, char *out, size_t len)
+{
+	const void *f = (const char *)o + d->off;
+	size_t n = 0;
+
+	out[0] = '\0';
+	switch (d->kind) {
+	case K_INT: snprintf(out, len, "%d", *(const int *)f); break;
+	case K_BOOL: snprintf(out, len, "%s", *(const bool *)f ? "yes" : "no"); break;
+	case K_DOUBLE: snprintf(out, len, "%g", *(const double *)f); break;
+	case K_STR: snprintf(out, len, "%s", *(const char *const *)f ? *(const char *const *)f : ""); break;
+	case K_INTERVAL: snprintf(out, len, "%d:%d", o->interval_min, o->interval_max); break;
+	case K_PIDS:
+		for (int i = 0; i < o->nexclude && n + 1 < len; i++)
+			n += (size_t)snprintf(out + n, len - n, "%s%d", i ? "," : "", o->exclude[i]);
+		break;
+	case K_NONE: break;
+	}
+}
+
+void options_each(const struct options *o,
+		  void (*fn)(void *ctx, const char *option, const char *key, const char *value, enum option_source src),
+		  void *ctx)
+{
+	char value[1024], name[64];
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct optdesc *d = &optdescs[i];
+
+		/* settings only: not the queries (-w), the actions (-i 0, --check-config) or the help */
+		if (d->kind == K_NONE || !d->parse)
+			continue;
+		format_value(d, o, value, sizeof(value));
+		fn(ctx, cli_name(d, name, sizeof(name)), d->key, value, (enum option_source)o->source[i]);
+	}
+}
+
+void options_set_source(struct options *o, const char *key, enum option_source src)
+{
+	const struct optdesc *d = desc_by_key(key);
+
+	if (d)
+		o->source[d - optdescs] = src;
 }
 
 /* ---- start ---- */

@@ -13,6 +13,8 @@
 #define NUMAD_SOCKET_DEFAULT "/run/numad/numad.sock"
 #define NUMAD_MAX_PID_LIST 256
 
+#define OPTIONS_MAX 64  /* rows of the option table (options.c checks it) */
+
 struct options {
 	const char *root;          /* --root: read sysfs/proc under this directory */
 	const char *log_path;      /* --log: the advice log */
@@ -27,6 +29,7 @@ struct options {
 	bool state_file_asked;     /* given by the file or the command line, not the default */
 	const char *ledger;        /* --ledger, "" for none */
 	int config_errors;         /* -w: errors of a configuration file it answered without */
+	unsigned char source[OPTIONS_MAX];  /* per option row: enum option_source of its value */
 	char config_warning[640];  /* -w: the first of them */
 	bool ledger_asked;         /* given, not the default (which is under the host's root) */
 	int control_gid;           /* group allowed to change state over the socket, -1 for root only */
@@ -76,6 +79,19 @@ int options_reload(struct options *o, char *err, size_t errlen);
  * --check-config (exit 0), or -1 after printing each error (exit 2).
  */
 int options_parse(int argc, char **argv, struct options *o);
+
+/* Where a setting's value came from. */
+enum option_source { SOURCE_DEFAULT, SOURCE_FILE, SOURCE_COMMAND_LINE, SOURCE_NUMADCTL };
+/*
+ * Each setting in force, in the table's order: its command-line option ("-u", "--horizon"),
+ * its config file key (or NULL), its value as the file would write it ("" for none) and
+ * where it came from.
+ */
+void options_each(const struct options *o,
+		  void (*fn)(void *ctx, const char *option, const char *key, const char *value, enum option_source src),
+		  void *ctx);
+/* A value changed while numad runs (numadctl log-level): its source says so. */
+void options_set_source(struct options *o, const char *key, enum option_source src);
 
 /* Print the usage text to f, from the table of options: each option's help line, range and default. */
 void options_usage(FILE *f);

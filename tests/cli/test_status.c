@@ -13,7 +13,8 @@
  *  - numbers in numadctl's options and arguments follow numad.conf(5)'s FORMAT;
  *  - numadctl guests filters (--at-risk, --managed, --node) and sorts, in text and JSON;
  *    RUNS_OUT_IN is "-" for a guest that touched all its memory; status shows 20 guests at
- *    most and says how many more there are.
+ *    most and says how many more there are;
+ *  - numadctl config: each setting in force and where it came from.
  *
  * Every simulation runs with an XDG_RUNTIME_DIR of this test's, so its socket is in its own
  * private run directory, and is stopped by the teardown when a check fails.
@@ -137,10 +138,10 @@ static const char *row_of(const char *text, const char *name, char *row, size_t 
 	return NULL;
 }
 
-/* The word in the column headed col of a table whose header line starts with "DOMAIN ". */
+/* The word in the column headed col of a table whose header line starts with "DOMAIN " or "SETTING ". */
 static bool column(const char *text, const char *row, const char *col, char *out, size_t len)
 {
-	const char *hdr = strstr(text, "DOMAIN ");
+	const char *hdr = strstr(text, "DOMAIN ") ? strstr(text, "DOMAIN ") : strstr(text, "SETTING ");
 	int want = -1, k = 0;
 	char line[1024], *save = NULL;
 
@@ -421,6 +422,99 @@ static void test_status_leaves_out(void **state)
 	run_free(&r);
 }
 
+/* ---- numadctl config ---- */
+
+/* The row of numadctl config's table whose SETTING is key, as "VALUE SOURCE", or NULL. */
+static const char *setting(const char *text, const char *key, char *out, size_t len)
+{
+	char row[512], v[256], src[64];
+
+	if (!row_of(text, key, row, sizeof(row)) || !column(text, row, "VALUE", v, sizeof(v)))
+		return NULL;
+	/* SOURCE may be two words ("command line"): the rest of the row after VALUE */
+	{
+		const char *p = strstr(row + strlen(key), v);
+		p = p ? p + strlen(v) : "";
+		while (*p == ' ')
+			p++;
+		snprintf(src, sizeof(src), "%s", p);
+	}
+	snprintf(out, len, "%s %s", v, src);
+	return out;
+}
+
+static void test_config(void **state)
+{
+	char conf[PATH_MAX], got[512], scn[PATH_MAX], errp[PATH_MAX], outp[PATH_MAX];
+	const char *args[] = { "-F", "--config", conf, "-u", "75", "--simulate", TOPO_DIR "/guest-4node.txt",
+			       "--scenario", scn, NULL };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .env = xdg_env, .alarm_s = 120 };
+	static const struct {
+		const char *key, *want;
+	} rows[] = {
+		{ "target_utilization", "75 command line" }, /* the file's 70, overridden */
+		{ "margin", "300 file" },
+		{ "memory_locality", "90 default" },
+		{ "log_level", "6 numadctl" },
+	};
+	struct run r = { 0 };
+	struct json_object *o, *a, *v;
+	char *err;
+	const char *p;
+	char sock[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/numad.conf", work);
+	write_text(conf, "target_utilization = 70\nmargin = 300\n");
+	snprintf(scn, sizeof(scn), "%s/config.scn", work);
+	write_text(scn, "0 start vm1 vcpus=2 mem=2G touch=1G\n600 end\n");
+	snprintf(errp, sizeof(errp), "%s/config.err", work);
+	snprintf(outp, sizeof(outp), "%s/config.out", work);
+	unlink(errp);
+	c.errp = errp;
+	c.outp = outp;
+	sim_pid = spawn(&c);
+	if (wait_for_text(errp, " started: ", 1, READY_LIMIT_MS, sim_pid) < 0)
+		fail_msg("the simulation did not start: %s", must_slurp(errp));
+	err = must_slurp(errp);
+	p = strstr(err, "run directory ");
+	assert_non_null(p);
+	p += strlen("run directory ");
+	snprintf(sock, sizeof(sock), "%.*s/numad.sock", (int)strcspn(p, " \n"), p);
+	free(err);
+	ctl(&r, sock, false, "log-level", "6");
+	assert_int_equal(r.code, 0);
+	ctl(&r, sock, false, "config", NULL);
+	if (r.code != 0 || !strstr(r.out, conf))
+		fail_msg("config: exit %d, no file named:\n%s", r.code, r.out);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (!setting(r.out, rows[i].key, got, sizeof(got)) || strcmp(got, rows[i].want) != 0)
+			fail_msg("config: %s is '%s', want '%s':\n%s", rows[i].key, setting(r.out, rows[i].key, got, sizeof(got)) ? got : "(none)",
+				 rows[i].want, r.out);
+	ctl(&r, sock, true, "config", NULL);
+	o = json_tokener_parse(r.out);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "settings", &a));
+	{
+		bool seen = false;
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			struct json_object *s = json_object_array_get_idx(a, i), *k, *src;
+			if (json_object_object_get_ex(s, "key", &k) && strcmp(json_object_get_string(k), "margin") == 0) {
+				assert_true(json_object_object_get_ex(s, "value", &v));
+				assert_true(json_object_object_get_ex(s, "source", &src));
+				assert_string_equal(json_object_get_string(v), "300");
+				assert_string_equal(json_object_get_string(src), "file");
+				seen = true;
+			}
+		}
+		assert_true(seen);
+	}
+	json_object_put(o);
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
 /* ---- numadctl's messages ---- */
 
 static void test_reload_without_file(void **state)
@@ -545,6 +639,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_reload_without_file, stop_sim),
 		cmocka_unit_test_teardown(test_guests_filters, stop_sim),
 		cmocka_unit_test_teardown(test_status_leaves_out, stop_sim),
+		cmocka_unit_test_teardown(test_config, stop_sim),
 		cmocka_unit_test(test_socket_not_a_socket),
 		cmocka_unit_test(test_w_every_cpu_reserved),
 		cmocka_unit_test(test_numbers),
