@@ -814,7 +814,7 @@ static void test_json_errors(void **state)
 		  NULL, 3 },
 		{ "unknown command", (const char *const[]){ "--socket", env.sock, "frob", "-j", NULL }, NULL, "Usage",
 		  "unknown command 'frob'; commands: status, nodes, guests, history, advise, explain, pause, resume, "
-		  "reload, log-level, metrics", 2 },
+		  "reload, log-level, metrics, config", 2 },
 		{ "unknown option", (const char *const[]){ "--bogus", "--json", "status", NULL }, NULL, "Usage",
 		  "unknown option '--bogus' (see numadctl --help)", 2 },
 		{ "bad argument", (const char *const[]){ "--js", "log-level", "9", NULL }, NULL, "Usage",
