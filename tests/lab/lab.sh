@@ -8,7 +8,7 @@
 #   lab.sh smoke                                 4-node, scenario b, ours
 #   lab.sh ci                                    smoke for CI: exit 0 pass, 1 fail,
 #                                                77 lab unavailable (skipped)
-#   lab.sh all [TOPOLOGY...]                     a-f and h, ours and numad 0.5
+#   lab.sh all [TOPOLOGY...]                     a-f, h and i, ours and numad 0.5
 #   lab.sh results                               write tests/lab/RESULTS.md again
 #   lab.sh topo TOPOLOGY                         print the QEMU topology flags
 #   lab.sh list                                  topologies and scenarios
@@ -170,6 +170,7 @@ scenario_file() {
 	f | lifecycle) s=f ;;
 	g | scancost | scan-cost) s=g ;;
 	h | staged | staged-move) s=h ;;
+	i | storm | start-storm) s=i ;;
 	probe) echo "$LAB_DIR/guest/probe.sh"; return ;;
 	esac
 	f=$(ls "$LAB_DIR"/scenarios/"$s"-*.sh 2>/dev/null | head -n1)
@@ -473,8 +474,8 @@ cmd_all() {
 	sum="$CACHE/runs/all-$(date +%Y%m%d-%H%M%S).md"
 	echo "# numad lab: every scenario, $(date -u)" >"$sum"
 	for t in "${topos[@]}"; do
-		# a-f and h; g-scancost runs both daemons itself: lab.sh run TOPOLOGY g
-		for s in $(scenario_names | tr ' ' '\n' | grep -E '^[a-fh]-'); do
+		# a-f, h and i; g-scancost runs both daemons itself: lab.sh run TOPOLOGY g
+		for s in $(scenario_names | tr ' ' '\n' | grep -E '^[a-fhi]-'); do
 			for p in ours numad05; do
 				local r=ok
 				LAST_RUN=""
