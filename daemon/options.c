@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "log.h"
@@ -69,7 +70,7 @@ enum kind {
 	K_DOUBLE,
 	K_STR,          /* a const char * into argv or o->strings */
 	K_INTERVAL,     /* interval_min, interval_max */
-	K_PIDS,         /* exclude, nexclude */
+	K_PIDS,         /* a list of pids, domain names and UUIDs (-x, -p): struct id_list */
 };
 
 struct optdesc;
@@ -211,68 +212,189 @@ static int p_interval(const struct optdesc *d, const char *arg, struct options *
 	return 0;
 }
 
-/* One pid, or a comma-separated list ("" is none), each appended to list. Blanks around a pid are fine. */
-static int pid_list(const char *arg, int *list, int *n, char *why, size_t len)
+/*
+ * One list of -x, -p and -r, with the pids and the domains (names and UUIDs) it holds.
+ * For -r, guest and nguest are a scratch list of what to take off the others.
+ */
+struct id_list {
+	int *pid, *npid;
+	char (*guest)[NUMAD_GUEST_NAME_MAX];
+	int *nguest;
+};
+
+/* 8-4-4-4-12 hexadecimal digits, as virsh domuuid prints a UUID. */
+static bool uuid_shaped(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
+/*
+ * One item of a list: all digits is a pid, a UUID's shape a domain's UUID (kept in
+ * lowercase, as libvirt writes it), and anything else a domain's name. An item that starts
+ * with a digit or a sign and is neither is refused as a number, so that a mistyped pid is
+ * not taken for a name.
+ */
+static int list_item(char *item, struct id_list *l, char *why, size_t len)
+{
+	int pid;
+
+	if (strspn(item, "0123456789") == strlen(item)) {
+		if (int_value(item, 1, INT_MAX, &pid, why, len) < 0)
+			return -1;
+		if (*l->npid >= NUMAD_MAX_PID_LIST) {
+			snprintf(why, len, "at most %d pids", NUMAD_MAX_PID_LIST);
+			return -1;
+		}
+		l->pid[(*l->npid)++] = pid;
+		return 0;
+	}
+	if (uuid_shaped(item)) {
+		for (char *c = item; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	} else if (isdigit((unsigned char)item[0]) || item[0] == '+' || item[0] == '-' || item[0] == '.') {
+		size_t n;
+
+		if (int_value(item, 1, INT_MAX, &pid, why, len) == 0)
+			return -1; /* not reached: all digits was a pid */
+		n = strlen(why);
+		if (isdigit((unsigned char)item[0]) && strcspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") <
+		    strlen(item) && n < len)
+			snprintf(why + n, len - n, " (a domain whose name starts with a digit is given by its UUID)");
+		return -1;
+	} else {
+		for (const char *c = item; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+				snprintf(why, len, "'%s': a domain name has no control characters", item);
+				return -1;
+			}
+	}
+	if (strlen(item) >= NUMAD_GUEST_NAME_MAX) {
+		snprintf(why, len, "'%.40s...': a domain name is at most %d bytes", item, NUMAD_GUEST_NAME_MAX - 1);
+		return -1;
+	}
+	if (*l->nguest >= NUMAD_MAX_GUEST_LIST) {
+		snprintf(why, len, "at most %d domain names and UUIDs", NUMAD_MAX_GUEST_LIST);
+		return -1;
+	}
+	snprintf(l->guest[(*l->nguest)++], NUMAD_GUEST_NAME_MAX, "%s", item);
+	return 0;
+}
+
+/*
+ * A comma-separated list of pids, domain names and UUIDs ("" is none), each appended to l.
+ * Blanks around an item are not part of it.
+ */
+static int id_list(const char *arg, struct id_list *l, char *why, size_t len)
 {
 	const char *all = arg;
-	char item[32];
+	char item[NUMAD_GUEST_NAME_MAX + 1];
 
 	while (*arg) {
-		size_t k = strcspn(arg, ","), end = k;
-		int pid;
+		size_t k = strcspn(arg, ","), end = k, lead;
 
 		if (k >= sizeof(item)) {
-			snprintf(why, len, "'%.*s' is not a pid", (int)k, arg);
+			snprintf(why, len, "'%.40s...': a domain name is at most %d bytes", arg, NUMAD_GUEST_NAME_MAX - 1);
 			return -1;
 		}
 		memcpy(item, arg, k);
 		while (end && (item[end - 1] == ' ' || item[end - 1] == '\t'))
 			end--;
 		item[end] = '\0';
-		if (!item[strspn(item, " \t")] || (arg[k] == ',' && !arg[k + 1])) {
-			snprintf(why, len, "a pid is missing in '%s'", all);
+		lead = strspn(item, " \t");
+		if (!item[lead] || (arg[k] == ',' && !arg[k + 1])) {
+			snprintf(why, len, "a pid, name or UUID is missing in '%s'", all);
 			return -1;
 		}
-		if (int_value(item + strspn(item, " \t"), 1, INT_MAX, &pid, why, len) < 0)
+		if (list_item(item + lead, l, why, len) < 0)
 			return -1;
-		if (*n >= NUMAD_MAX_PID_LIST) {
-			snprintf(why, len, "at most %d pids", NUMAD_MAX_PID_LIST);
-			return -1;
-		}
-		list[(*n)++] = pid;
 		arg += k + (arg[k] == ',');
 	}
 	return 0;
 }
 
-static int p_exclude(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
+/* The list of option code: -p's or -x's. */
+static struct id_list list_of(int code, struct options *o)
 {
-	(void)d;
-	return pid_list(arg, o->exclude, &o->nexclude, why, len);
+	if (code == 'p')
+		return (struct id_list){ o->include, &o->ninclude, o->include_guests, &o->ninclude_guests };
+	return (struct id_list){ o->exclude, &o->nexclude, o->exclude_guests, &o->nexclude_guests };
 }
 
-static int p_include(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
+static int p_list(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
 {
-	(void)d;
-	return pid_list(arg, o->include, &o->ninclude, why, len);
+	struct id_list l = list_of(d->code, o);
+
+	return id_list(arg, &l, why, len);
+}
+
+/* Take pid, or the domain name or UUID guest, off a list. */
+static void list_drop(struct id_list *l, int pid, const char *guest)
+{
+	for (int k = 0; pid && k < *l->npid; k++)
+		if (l->pid[k] == pid) {
+			memmove(&l->pid[k], &l->pid[k + 1], (size_t)(*l->npid - k - 1) * sizeof(l->pid[0]));
+			(*l->npid)--;
+			k--;
+		}
+	for (int k = 0; guest && k < *l->nguest; k++)
+		if (strcmp(l->guest[k], guest) == 0) {
+			memmove(l->guest[k], l->guest[k + 1], (size_t)(*l->nguest - k - 1) * sizeof(l->guest[0]));
+			(*l->nguest)--;
+			k--;
+		}
 }
 
 static int p_remove(const struct optdesc *d, const char *arg, struct options *o, char *why, size_t len)
 {
-	int from = o->nremove;
+	int pids[NUMAD_MAX_PID_LIST], npids = 0, nguests = 0;
+	char (*guests)[NUMAD_GUEST_NAME_MAX] = malloc(NUMAD_MAX_GUEST_LIST * sizeof(*guests));
+	struct id_list gone = { pids, &npids, guests, &nguests };
+	struct id_list lists[2] = { list_of('x', o), list_of('p', o) };
 
 	(void)d;
-	if (pid_list(arg, o->remove, &o->nremove, why, len) < 0)
+	if (!guests) {
+		snprintf(why, len, "out of memory");
 		return -1;
-	for (int r = from; r < o->nremove; r++) {
-		for (int k = 0; k < o->nexclude; k++)
-			if (o->exclude[k] == o->remove[r])
-				o->exclude[k--] = o->exclude[--o->nexclude];
-		for (int k = 0; k < o->ninclude; k++)
-			if (o->include[k] == o->remove[r])
-				o->include[k--] = o->include[--o->ninclude];
 	}
+	if (id_list(arg, &gone, why, len) < 0) {
+		free(guests);
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		for (int r = 0; r < npids; r++)
+			list_drop(&lists[i], pids[r], NULL);
+		for (int r = 0; r < nguests; r++)
+			list_drop(&lists[i], 0, guests[r]);
+	}
+	free(guests);
 	return 0;
+}
+
+/* Whether a list names a domain by name (exactly) or by UUID (in any case). */
+static bool names_guest(const char (*list)[NUMAD_GUEST_NAME_MAX], int n, const char *name, const char *uuid)
+{
+	for (int k = 0; k < n; k++)
+		if ((name && strcmp(list[k], name) == 0) || (uuid && *uuid && strcasecmp(list[k], uuid) == 0))
+			return true;
+	return false;
+}
+
+bool options_excludes(const struct options *o, int pid, const char *name, const char *uuid)
+{
+	for (int k = 0; pid > 0 && k < o->nexclude; k++)
+		if (o->exclude[k] == pid)
+			return true;
+	return names_guest(o->exclude_guests, o->nexclude_guests, name, uuid);
+}
+
+bool options_includes(const struct options *o, const char *name, const char *uuid)
+{
+	return names_guest(o->include_guests, o->ninclude_guests, name, uuid);
 }
 
 static void ignore_cpu(void *ctx, unsigned id)
@@ -403,10 +525,11 @@ static const struct optdesc optdescs[] = {
 	{ "numad05-timing", OPT_NUMAD05, no_argument, "numad05_timing", NULL, p_flag, OFF(numad05_timing), 0, 0,
 	  AT_RESTART, K_BOOL, NULL, NULL,
 	  "react like numad 0.5 (15 s scans, one move per scan, 300 s per process, no fast tier), for comparisons" },
-	{ NULL, 'x', required_argument, "exclude", NULL, p_exclude, 0, 0, 0, AT_RELOAD, K_PIDS, "", "PID[,PID]...",
-	  "never manage these processes (guests by their QEMU pid)" },
-	{ NULL, 'r', required_argument, NULL, NULL, p_remove, 0, 0, 0, CLI_ONLY, K_NONE, NULL, "PID[,PID]...",
-	  "remove pids from the -x and -p lists (the config file's exclude list too)" },
+	{ NULL, 'x', required_argument, "exclude", NULL, p_list, 0, 0, 0, AT_RELOAD, K_PIDS, "", "ID[,ID]...",
+	  "never manage these: libvirt domains by name or UUID, any process (a guest's QEMU too) by pid; an ID "
+	  "of digits only is a pid" },
+	{ NULL, 'r', required_argument, NULL, NULL, p_remove, 0, 0, 0, CLI_ONLY, K_NONE, NULL, "ID[,ID]...",
+	  "take these off the -x and -p lists (the config file's exclude and include too)" },
 	{ NULL, 'K', required_argument, "keep_interleave", NULL, p_int, OFF(keep_interleave), 0, 1, AT_RESTART, K_INT,
 	  "0", "0|1",
 	  "other processes: merge interleaved memory (0) or keep it spread (1); libvirt's interleave guests are "
@@ -415,9 +538,10 @@ static const struct optdesc optdescs[] = {
 	  "0", "MS", "set khugepaged's scan_sleep_millisecs at start (0: leave it)" },
 	{ NULL, 'S', required_argument, "scan_all", NULL, p_int, OFF(scan_all), 0, 1, AT_RESTART, K_INT, "0", "0|1",
 	  "also manage, as -p does, every other process over 300 MB and half a CPU (1), or only the -p ones (0)" },
-	{ NULL, 'p', required_argument, NULL, NULL, p_include, 0, 0, 0, CLI_ONLY, K_NONE, NULL, "PID[,PID]...",
-	  "also manage these processes, whatever their size, numad 0.5's way: sched_setaffinity and "
-	  "migrate_pages, never a QEMU process" },
+	{ NULL, 'p', required_argument, "include", NULL, p_list, 0, 0, 0, AT_RELOAD, K_PIDS, "", "ID[,ID]...",
+	  "also manage these: libvirt domains by name or UUID as if they asked for placement='auto', other "
+	  "processes by pid whatever their size, numad 0.5's way (sched_setaffinity, migrate_pages; never a "
+	  "QEMU process)" },
 	/* the simulator (numad-sim) */
 	{ "simulate", OPT_SIMULATE, required_argument, NULL, NULL, p_str, OFF(simulate), 0, 0, CLI_ONLY, K_NONE, NULL,
 	  "TOPOLOGY.txt",
@@ -945,9 +1069,16 @@ static bool same_value(const struct optdesc *d, struct options *a, struct option
 		return x == y || (x && y && strcmp(x, y) == 0);
 	}
 	case K_INTERVAL: return a->interval_min == b->interval_min && a->interval_max == b->interval_max;
-	case K_PIDS:
-		return a->nexclude == b->nexclude &&
-		       memcmp(a->exclude, b->exclude, (size_t)a->nexclude * sizeof(a->exclude[0])) == 0;
+	case K_PIDS: {
+		struct id_list x = list_of(d->code, a), y = list_of(d->code, b);
+		if (*x.npid != *y.npid || *x.nguest != *y.nguest ||
+		    memcmp(x.pid, y.pid, (size_t)*x.npid * sizeof(x.pid[0])) != 0)
+			return false;
+		for (int k = 0; k < *x.nguest; k++)
+			if (strcmp(x.guest[k], y.guest[k]) != 0)
+				return false;
+		return true;
+	}
 	case K_NONE: break;
 	}
 	return true;
@@ -960,10 +1091,14 @@ static void copy_value(const struct optdesc *d, struct options *to, struct optio
 	case K_INT: *(int *)field(to, d) = *(int *)field(from, d); break;
 	case K_BOOL: *(bool *)field(to, d) = *(bool *)field(from, d); break;
 	case K_DOUBLE: *(double *)field(to, d) = *(double *)field(from, d); break;
-	case K_PIDS:
-		memcpy(to->exclude, from->exclude, sizeof(to->exclude));
-		to->nexclude = from->nexclude;
+	case K_PIDS: {
+		struct id_list t = list_of(d->code, to), f = list_of(d->code, from);
+		memcpy(t.pid, f.pid, NUMAD_MAX_PID_LIST * sizeof(t.pid[0]));
+		*t.npid = *f.npid;
+		memcpy(t.guest, f.guest, NUMAD_MAX_GUEST_LIST * sizeof(t.guest[0]));
+		*t.nguest = *f.nguest;
 		break;
+	}
 	case K_STR:
 	case K_INTERVAL:
 	case K_NONE: break;
@@ -1020,10 +1155,18 @@ static void format_value(const struct optdesc *d, const struct options *o, char 
 	case K_DOUBLE: snprintf(out, len, "%g", *(const double *)f); break;
 	case K_STR: snprintf(out, len, "%s", *(const char *const *)f ? *(const char *const *)f : ""); break;
 	case K_INTERVAL: snprintf(out, len, "%d:%d", o->interval_min, o->interval_max); break;
-	case K_PIDS:
-		for (int i = 0; i < o->nexclude && n + 1 < len; i++)
-			n += (size_t)snprintf(out + n, len - n, "%s%d", i ? "," : "", o->exclude[i]);
+	case K_PIDS: {
+		const int *pid = d->code == 'p' ? o->include : o->exclude;
+		int npid = d->code == 'p' ? o->ninclude : o->nexclude;
+		const char (*guest)[NUMAD_GUEST_NAME_MAX] = d->code == 'p' ? o->include_guests : o->exclude_guests;
+		int nguest = d->code == 'p' ? o->ninclude_guests : o->nexclude_guests;
+
+		for (int i = 0; i < npid && n + 1 < len; i++)
+			n += (size_t)snprintf(out + n, len - n, "%s%d", n ? "," : "", pid[i]);
+		for (int i = 0; i < nguest && n + 1 < len; i++)
+			n += (size_t)snprintf(out + n, len - n, "%s%s", n ? "," : "", guest[i]);
 		break;
+	}
 	case K_NONE: break;
 	}
 }
@@ -1032,7 +1175,9 @@ void options_each(const struct options *o,
 		  void (*fn)(void *ctx, const char *option, const char *key, const char *value, enum option_source src),
 		  void *ctx)
 {
-	char value[1024], name[64];
+	/* the longest: -x's or -p's every pid, name and UUID */
+	static char value[NUMAD_MAX_PID_LIST * 12 + NUMAD_MAX_GUEST_LIST * NUMAD_GUEST_NAME_MAX];
+	char name[64];
 
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct optdesc *d = &optdescs[i];

@@ -12,6 +12,8 @@
 /* Also numadctl's default. The other defaults are in options.c's table of options. */
 #define NUMAD_SOCKET_DEFAULT "/run/numad/numad.sock"
 #define NUMAD_MAX_PID_LIST 256
+#define NUMAD_MAX_GUEST_LIST 64    /* domain names and UUIDs in one of -x and -p */
+#define NUMAD_GUEST_NAME_MAX 256   /* the longest name, with its NUL */
 
 #define OPTIONS_MAX 64  /* rows of the option table (options.c checks it) */
 
@@ -55,8 +57,13 @@ struct options {
 	int thp_scan_ms;           /* -H, 0 leaves khugepaged alone */
 	int scan_all;              /* -S 0|1 */
 	const char *reserved_cpus; /* -R CPU list */
-	int include[NUMAD_MAX_PID_LIST], ninclude;  /* -p */
-	int exclude[NUMAD_MAX_PID_LIST], nexclude;  /* -x */
+	int include[NUMAD_MAX_PID_LIST], ninclude;  /* -p: the pids */
+	int exclude[NUMAD_MAX_PID_LIST], nexclude;  /* -x: the pids */
+	/* -p and -x: libvirt domains by name or UUID (lowercase), as given */
+	char include_guests[NUMAD_MAX_GUEST_LIST][NUMAD_GUEST_NAME_MAX];
+	int ninclude_guests;
+	char exclude_guests[NUMAD_MAX_GUEST_LIST][NUMAD_GUEST_NAME_MAX];
+	int nexclude_guests;
 	int remove[NUMAD_MAX_PID_LIST], nremove;    /* -r */
 	int argc;                  /* the command line, applied again over the file on reload */
 	char **argv;
@@ -68,7 +75,7 @@ struct options {
 /* options.c */
 /*
  * Re-read o->config_path with the command line over it again, and apply what can change
- * while running (policy, pacing, log level, advise_only, exclude); a changed start-only key
+ * while running (policy, pacing, log level, advise_only, exclude, include); a changed start-only key
  * is logged as taking effect at restart. On any error o is left as it was and -1 returned
  * with "FILE:LINE: reason" (the first error) in err.
  */
@@ -92,6 +99,11 @@ void options_each(const struct options *o,
 		  void *ctx);
 /* A value changed while numad runs (numadctl log-level): its source says so. */
 void options_set_source(struct options *o, const char *key, enum option_source src);
+
+/* Whether -x (the exclude key) names a guest: by its pid (when above 0), its domain name or its UUID. */
+bool options_excludes(const struct options *o, int pid, const char *name, const char *uuid);
+/* Whether -p (the include key) names a libvirt domain by its name or its UUID. */
+bool options_includes(const struct options *o, const char *name, const char *uuid);
 
 /* Print the usage text to f, from the table of options: each option's help line, range and default. */
 void options_usage(FILE *f);

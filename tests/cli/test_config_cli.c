@@ -53,7 +53,8 @@ static void test_check_good(void **state)
 	struct run r = { 0 };
 	(void)state;
 
-	write_text(conf, "# a good file\ntarget_utilization = 70\nsocket = \"\"   # no socket\r\nexclude = 4000, 4001\n");
+	write_text(conf, "# a good file\ntarget_utilization = 70\nsocket = \"\"   # no socket\r\n"
+			 "exclude = 4000, 4001, web1, 5E1A0000-0000-4000-8000-0000000000AB\ninclude = \"db #2\"\n");
 	run_numad(&r, args);
 	assert_int_equal(r.code, 0);
 	assert_string_equal(r.out, "");
@@ -96,7 +97,7 @@ static void test_check_numbers(void **state)
 	(void)state;
 
 	write_text(conf, "smt_percent = 1e2\nhorizon = 0x10\nmargin = 2.5\nlog_level = +6\nexclude = 0x7b\n"
-			 "guest_interval = 1e3\nurgent_burst = 4 # four\n");
+			 "guest_interval = 1e3\nurgent_burst = 4 # four\ninclude = vm1, 9lives\n");
 	run_numad(&r, args);
 	assert_int_equal(r.code, 2);
 	assert_string_equal(r.out, "");
@@ -105,9 +106,12 @@ static void test_check_numbers(void **state)
 		 "%s:2: horizon: '0x10' is not a decimal number\n"
 		 "%s:3: margin: '2.5' is not a whole number\n"
 		 "%s:4: log_level: '+6' is not a decimal number\n"
-		 "%s:5: exclude: '0x7b' is not a decimal number\n"
-		 "%s:6: guest_interval: '1e3' is not a decimal number\n",
-		 conf, conf, conf, conf, conf, conf);
+		 "%s:5: exclude: '0x7b' is not a decimal number (a domain whose name starts with a digit is given by its "
+		 "UUID)\n"
+		 "%s:6: guest_interval: '1e3' is not a decimal number\n"
+		 "%s:8: include: '9lives' is not a decimal number (a domain whose name starts with a digit is given by "
+		 "its UUID)\n",
+		 conf, conf, conf, conf, conf, conf, conf);
 	assert_string_equal(r.err, want);
 
 	/* What the grammar has: leading zeros (decimal, not octal), a fraction where one goes. */

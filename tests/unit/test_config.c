@@ -327,32 +327,53 @@ static int parse_with(struct options *o, const char *conf, const char *const *ar
 	return r;
 }
 
+/* A domain name one byte too long, and what an error shows of it. */
+#define LONG_NAME16 "abcdefghijklmnop"
+#define LONG_NAME LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 \
+	LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16 LONG_NAME16
+#define LONG_NAME_HEAD LONG_NAME16 LONG_NAME16 "abcdefgh"
+
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
 }
 
-/* The options the file can set, as " key=value " words (pids sorted; "(none)" for NULL). */
-static void snapshot(const struct options *o, char *buf, size_t len)
+/* A -x or -p list as a word: its pids sorted, then its domain names and UUIDs in order. */
+static void list_word(const int *pid, int npid, const char (*guest)[NUMAD_GUEST_NAME_MAX], int nguest, char *buf,
+		      size_t len)
 {
-	char pids[2048] = "";
 	int sorted[NUMAD_MAX_PID_LIST];
 	size_t used = 0;
 
-	memcpy(sorted, o->exclude, sizeof(sorted));
-	qsort(sorted, (size_t)o->nexclude, sizeof(int), cmp_int);
-	for (int i = 0; i < o->nexclude; i++)
-		used += (size_t)snprintf(pids + used, sizeof(pids) - used, "%s%d", i ? "," : "", sorted[i]);
+	buf[0] = '\0';
+	memcpy(sorted, pid, (size_t)npid * sizeof(int));
+	qsort(sorted, (size_t)npid, sizeof(int), cmp_int);
+	for (int i = 0; i < npid && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%d", used ? "," : "", sorted[i]);
+	for (int i = 0; i < nguest && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "", guest[i]);
+	for (char *c = buf; *c; c++)
+		if (*c == ' ')
+			*c = '~'; /* a snapshot's words are split at spaces */
+}
+
+/* The options the file can set, as " key=value " words (pids sorted; "(none)" for NULL). */
+static void snapshot(const struct options *o, char *buf, size_t len)
+{
+	char pids[2048], incl[2048];
+
+	list_word(o->exclude, o->nexclude, o->exclude_guests, o->nexclude_guests, pids, sizeof(pids));
+	list_word(o->include, o->ninclude, o->include_guests, o->ninclude_guests, incl, sizeof(incl));
 #define S(p) ((p) ? (p) : "(none)")
 #define YN(b) ((b) ? "yes" : "no")
 	snprintf(buf, len,
 		 " target_utilization=%d memory_locality=%d inactive_file_cache=%d smt_percent=%d reserved_cpus=%s"
-		 " interval=%d:%d advise_only=%s exclude=%s keep_interleave=%d scan_all=%d thp_scan_ms=%d"
+		 " interval=%d:%d advise_only=%s exclude=%s include=%s keep_interleave=%d scan_all=%d thp_scan_ms=%d"
 		 " fast_interval=%d horizon=%g margin=%d guest_interval=%d migrate_rate=%d urgent_burst=%d"
 		 " numad05_timing=%s connect=%s socket=%s control_gid=%d pidfile=%s log_level=%d log=%s"
 		 " metrics_listen=%s state_file=%s ledger=%s foreground=%s config=%s ",
 		 o->policy.target_util, o->policy.locality_target, o->policy.count_inactive_file, o->policy.ht_percent,
-		 S(o->reserved_cpus), o->interval_min, o->interval_max, YN(o->advise_only), pids, o->keep_interleave,
+		 S(o->reserved_cpus), o->interval_min, o->interval_max, YN(o->advise_only), pids, incl, o->keep_interleave,
 		 o->scan_all, o->thp_scan_ms, o->fast_ms, o->horizon_s, o->margin_mb, o->guest_interval_s,
 		 o->migrate_mb_s, o->urgent_burst, YN(o->numad05_timing), S(o->uri), S(o->socket_path), o->control_gid,
 		 S(o->pidfile), o->log_level, S(o->log_path), S(o->metrics_listen), S(o->state_file), S(o->ledger),
@@ -365,7 +386,7 @@ static void snapshot(const struct options *o, char *buf, size_t len)
 /* Every "key=value" word of want is in the snapshot of o. */
 static void check_snapshot(const char *what, const struct options *o, const char *want)
 {
-	char snap[8192], word[256];
+	char snap[16384], word[256];
 
 	snapshot(o, snap, sizeof(snap));
 	for (const char *p = want; *p;) {
@@ -381,7 +402,7 @@ static void check_snapshot(const char *what, const struct options *o, const char
 
 #define DEFAULTS                                                                                             \
 	"target_utilization=85 memory_locality=90 inactive_file_cache=1 smt_percent=20 reserved_cpus=(none) "  \
-	"interval=1:15 advise_only=no exclude= keep_interleave=0 scan_all=0 fast_interval=250 horizon=2 "     \
+	"interval=1:15 advise_only=no exclude= include= keep_interleave=0 scan_all=0 fast_interval=250 horizon=2 "     \
 	"margin=256 guest_interval=60 migrate_rate=512 urgent_burst=4 numad05_timing=no "                     \
 	"connect=qemu:///system socket=/run/numad/numad.sock control_gid=-1 pidfile=/var/run/numad.pid "     \
 	"log_level=5 log=/var/log/numad.log metrics_listen=(none) state_file=/var/lib/numad/state "              \
@@ -390,7 +411,7 @@ static void check_snapshot(const char *what, const struct options *o, const char
 /* Every key, none at its default. */
 #define EVERY_KEY_TEXT                                                                                       \
 	"target_utilization = 50\nmemory_locality = 60\ninactive_file_cache = 0\nsmt_percent = 35\n"          \
-	"reserved_cpus = 0-1,40\ninterval = 5:30\nadvise_only = yes\nexclude = 100, 200,300\n"                \
+	"reserved_cpus = 0-1,40\ninterval = 5:30\nadvise_only = yes\nexclude = 100, 200,300\ninclude = vm9\n"   \
 	"keep_interleave = 1\nscan_all = 0\nthp_scan_ms = 1000\nfast_interval = 100\nhorizon = 3.5\n"         \
 	"margin = 512\nguest_interval = 120\nmigrate_rate = 64\nurgent_burst = 2\nnumad05_timing = true\n"    \
 	"connect = qemu:///session\nsocket = /tmp/n.sock\ncontrol_group = 4242\npidfile = /tmp/n.pid\n"       \
@@ -410,7 +431,7 @@ static const struct ocase good_cases[] = {
 	{ .what = "every key",
 	  .text = EVERY_KEY_TEXT,
 	  .want = "target_utilization=50 memory_locality=60 inactive_file_cache=0 smt_percent=35 reserved_cpus=0-1,40 "
-		  "interval=5:30 advise_only=yes exclude=100,200,300 keep_interleave=1 scan_all=0 thp_scan_ms=1000 "
+		  "interval=5:30 advise_only=yes exclude=100,200,300 include=vm9 keep_interleave=1 scan_all=0 thp_scan_ms=1000 "
 		  "fast_interval=100 horizon=3.5 margin=512 guest_interval=120 migrate_rate=64 urgent_burst=2 "
 		  "numad05_timing=yes connect=qemu:///session socket=/tmp/n.sock control_gid=4242 pidfile=/tmp/n.pid "
 		  "log_level=7 log=/tmp/n.log metrics_listen=9100 state_file=/tmp/n.state ledger=/tmp/n.ledger" },
@@ -433,6 +454,19 @@ static const struct ocase good_cases[] = {
 	  .want = "target_utilization=70 log_level=6 socket=/tmp/cli.sock horizon=9" },
 	{ .what = "-x adds to the file's exclude list, -r takes from it", .text = "exclude = 5,6\n",
 	  .args = { "-x", "7", "-r", "5", NULL }, .want = "exclude=6,7" },
+	/* -x and -p: pids, libvirt domain names and UUIDs in one list */
+	{ .what = "names, UUIDs and pids in one exclude list",
+	  .text = "exclude = web 1, 4000 ,5E1A0000-0000-4000-8000-00000000ABCD,db.prod-2\n",
+	  .want = "exclude=4000,web~1,5e1a0000-0000-4000-8000-00000000abcd,db.prod-2" },
+	{ .what = "the include key and -p add up", .text = "include = vm4\n", .args = { "-p", "vm5,7800", NULL },
+	  .want = "include=7800,vm4,vm5" },
+	{ .what = "-r takes names and UUIDs off both lists",
+	  .text = "exclude = vm1,vm2,5e1a0000-0000-4000-8000-000000000001\ninclude = vm3,vm2\n",
+	  .args = { "-r", "vm2,5E1A0000-0000-4000-8000-000000000001", NULL }, .want = "exclude=vm1 include=vm3" },
+	{ .what = "a UUID-shaped name with a digit first is a UUID",
+	  .text = "exclude = 00000000-0000-0000-0000-000000000000\n",
+	  .want = "exclude=00000000-0000-0000-0000-000000000000" },
+	{ .what = "a name may hold what the file quotes", .text = "exclude = \"a#b = c\"\n", .want = "exclude=a#b~=~c" },
 	{ .what = "-i MAX keeps the file's MIN", .text = "interval = 5:30\n", .args = { "-i", "20", NULL },
 	  .want = "interval=5:20" },
 	{ .what = "-d over log_level", .text = "log_level = 3\n", .args = { "-d", NULL }, .want = "log_level=7" },
@@ -514,8 +548,19 @@ static const struct bcase bad_cases[] = {
 	  .errors = "numad: @:1: scan_all: '2' is not a number from 0 to 1\n", .cli = { "-S", "2" } },
 	{ .what = "-R garbage", .text = "reserved_cpus = 1-x\n",
 	  .errors = "numad: @:1: reserved_cpus: bad token '1-x' in list '1-x'\n", .cli = { "-R", "1-x" } },
-	{ .what = "an empty pid", .text = "exclude = 1,,2\n", .errors = "numad: @:1: exclude: a pid is missing in '1,,2'\n",
-	  .cli = { "-x", "1,,2" } },
+	{ .what = "an empty pid", .text = "exclude = 1,,2\n",
+	  .errors = "numad: @:1: exclude: a pid, name or UUID is missing in '1,,2'\n", .cli = { "-x", "1,,2" } },
+	{ .what = "a list that ends in a comma", .text = "include = vm1,\n",
+	  .errors = "numad: @:1: include: a pid, name or UUID is missing in 'vm1,'\n", .cli = { "-p", "vm1," } },
+	{ .what = "a name that starts with a digit", .text = "exclude = 2fast\n",
+	  .errors = "numad: @:1: exclude: '2fast' is not a decimal number (a domain whose name starts with a digit is "
+		    "given by its UUID)\n",
+	  .cli = { "-x", "2fast" } },
+	{ .what = "a name too long", .text = "include = " LONG_NAME "\n",
+	  .errors = "numad: @:1: include: '" LONG_NAME_HEAD "...': a domain name is at most 255 bytes\n",
+	  .cli = { "-p", LONG_NAME } },
+	{ .what = "a name with a control character", .text = "exclude = \"a\tb\"\n",
+	  .errors = "numad: @:1: exclude: 'a\tb': a domain name has no control characters\n", .cli = { "-x", "a\tb" } },
 	{ .what = "pid 0", .text = "exclude = 0\n",
 	  .errors = "numad: @:1: exclude: '0' is not a number from 1 to 2147483647\n", .cli = { "-x", "0" } },
 	{ .what = "a bool that is not", .text = "advise_only = maybe\n",
@@ -591,7 +636,9 @@ static const struct bcase bad_cases[] = {
 	{ .what = "more digits than any number holds", .text = "margin = 99999999999999999999999\n",
 	  .errors = "numad: @:1: margin: '99999999999999999999999' is not a number from 0 to 1048576\n",
 	  .cli = { "--margin", "99999999999999999999999" } },
-	{ .what = "a hex pid", .text = "exclude = 0x10\n", .errors = "numad: @:1: exclude: '0x10' is not a decimal number\n",
+	{ .what = "a hex pid", .text = "exclude = 0x10\n",
+	  .errors = "numad: @:1: exclude: '0x10' is not a decimal number (a domain whose name starts with a digit is "
+		    "given by its UUID)\n",
 	  .cli = { "-x", "0x10" } },
 	{ .what = "a '+' pid in a list", .text = "exclude = 1, +2\n",
 	  .errors = "numad: @:1: exclude: '+2' is not a decimal number\n", .cli = { "-x", "1, +2" } },
@@ -789,16 +836,19 @@ static void test_reload(void **state)
 	check_snapshot("start", o, "target_utilization=50 memory_locality=70 socket=/tmp/a.sock exclude=10");
 
 	/* Good: what can change does; what needs a restart is noted and kept; -m 70 still wins. */
-	write_text(conf_path, "target_utilization = 60\nsocket = /tmp/b.sock\nlog_level = 7\nexclude = 11, 12\n"
-			      "memory_locality = 95\nhorizon = 5\nadvise_only = yes\nfast_interval = 300\n");
+	write_text(conf_path, "target_utilization = 60\nsocket = /tmp/b.sock\nlog_level = 7\nexclude = 11, 12, vm1\n"
+			      "include = vm2\nmemory_locality = 95\nhorizon = 5\nadvise_only = yes\nfast_interval = 300\n");
 	log_set_stderr_level(LOG_NOTICE);
 	capture_start(&cap);
 	assert_int_equal(options_reload(o, err, sizeof(err)), 0);
 	capture_end(&cap, logged, sizeof(logged));
 	log_set_stderr_level(LOG_WARNING);
 	check_snapshot("reload", o,
-		       "target_utilization=60 memory_locality=70 socket=/tmp/a.sock log_level=7 exclude=11,12 horizon=5 "
-		       "advise_only=yes fast_interval=300");
+		       "target_utilization=60 memory_locality=70 socket=/tmp/a.sock log_level=7 exclude=11,12,vm1 "
+		       "include=vm2 horizon=5 advise_only=yes fast_interval=300");
+	CHECK("reload", options_excludes(o, 0, "vm1", NULL) && options_excludes(o, 12, "other", NULL) &&
+			!options_excludes(o, 13, "vm2", NULL) && options_includes(o, "vm2", NULL),
+	      "the reloaded lists do not name what the file names");
 	snprintf(want, sizeof(want), "numad: %s: socket changed: takes effect at restart\n", conf_path);
 	assert_string_equal(logged, want);
 
@@ -831,6 +881,47 @@ static void test_reload(void **state)
 	assert_int_equal(nfail, 0);
 	free(o);
 	free(saved);
+}
+
+/* Which guests -x and -p name: a pid, a domain's exact name, or its UUID in any case; -x wins. */
+static void test_guest_lists(void **state)
+{
+	static const char uuid[] = "5e1a0000-0000-4000-8000-0000000000ab";
+	static const struct {
+		const char *what, *file;
+		const char *args[4];
+		int pid;
+		const char *name, *uuid;
+		bool excluded, included;
+	} cases[] = {
+		{ "by pid", "exclude = 4000\n", { NULL }, 4000, "vm1", uuid, true, false },
+		{ "another pid", "exclude = 4000\n", { NULL }, 4001, "vm1", uuid, false, false },
+		{ "a pid names no domain by name", "exclude = 4000\n", { NULL }, 0, "4000", NULL, false, false },
+		{ "by name", "exclude = vm1\n", { NULL }, 4000, "vm1", uuid, true, false },
+		{ "a name is matched exactly", "exclude = vm1\n", { NULL }, 4000, "VM1", uuid, false, false },
+		{ "by UUID in capitals", "exclude = 5E1A0000-0000-4000-8000-0000000000AB\n", { NULL }, 0, "x", uuid, true,
+		  false },
+		{ "include by name", "include = vm1\n", { NULL }, 4000, "vm1", uuid, false, true },
+		{ "include by UUID on the command line", "", { "-p", uuid, NULL }, 0, "vm1", uuid, false, true },
+		{ "named in both", "include = vm1\n", { "-x", uuid, NULL }, 0, "vm1", uuid, true, true },
+		{ "a name with a blank inside", "exclude = \"web server\"\n", { NULL }, 0, "web server", NULL, true, false },
+	};
+	struct options *o = malloc(sizeof(*o));
+	char err[1024];
+	(void)state;
+
+	assert_non_null(o);
+	nfail = 0;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		write_text(conf_path, cases[i].file);
+		CHECK(cases[i].what, parse_with(o, conf_path, cases[i].args, err, sizeof(err)) == 0, "refused: %s", err);
+		CHECK(cases[i].what, options_excludes(o, cases[i].pid, cases[i].name, cases[i].uuid) == cases[i].excluded,
+		      "excluded is not %d", cases[i].excluded);
+		CHECK(cases[i].what, options_includes(o, cases[i].name, cases[i].uuid) == cases[i].included,
+		      "included is not %d", cases[i].included);
+	}
+	assert_int_equal(nfail, 0);
+	free(o);
 }
 
 /* Help and version need no config file, even a broken one. --check-config says OK and stops. */
@@ -893,6 +984,7 @@ int main(void)
 		cmocka_unit_test(test_options_file_trouble),
 		cmocka_unit_test(test_shipped_conf),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_guest_lists),
 		cmocka_unit_test(test_one_shot),
 	};
 
