@@ -10,6 +10,7 @@
 
 #include "guests.h"
 #include "log.h"
+#include "options.h"
 #include "state.h"
 
 
@@ -91,6 +92,25 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 	growth_init(&g->growth, 1.0);
 	d->nguests++;
 	return g;
+}
+
+void guest_set_managed(struct daemon *d, struct guest *g)
+{
+	bool excluded = options_excludes(d->o, g->pid, g->name, g->uuid);
+	bool included = !excluded && options_includes(d->o, g->name, g->uuid);
+	signed char listed = excluded ? -1 : included ? 1 : 0;
+	bool was = g->listed_known && (g->placement_auto || g->listed > 0) && g->listed >= 0;
+
+	g->managed = (g->placement_auto || included) && !excluded;
+	if (!g->listed_known && included && !g->placement_auto)
+		log_notice("domain %s: managed as the include list (-p) asks, though its definition has no "
+			   "placement='auto'", g->name);
+	else if (g->listed_known && was != g->managed)
+		log_notice("domain %s: %s: the %s list %s it", g->name, g->managed ? "managed from now on" : "no longer managed",
+			   excluded || g->listed < 0 ? "exclude (-x)" : "include (-p)",
+			   excluded || included ? "names" : "no longer names");
+	g->listed = listed;
+	g->listed_known = true;
 }
 
 bool guest_moves(const struct guest *g)

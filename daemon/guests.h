@@ -54,7 +54,9 @@ struct guest {
 	char comm[PROC_COMM_MAX];
 	char cgroup[512];         /* path under the cgroup mount holding memory.numa_stat */
 	int cgroup_version;
-	bool managed;             /* placement_auto, and not excluded with -x */
+	bool managed;             /* placement_auto or named by -p, and not named by -x (guest_set_managed) */
+	signed char listed;       /* what the lists said at the last guest_set_managed: -1 -x, 1 -p, 0 neither */
+	bool listed_known;        /* listed was set */
 	bool verdict_known;       /* placement_auto was decided: when numad first saw it, or by the state file */
 	bool placement_auto;      /* its definition asked for placement='auto' then (persistent, or live before any move) */
 	bool persistent;
@@ -121,6 +123,13 @@ double guest_locality(const struct daemon *d, const struct guest *g);
 const char *reason_name(enum reason r);
 /* Name of a mode. */
 const char *mode_name(enum guest_mode m);
+/*
+ * Decide g->managed from its definition (placement_auto) and the -x and -p lists (the
+ * exclude and include keys), by its pid, domain name or UUID: -x wins over both. Called at
+ * every refresh of the domain, so a reload's lists count from the next full scan; a change
+ * of verdict after numad first saw the guest is logged.
+ */
+void guest_set_managed(struct daemon *d, struct guest *g);
 /* Whether numad may change the guest's nodes: managed, restrictive, not failed for good. */
 bool guest_moves(const struct guest *g);
 /* What numadctl's MANAGED column says: yes, observed (a mode numad does not move), no, failed. */
