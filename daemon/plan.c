@@ -5,6 +5,8 @@
  * migration budget and one staged consolidation at a time for the full scan's.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +213,30 @@ int plan_explain(struct daemon *d, const struct guest *g, struct engine_result *
 	return 0;
 }
 
+/*
+ * The debug line of a full scan for a managed guest that stays where it is: the rule that
+ * held it (a few fixed words, for grep) and the detail.
+ */
+static void not_moved(const struct guest *g, const char *hold, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void not_moved(const struct guest *g, const char *hold, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	log_debug("domain %s not moved: %s: %s", g->name, hold, detail);
+}
+
+/* Why numad only advises now, for a line that says so. */
+static const char *advising(const struct daemon *d)
+{
+	return d->paused ? "paused (numadctl pause)" : "--advise-only";
+}
+
 bool plan_consolidate(struct daemon *d, struct guest *g, int64_t now)
 {
 	struct decide_host h;
@@ -218,34 +244,56 @@ bool plan_consolidate(struct daemon *d, struct guest *g, int64_t now)
 	struct decide_policy p;
 	enum verdict verdict;
 	struct move m;
+	bool advise = d->o->advise_only || d->paused;
 
-	if (!managed(g) || now < g->retry_at_ms || apply_busy(d->apply, g))
+	if (!g->managed)
+		return false; /* observed only: nothing to say of it */
+	if (g->permanent_failure) {
+		not_moved(g, "failed", "%s", g->failure);
 		return false;
-	if (!d->o->advise_only && !d->paused && !virt_connected(d->virt))
+	}
+	if (!g->res_valid) {
+		not_moved(g, "not sampled yet", "its memory per node is not known (no cgroup read yet)");
+		return false;
+	}
+	if (now < g->retry_at_ms) {
+		not_moved(g, "retry back-off", "its last apply failed; retried in %.1f s", (double)(g->retry_at_ms - now) / 1000.0);
+		return false;
+	}
+	if (apply_busy(d->apply, g)) {
+		not_moved(g, "apply in flight", "a change of its placement is being applied");
+		return false;
+	}
+	if (!advise && !virt_connected(d->virt)) {
+		not_moved(g, "no libvirt connection", "decided again at the first scan after libvirt is back");
 		return false; /* nothing to apply it with; the next scan after reconnection decides again */
+	}
 	host_view(d, g, &h);
 	guest_view(g, &v);
 	policy_view(d, &p);
 	verdict = decide_consolidate(&h, &v, &p, now, &m);
 	if (verdict != DECIDE_MOVE) {
-		if (m.because[0])
-			log_debug("consolidation of %s: %s: %s", g->name, decide_verdict_name(verdict), m.because);
+		/* under advice only, the guest interval paces advice as it paces moves */
+		not_moved(g, m.hold ? m.hold : decide_verdict_name(verdict), "%s%s%s%s", m.because,
+			  advise && g->last_move_ms ? " (the last was advice only: " : "",
+			  advise && g->last_move_ms ? advising(d) : "", advise && g->last_move_ms ? ")" : "");
 		return false;
 	}
 	/* A staged move takes --migrate-rate chunk by chunk, one consolidation at a time; a small one up front. */
 	if (m.migrate_kb > APPLY_NARROW_BOUND_KB && apply_pages_refused(d->apply)) {
-		log_debug("consolidation of %s is not made: it would migrate %.0f MB in one nodeset write", g->name,
-			  m.migrate_kb / 1024);
+		not_moved(g, "one nodeset write", "it would migrate %.0f MB in one nodeset write", m.migrate_kb / 1024);
 		return false;
 	}
 	if (m.migrate_kb > APPLY_NARROW_BOUND_KB && apply_any_consolidation(d->apply)) {
-		log_debug("consolidation of %s waits for the staged move in flight", g->name);
+		not_moved(g, "staged move in flight", "it waits for another guest's staged move to end");
 		return false;
 	}
 	if (m.migrate_kb <= APPLY_NARROW_BOUND_KB && !tb_take(&d->migrate_bucket, m.migrate_kb / 1024.0, now)) {
-		log_debug("consolidation of %s waits for the migration budget", g->name);
+		not_moved(g, "migration budget", "%.0f MB to migrate waits for --migrate-rate's budget", m.migrate_kb / 1024);
 		return false;
 	}
+	if (advise)
+		not_moved(g, "advise only", "%s: the move is logged as advice, not made", advising(d));
 	apply_submit(d->apply, g, &m);
 	return true;
 }

@@ -328,24 +328,39 @@ enum verdict decide_consolidate(const struct decide_host *h, const struct decide
 	struct risk r;
 
 	m->because[0] = '\0';
-	if (g->mode != MODE_RESTRICTIVE || nodeset_empty(g->nodes) || !g->res_kb)
+	m->hold = NULL;
+	if (g->mode != MODE_RESTRICTIVE) {
+		m->hold = "not restrictive";
+		snprintf(m->because, sizeof(m->because), "libvirt changes the nodes of a running guest in restrictive "
+			 "mode only");
 		return DECIDE_NONE;
+	}
+	if (nodeset_empty(g->nodes) || !g->res_kb) {
+		m->hold = "not sampled yet";
+		snprintf(m->because, sizeof(m->because), "its %s not known yet",
+			 nodeset_empty(g->nodes) ? "nodes are" : "memory per node is");
+		return DECIDE_NONE;
+	}
 	if (g->last_move_ms && now_ms - g->last_move_ms < p->guest_interval_ms) {
+		m->hold = "guest interval";
 		snprintf(m->because, sizeof(m->because), "moved %.0f s ago, the guest interval is %.0f s",
 			 (double)(now_ms - g->last_move_ms) / 1000.0, (double)p->guest_interval_ms / 1000.0);
 		return DECIDE_WAIT;
 	}
 	if (g->cpu_pending) {
+		m->hold = "own CPU not measured";
 		snprintf(m->because, sizeof(m->because), "its own CPU use is not measured yet");
 		return DECIDE_WAIT;
 	}
 	decide_consolidation_request(h, g, p, &req, own);
 	engine_place(&eh, p->engine, &req, &res);
 	if (res.status != ENGINE_OK || nodeset_equal(&res.best, g->nodes)) {
+		m->hold = res.status == ENGINE_KEEP ? "already good" : "no better set";
 		snprintf(m->because, sizeof(m->because), "%s", res.why ? res.why : engine_status_name(res.status));
 		return DECIDE_NONE;
 	}
 	if (g->prev_nodes && nodeset_equal(&res.best, g->prev_nodes) && now_ms - g->last_move_ms < p->flap_window_ms) {
+		m->hold = "flap window";
 		snprintf(m->because, sizeof(m->because), "it would go back where it was within %.0f s",
 			 (double)p->flap_window_ms / 1000.0);
 		return DECIDE_WAIT;
@@ -353,6 +368,7 @@ enum verdict decide_consolidate(const struct decide_host *h, const struct decide
 	decide_risk(h, g, p, &res.best, &r);
 	if (r.at_risk) {
 		char to[64];
+		m->hold = "target would run out";
 		nodeset_format(&res.best, to, sizeof(to));
 		snprintf(m->because, sizeof(m->because), "nodes %s would not pass the headroom test (%.0f MB free, %.1f s to exhaustion)",
 			 to, r.headroom_kb / 1024, r.tte_s);

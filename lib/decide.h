@@ -104,6 +104,11 @@ struct move {
 	struct nodeset from, to;
 	double migrate_kb;    /* the guest's memory on the nodes it leaves */
 	char because[256];    /* why, for the log */
+	/*
+	 * decide_consolidate only: what held a guest where it is, a few words for the log
+	 * ("guest interval", "already good", ...; see decide_consolidate), NULL when it moves.
+	 */
+	const char *hold;
 };
 
 /* Free memory above the low watermark over a node set, in KiB. */
@@ -139,7 +144,13 @@ enum verdict decide_crowded(const struct decide_host *h, const struct decide_gue
 /* The engine request consolidation makes for a guest (numadctl explain shows its result); own holds a double per node. */
 void decide_consolidation_request(const struct decide_host *h, const struct decide_guest *g,
 				  const struct decide_policy *p, struct engine_request *req, double *own);
-/* The full scan's rule: a better placement for a restrictive guest, paced and without flapping. */
+/*
+ * The full scan's rule: a better placement for a restrictive guest, paced and without
+ * flapping. Without a move, m->hold names the rule that held it and m->because the detail:
+ * "not restrictive", "not sampled yet", "guest interval", "own CPU not measured",
+ * "already good" (its nodes fit, meet the locality target and nothing is clearly better),
+ * "no better set", "flap window" or "target would run out".
+ */
 enum verdict decide_consolidate(const struct decide_host *h, const struct decide_guest *g,
 				const struct decide_policy *p, int64_t now_ms, struct move *m);
 

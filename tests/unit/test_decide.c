@@ -459,6 +459,7 @@ struct cons_case {
 	enum verdict want;
 	const char *to;
 	double migrate_mb;
+	const char *hold;  /* m.hold when it does not move */
 };
 
 /*
@@ -470,19 +471,22 @@ struct cons_case {
 #define SPREAD .mode = MODE_RESTRICTIVE, .nodes = "0-1", .mem_mb = 4096, .res_mb = { 3072, 1024 }
 
 static struct cons_case cons_cases[] = {
-	{ "spread over two nodes, fits one: consolidate onto the node that holds most", { SPREAD }, DECIDE_MOVE, "0", 1024 },
-	{ "moved 30 s ago with a 60 s guest interval: wait", { SPREAD, .last_move_ago_s = 30 }, DECIDE_WAIT, NULL, 0 },
-	{ "moved 100 s ago, the interval is over: consolidate", { SPREAD, .last_move_ago_s = 100 }, DECIDE_MOVE, "0", 1024 },
+	{ "spread over two nodes, fits one: consolidate onto the node that holds most", { SPREAD }, DECIDE_MOVE, "0", 1024, NULL },
+	{ "moved 30 s ago with a 60 s guest interval: wait", { SPREAD, .last_move_ago_s = 30 }, DECIDE_WAIT, NULL, 0, "guest interval" },
+	{ "moved 100 s ago, the interval is over: consolidate", { SPREAD, .last_move_ago_s = 100 }, DECIDE_MOVE, "0", 1024, NULL },
 	{ "back to where it was within the flap window: wait", { SPREAD, .last_move_ago_s = 100, .prev_nodes = "0" },
-	  DECIDE_WAIT, NULL, 0 },
-	{ "its own CPU use is not measured yet: wait", { SPREAD, .cpu_pending = true }, DECIDE_WAIT, NULL, 0 },
+	  DECIDE_WAIT, NULL, 0, "flap window" },
+	{ "its own CPU use is not measured yet: wait", { SPREAD, .cpu_pending = true }, DECIDE_WAIT, NULL, 0, "own CPU not measured" },
 	{ "strict: libvirt cannot move it, never consolidated",
-	  { .mode = MODE_STRICT, .nodes = "0-1", .mem_mb = 4096, .res_mb = { 3072, 1024 } }, DECIDE_NONE, NULL, 0 },
+	  { .mode = MODE_STRICT, .nodes = "0-1", .mem_mb = 4096, .res_mb = { 3072, 1024 } }, DECIDE_NONE, NULL, 0,
+	  "not restrictive" },
 	/* others take node 0 at 4 GB/s: with node 1's 1 GB arrived, 8128-1024 = 7104 MB go in 1.7 s */
 	{ "the better node is being run out by others: the move would only be undone",
-	  { SPREAD, .free_mb = { 8192 }, .free_kbps = { -4 * GB } }, DECIDE_NONE, NULL, 0 },
+	  { SPREAD, .free_mb = { 8192 }, .free_kbps = { -4 * GB } }, DECIDE_NONE, NULL, 0,
+	  "target would run out" },
 	{ "already on one node that fits: nothing",
-	  { .mode = MODE_RESTRICTIVE, .nodes = "0", .mem_mb = 4096, .res_mb = { 4096 } }, DECIDE_NONE, NULL, 0 },
+	  { .mode = MODE_RESTRICTIVE, .nodes = "0", .mem_mb = 4096, .res_mb = { 4096 } }, DECIDE_NONE, NULL, 0,
+	  "already good" },
 };
 
 static void test_consolidate(void **state)
@@ -507,6 +511,11 @@ static void test_consolidate(void **state)
 			fail_msg("[%s] %.0f MB to migrate, want %.0f", c->what, m.migrate_kb / MB, c->migrate_mb);
 		if (m.reason != REASON_CONSOLIDATE)
 			fail_msg("[%s] reason %d, want consolidate", c->what, m.reason);
+		if (m.hold)
+			fail_msg("[%s] moves, yet says it is held: %s", c->what, m.hold);
+	} else if (!m.hold || !c->hold || strcmp(m.hold, c->hold) != 0 || !m.because[0]) {
+		fail_msg("[%s] held by '%s' (%s), want '%s' and a reason", c->what, m.hold ? m.hold : "(none)", m.because,
+			 c->hold ? c->hold : "(none)");
 	}
 	test_free(b);
 }
