@@ -14,7 +14,8 @@
  *  - numadctl guests filters (--at-risk, --managed, --node) and sorts, in text and JSON;
  *    RUNS_OUT_IN is "-" for a guest that touched all its memory; status shows 20 guests at
  *    most and says how many more there are;
- *  - numadctl config: each setting in force and where it came from.
+ *  - numadctl config: each setting in force and where it came from;
+ *  - at -d, one line per full scan for each managed guest that is not moved, saying why.
  *
  * Every simulation runs with an XDG_RUNTIME_DIR of this test's, so its socket is in its own
  * private run directory, and is stopped by the teardown when a check fails.
@@ -78,14 +79,22 @@ struct sim {
 	char sock[PATH_MAX + 16], logp[PATH_MAX + 16];
 };
 
-/* Start a simulation of topo with the scenario text (no_config: --config ""); fills s with its socket and log. */
-static void start(struct sim *s, const char *topo, const char *scenario, const char *speed, bool no_config)
+/*
+ * Start a simulation of topo with the scenario text and more arguments (NULL-terminated, or
+ * NULL); no_config: --config "" first. Fills s with its socket and log.
+ */
+static void start_with(struct sim *s, const char *topo, const char *scenario, const char *speed, bool no_config,
+		       const char *const *more)
 {
-	const char *args[] = { "-F", "--simulate", topo, "--scenario", s->scn, "--speed", speed, NULL };
+	const char *args[32] = { "-F", "--simulate", topo, "--scenario", s->scn, "--speed", speed, NULL };
 	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = no_config, .env = xdg_env, .alarm_s = 120 };
 	char *err;
 	const char *p;
+	int n = 7;
 
+	for (; more && *more && n < (int)NELEM(args) - 1; more++)
+		args[n++] = *more;
+	args[n] = NULL;
 	snprintf(s->scn, sizeof(s->scn), "%s/run.scn", work);
 	snprintf(s->errp, sizeof(s->errp), "%s/sim.err", work);
 	snprintf(s->outp, sizeof(s->outp), "%s/sim.out", work);
@@ -105,6 +114,12 @@ static void start(struct sim *s, const char *topo, const char *scenario, const c
 	snprintf(s->sock, sizeof(s->sock), "%.*s/numad.sock", (int)strcspn(p, " \n"), p);
 	snprintf(s->logp, sizeof(s->logp), "%.*s/numad.log", (int)strcspn(p, " \n"), p);
 	free(err);
+}
+
+/* Start a simulation of topo with the scenario text (no_config: --config ""); fills s with its socket and log. */
+static void start(struct sim *s, const char *topo, const char *scenario, const char *speed, bool no_config)
+{
+	start_with(s, topo, scenario, speed, no_config, NULL);
 }
 
 /* numadctl [--json] --socket SOCK ARGS... into r. */
@@ -515,6 +530,76 @@ static void test_config(void **state)
 	run_free(&r);
 }
 
+/* ---- -d: why each managed guest stays where it is ---- */
+
+/* How many lines of text hold both a and b. */
+static int lines_with(const char *text, const char *a, const char *b)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t len = strcspn(l, "\n");
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, l);
+		n += strstr(line, a) && (!b || strstr(line, b));
+	}
+	return n;
+}
+
+/*
+ * At -d, every full scan logs one line for each managed guest it does not move, with the
+ * rule that held it: vm1 already fits its node, vm2 is consolidated and then paced by the
+ * guest interval, vm3 is strict, a guest seen for the first time waits for its own CPU use,
+ * and vm5, which starts while numad is paused, is only advised. vm4 is not managed: no line.
+ */
+static void test_debug_not_moved(void **state)
+{
+	static const char scn[] =
+		"0 start vm1 vcpus=2 mem=2G touch=1G mode=restrictive nodes=0\n"
+		"0 start vm2 vcpus=2 mem=2G touch=2G mode=restrictive nodes=2-3\n"
+		"0 start vm3 vcpus=2 mem=2G touch=1G mode=strict nodes=4\n"
+		"0 start vm4 vcpus=2 mem=2G touch=1G mode=interleave nodes=5-6\n"
+		"6 start vm5 vcpus=2 mem=2G touch=2G mode=restrictive nodes=0-1\n"
+		"600 end\n";
+	static const struct {
+		const char *guest, *why;
+	} want[] = {
+		{ "domain vm1 not moved: own CPU not measured: ", NULL },
+		{ "domain vm1 not moved: already good: ", "current nodes fit" },
+		{ "domain vm2 not moved: guest interval: ", "the guest interval is 60 s" },
+		{ "domain vm3 not moved: not restrictive: ", "restrictive mode only" },
+		{ "domain vm5 not moved: advise only: ", "paused (numadctl pause): the move is logged as advice" },
+	};
+	const char *more[] = { "-d", "-i", "1", NULL };
+	struct run r = { 0 };
+	struct sim s;
+	char *log;
+
+	(void)state;
+	start_with(&s, TOPO_DIR "/dl980-8node.txt", scn, "1", true, more);
+	if (wait_for_text(s.logp, "domain vm2 not moved: guest interval: ", 1, CTL_LIMIT_MS, sim_pid) < 0)
+		fail_msg("vm2 was not consolidated and then paced:\n%s", must_slurp(s.logp));
+	ctl(&r, s.sock, false, "pause", NULL);
+	assert_int_equal(r.code, 0);
+	if (wait_for_text(s.logp, "domain vm5 not moved: advise only: ", 1, CTL_LIMIT_MS, sim_pid) < 0)
+		fail_msg("vm5, started while paused, was not advised:\n%s", must_slurp(s.logp));
+	log = must_slurp(s.logp);
+	for (size_t i = 0; i < NELEM(want); i++)
+		if (lines_with(log, want[i].guest, want[i].why) == 0)
+			fail_msg("no line '%s...%s' in the log:\n%s", want[i].guest, want[i].why ? want[i].why : "", log);
+	if (lines_with(log, "domain vm4 not moved", NULL) != 0)
+		fail_msg("vm4, not managed, has not-moved lines:\n%s", log);
+	/* one line per scan: vm1 and vm3, managed from the first scan to the last, have as many */
+	if (abs(lines_with(log, "domain vm1 not moved: ", NULL) - lines_with(log, "domain vm3 not moved: ", NULL)) > 1)
+		fail_msg("vm1 has %d not-moved lines and vm3 %d:\n%s", lines_with(log, "domain vm1 not moved: ", NULL),
+			 lines_with(log, "domain vm3 not moved: ", NULL), log);
+	free(log);
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
 /* ---- numadctl's messages ---- */
 
 static void test_reload_without_file(void **state)
@@ -640,6 +725,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_guests_filters, stop_sim),
 		cmocka_unit_test_teardown(test_status_leaves_out, stop_sim),
 		cmocka_unit_test_teardown(test_config, stop_sim),
+		cmocka_unit_test_teardown(test_debug_not_moved, stop_sim),
 		cmocka_unit_test(test_socket_not_a_socket),
 		cmocka_unit_test(test_w_every_cpu_reserved),
 		cmocka_unit_test(test_numbers),
