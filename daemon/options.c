@@ -1198,6 +1198,50 @@ void options_set_source(struct options *o, const char *key, enum option_source s
 		o->source[d - optdescs] = src;
 }
 
+/* ---- numad 0.5's defaults file ---- */
+
+#define LEGACY_DEFAULTS "etc/default/numad"
+
+void options_legacy_defaults(const struct options *o)
+{
+	const char *root = o->root && *o->root ? o->root : "/";
+	struct buf b = { 0 };
+	int line = 0;
+
+	if (read_file_at(root, LEGACY_DEFAULTS, &b, 1 << 16) < 0) {
+		buf_free(&b);
+		return; /* none: the usual case */
+	}
+	for (char *l = b.data, *next; l && *l; l = next) {
+		char shown[128];
+		size_t n = strcspn(l, "\n"), k = 0;
+		const char *v;
+
+		next = l[n] ? l + n + 1 : NULL;
+		l[n] = '\0';
+		line++;
+		l += strspn(l, " \t");
+		if (strncmp(l, "export", 6) == 0 && (l[6] == ' ' || l[6] == '\t'))
+			l += 6 + strspn(l + 6, " \t");
+		if (strncmp(l, "DAEMON_ARGS=", 12) != 0)
+			continue;
+		v = l + 12;
+		if (!*v || strcmp(v, "\"\"") == 0 || strcmp(v, "''") == 0)
+			continue; /* set to nothing: nothing is lost */
+		for (; *v && k + 1 < sizeof(shown); v++)
+			shown[k++] = isprint((unsigned char)*v) ? *v : '?';
+		shown[k] = '\0';
+		log_warnx("%s%s%s:%d sets DAEMON_ARGS=%s%s, which numad 0.5's init script passed on and "
+			  "numad.service does not read: numad ignores it. Give those options as keys of the "
+			  "configuration file (numad.conf(5)), or in a drop-in: systemctl edit numad, then under "
+			  "[Service] an empty ExecStart= and the unit's ExecStart= line with the options added "
+			  "(numad(8), SYSTEMD)",
+			  root, root[strlen(root) - 1] == '/' ? "" : "/", LEGACY_DEFAULTS, line, shown, *v ? "..." : "");
+		break; /* once */
+	}
+	buf_free(&b);
+}
+
 /* ---- start ---- */
 
 int options_parse(int argc, char **argv, struct options *o)

@@ -105,6 +105,13 @@ bool options_excludes(const struct options *o, int pid, const char *name, const 
 /* Whether -p (the include key) names a libvirt domain by its name or its UUID. */
 bool options_includes(const struct options *o, const char *name, const char *uuid);
 
+/*
+ * At the daemon's start: warn when numad 0.5's defaults file (etc/default/numad under
+ * --root) sets DAEMON_ARGS, which numad 0.5's init script passed and numad.service never
+ * reads, naming what to use instead. Its value is shown, never used.
+ */
+void options_legacy_defaults(const struct options *o);
+
 /* Print the usage text to f, from the table of options: each option's help line, range and default. */
 void options_usage(FILE *f);
 

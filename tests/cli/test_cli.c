@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -407,6 +408,69 @@ static void test_numad_style_processes(void **state)
 }
 
 /*
+ * numad 0.5's /etc/default/numad (under --root): a DAEMON_ARGS that sets something gets one
+ * warning at the daemon's start, naming the file and line and the drop-in to use instead;
+ * a commented or empty one, no file, and -w (libvirt's query) get none.
+ */
+static void test_legacy_defaults(void **state)
+{
+	static const struct {
+		const char *what, *text;  /* the file, NULL for none */
+		int line;                 /* the line the warning names, 0 for no warning */
+		const char *value;
+	} cases[] = {
+		{ "numad 0.5's file, edited", "# Additional options for numad\nDAEMON_ARGS=\"-i 15\"\n", 2, "\"-i 15\"" },
+		{ "exported", "  export DAEMON_ARGS='-u 90'\n", 1, "'-u 90'" },
+		{ "commented out", "#DAEMON_ARGS=\"-i 15\"\n", 0, NULL },
+		{ "empty", "DAEMON_ARGS=\"\"\nOTHER=1\n", 0, NULL },
+		{ "no file", NULL, 0, NULL },
+	};
+	char path[1024], root[64], file[128], want[512], *text;
+	const char *daemon[] = { "--root", root, "--log", "", "--socket", "", "--pidfile", "", "--connect",
+				 "test:///default", "-F", "--run-for", "1", NULL };
+	const char *query[] = { "--root", root, "--log", "", "-w", "1", NULL };
+	struct run r = { 0 };
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/dl980-8node.txt", TOPO_DIR);
+	text = must_slurp(path);
+	build_tree(root, sizeof(root), text, NULL);
+	snprintf(path, sizeof(path), "%s/etc/default", root);
+	snprintf(file, sizeof(file), "%s/etc", root);
+	mkdir(file, 0755);
+	mkdir(path, 0755);
+	snprintf(file, sizeof(file), "%s/etc/default/numad", root);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		unlink(file);
+		if (cases[i].text)
+			write_text(file, cases[i].text);
+		run_numad(&r, daemon);
+		if (r.code != 0)
+			fail_msg("[%s] exit %d: %s", cases[i].what, r.code, r.err);
+		snprintf(want, sizeof(want), "numad: %s:%d sets DAEMON_ARGS=%s, which numad 0.5's init script passed on "
+			 "and numad.service does not read: numad ignores it.", file, cases[i].line, cases[i].value);
+		if (cases[i].line && !strstr(r.err, want))
+			fail_msg("[%s] no warning '%s' in:\n%s", cases[i].what, want, r.err);
+		if (cases[i].line && (!strstr(r.err, "systemctl edit numad") || !strstr(r.err, "ExecStart=")))
+			fail_msg("[%s] the warning names no drop-in:\n%s", cases[i].what, r.err);
+		if (strstr(r.err, "DAEMON_ARGS") && (!cases[i].line || strstr(strstr(r.err, "DAEMON_ARGS") + 1, "DAEMON_ARGS=")))
+			fail_msg("[%s] want %s warning, got:\n%s", cases[i].what, cases[i].line ? "one" : "no", r.err);
+	}
+	write_text(file, cases[0].text);
+	run_numad(&r, query);
+	assert_int_equal(r.code, 0);
+	if (strstr(r.err, "DAEMON_ARGS"))
+		fail_msg("-w warns of DAEMON_ARGS: %s", r.err);
+	unlink(file);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/etc", root);
+	rmdir(path);
+	run_free(&r);
+	free(text);
+	fixture_remove(root);
+}
+
+/*
  * What numad(8) says of -p and -S: a -p process is managed whatever its size (a 128 MB one
  * split over two nodes is advised onto one), -S 1 alone takes only processes over 300 MB
  * and half a CPU (so not that one, which is idle), and -x wins over -p.
@@ -467,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_nofit),
 		cmocka_unit_test(test_numad_style_processes),
 		cmocka_unit_test(test_numad_style_any_size),
+		cmocka_unit_test(test_legacy_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
