@@ -176,6 +176,9 @@ deb() {
 ./usr/bin/numadctl -rwxr-xr-x
 ./usr/sbin/numad -rwxr-xr-x
 ./usr/sbin/numad-sim -rwxr-xr-x
+./usr/share/bash-completion/completions/numad -rw-r--r--
+./usr/share/bash-completion/completions/numad-sim -rw-r--r--
+./usr/share/bash-completion/completions/numadctl -rw-r--r--
 ./usr/share/doc/numad/changelog.Debian.gz -rw-r--r--
 ./usr/share/doc/numad/copyright -rw-r--r--
 ./usr/share/man/man5/numad.conf.5.gz -rw-r--r--
