@@ -627,7 +627,11 @@ static struct json_object *warnings_json(const struct daemon *d)
 	struct json_object *a = json_object_new_array();
 	char w[1600];
 
-	if (!virt_connected(d->virt)) {
+	if (virt_connecting(d->virt)) {
+		snprintf(w, sizeof(w), "libvirt at %s has not answered yet (libvirtd starting?): numad moves nothing",
+			 d->host.uri);
+		json_object_array_add(a, json_object_new_string(w));
+	} else if (!virt_connected(d->virt)) {
 		snprintf(w, sizeof(w), "libvirt at %s is not connected: numad moves nothing", d->host.uri);
 		json_object_array_add(a, json_object_new_string(w));
 	}
@@ -680,6 +684,7 @@ static struct json_object *cmd_status(struct ctl *c, struct client *cl, struct j
 	json_object_object_add(r, "version", json_object_new_string(NUMAD_VERSION));
 	json_object_object_add(r, "uptime_s", jnum((double)(daemon_now(d) - d->start_ms) / 1000.0, 1));
 	json_object_object_add(r, "libvirt", json_object_new_boolean(virt_connected(d->virt)));
+	json_object_object_add(r, "libvirt_connecting", json_object_new_boolean(virt_connecting(d->virt)));
 	json_object_object_add(r, "paused", json_object_new_boolean(d->paused));
 	json_object_object_add(r, "advise_only", json_object_new_boolean(d->o->advise_only));
 	json_object_object_add(r, "log_level", json_object_new_int(d->o->log_level));

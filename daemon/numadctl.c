@@ -365,7 +365,7 @@ static int print_status(struct json_object *r)
 	if (!array(r, "nodes") || !array(r, "guests") || !array(r, "warnings"))
 		return -1;
 	printf("numad %s, up %.0f s, libvirt %s, %s\n", str(r, "version"), num(r, "uptime_s"),
-	       flag(r, "libvirt") ? "connected" : "NOT CONNECTED",
+	       flag(r, "libvirt") ? "connected" : flag(r, "libvirt_connecting") ? "CONNECTING" : "NOT CONNECTED",
 	       flag(r, "paused") ? "PAUSED: advice only" : flag(r, "advise_only") ? "advise only" : "acting");
 	printf("decisions: %s, %s applied (%s urgent), %s failed; OOM kills seen: %s\n\n", str(r, "advices"),
 	       str(r, "applied"), str(r, "urgent"), str(r, "failed"), str(r, "oom_kills"));

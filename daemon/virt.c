@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,9 +22,28 @@
 #include "persist.h"
 #include "reserve.h"
 #include "state.h"
+#include "util.h"
 #include "virt.h"
 
 #define BACKOFF_MAX_S 30
+#define FIRST_CONNECT_WAIT_MS 1000  /* how long the start waits for the first connection */
+
+/*
+ * A connection being opened. virConnectOpen() waits for libvirtd's answer, which at boot
+ * may come only once numad is up (numad.service is ordered before libvirtd, which systemd
+ * starts when its socket is first used), so it runs in a thread of its own and the loop
+ * goes on. Two hold it, the thread and the virt; the last to let go frees it.
+ */
+struct opening {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;
+	bool done;
+	char *uri;
+	virConnectPtr conn;        /* the result, NULL on failure */
+	char err[512];             /* libvirt's message on failure */
+	struct event *ev;          /* activated in the loop when done; NULL once the virt let go */
+};
 
 struct virt {
 	struct daemon *d;
@@ -42,17 +62,25 @@ struct virt {
 	double inject_down_at_s, inject_down_for_s;
 	bool inject_down;          /* the injected outage has begun */
 	struct event *inject_ev;   /* watches for its start */
+	struct opening *opening;   /* a connection being opened, or NULL */
+	int64_t opening_since_ms;  /* real time, when it began */
 	struct host_hooks host;    /* the host behind libvirt: the kernel (no hooks) or the simulator */
 	const struct actuator_ops *ops;  /* what plans go to: libvirt's, or the fakes around it */
 	void *ops_ctx;
 };
 
-static void connect_now(struct virt *v);
+static void connect_now(struct virt *v, int wait_ms);
+static bool injected_outage(const struct virt *v);
 static const struct actuator_ops libvirt_ops;
 
 bool virt_connected(const struct virt *v)
 {
 	return v && v->conn && !v->lost;
+}
+
+bool virt_connecting(const struct virt *v)
+{
+	return v && v->opening;
 }
 
 static void schedule_retry(struct virt *v)
@@ -88,7 +116,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		drop_connection(v);
 		v->lost = false;
 	}
-	connect_now(v);
+	connect_now(v, 0);
 }
 
 static void on_close(virConnectPtr conn, int reason, void *opaque)
@@ -358,14 +386,68 @@ static bool injected_outage(const struct virt *v)
 	return v->inject_down && elapsed_s(v) < v->inject_down_at_s + v->inject_down_for_s;
 }
 
-static void connect_now(struct virt *v)
+/* Let go of o: the last of its two holders frees it (a connection nobody took is closed). */
+static void opening_put(struct opening *o)
 {
-	const bool down = injected_outage(v);
+	bool last;
 
-	v->conn = down ? NULL : virConnectOpen(v->uri);
+	pthread_mutex_lock(&o->mu);
+	last = --o->refs == 0;
+	pthread_mutex_unlock(&o->mu);
+	if (!last)
+		return;
+	/*
+	 * A connection nobody took was opened after numad let go, as it stops: closing it
+	 * would call into an event loop that is gone, and the process ends anyway.
+	 */
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	free(o->uri);
+	free(o);
+}
+
+static void *opening_thread(void *arg)
+{
+	struct opening *o = arg;
+	virConnectPtr conn = virConnectOpen(o->uri);
+
+	pthread_mutex_lock(&o->mu);
+	o->conn = conn;
+	if (!conn)
+		snprintf(o->err, sizeof(o->err), "%s", virGetLastErrorMessage());
+	o->done = true;
+	if (o->ev)
+		event_active(o->ev, EV_READ, 0);
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+	opening_put(o);
+	return NULL;
+}
+
+/* The virt lets go of its opening: the thread may still run, and closes what it opens. */
+static void opening_abandon(struct virt *v)
+{
+	struct opening *o = v->opening;
+	struct event *ev;
+
+	if (!o)
+		return;
+	pthread_mutex_lock(&o->mu);
+	ev = o->ev;
+	o->ev = NULL;
+	pthread_mutex_unlock(&o->mu);
+	if (ev)
+		event_free(ev);
+	v->opening = NULL;
+	opening_put(o);
+}
+
+static void connected(struct virt *v, virConnectPtr conn, const char *err, bool down)
+{
+	v->conn = conn;
 	if (!v->conn) {
 		log_msg(v->backoff_s <= 1 ? LOG_WARNING : LOG_DEBUG, "cannot connect to libvirt at %s: %s; retrying in %d s",
-			v->uri, down ? "injected outage (NUMAD_INJECT_FAULT=disconnect)" : virGetLastErrorMessage(),
+			v->uri, down ? "injected outage (NUMAD_INJECT_FAULT=disconnect)" : err,
 			v->backoff_s ? v->backoff_s : 1);
 		schedule_retry(v);
 		return;
@@ -394,6 +476,99 @@ static void connect_now(struct virt *v)
 		g->failures = 0;
 		g->retry_at_ms = 0;
 	}
+}
+
+/* In the loop: the opening thread is done. */
+static void on_opened(evutil_socket_t fd, short what, void *arg)
+{
+	struct virt *v = arg;
+	struct opening *o = v->opening;
+	virConnectPtr conn;
+	char err[sizeof(o->err)];
+
+	(void)fd;
+	(void)what;
+	if (!o)
+		return;
+	pthread_mutex_lock(&o->mu);
+	if (!o->done) {
+		pthread_mutex_unlock(&o->mu);
+		return;
+	}
+	conn = o->conn;
+	o->conn = NULL;
+	memcpy(err, o->err, sizeof(err));
+	pthread_mutex_unlock(&o->mu);
+	if (now_ms() - v->opening_since_ms >= FIRST_CONNECT_WAIT_MS)
+		log_info("libvirt at %s answered after %.1f s", v->uri, (double)(now_ms() - v->opening_since_ms) / 1000.0);
+	opening_abandon(v);
+	connected(v, conn, err, false);
+}
+
+/*
+ * Open the connection in a thread; its end comes back to the loop (on_opened). With
+ * wait_ms, wait that long (real time) for it first, so that a libvirtd that answers at
+ * once is connected before the first scan.
+ */
+static void connect_now(struct virt *v, int wait_ms)
+{
+	struct opening *o;
+	pthread_t t;
+	pthread_attr_t attr;
+	int rc;
+
+	if (v->opening)
+		return;
+	if (injected_outage(v)) {
+		connected(v, NULL, NULL, true);
+		return;
+	}
+	if (!(o = calloc(1, sizeof(*o))) || !(o->uri = strdup(v->uri)) ||
+	    !(o->ev = event_new(v->d->base, -1, 0, on_opened, v))) {
+		if (o) {
+			free(o->uri);
+			free(o);
+		}
+		connected(v, NULL, "out of memory", false);
+		return;
+	}
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	o->refs = 2;
+	v->opening = o;
+	v->opening_since_ms = now_ms();
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, opening_thread, o);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		o->refs = 1;
+		opening_abandon(v);
+		connected(v, NULL, strerror(rc), false);
+		return;
+	}
+	if (wait_ms > 0) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&o->mu);
+		while (!o->done && pthread_cond_timedwait(&o->cv, &o->mu, &until) == 0)
+			;
+		rc = o->done;
+		pthread_mutex_unlock(&o->mu);
+		if (rc) {
+			on_opened(-1, 0, v);
+			return;
+		}
+	}
+	log_notice("libvirt at %s does not answer yet (libvirtd starting?): numad goes on and connects when it does",
+		   v->uri);
 }
 
 /* libvirt prints its errors to stderr by default; route them to our log at debug level. */
@@ -461,7 +636,7 @@ struct virt *virt_open(struct daemon *d, const char *uri)
 			v->ops_ctx = ctx;
 		}
 	}
-	connect_now(v);
+	connect_now(v, FIRST_CONNECT_WAIT_MS);
 	if (v->inject_down_for_s > 0 && (v->inject_ev = evtimer_new(d->base, on_inject_outage, v)))
 		on_inject_outage(-1, 0, v);
 	return v;
@@ -471,6 +646,7 @@ void virt_close(struct virt *v)
 {
 	if (!v)
 		return;
+	opening_abandon(v);
 	drop_connection(v);
 	if (v->retry_ev)
 		event_free(v->retry_ev);

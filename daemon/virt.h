@@ -13,12 +13,18 @@ struct job;
 struct actuator_ops;
 
 /* virt.c */
-/* Connect (and keep reconnecting with back-off). Returns the handle; never fails on a dead libvirtd. */
+/*
+ * Connect (and keep reconnecting with back-off). The connection is opened in a thread: the
+ * start waits up to 1 s for it, then goes on, and the loop takes it when libvirtd answers.
+ * Returns the handle; never fails on a dead or silent libvirtd.
+ */
 struct virt *virt_open(struct daemon *d, const char *uri);
 /* Close the connection and free the handle. */
 void virt_close(struct virt *v);
 /* True when connected. */
 bool virt_connected(const struct virt *v);
+/* True while a connection is being opened (libvirtd has not answered yet). */
+bool virt_connecting(const struct virt *v);
 /* Re-read the domain list into the guest table. */
 void virt_refresh(struct virt *v);
 /*

@@ -6,9 +6,15 @@
  * numad's libvirt event bridge (daemon/evbridge.c) in this process: several threads make
  * libvirt calls on one connection while the loop's thread dispatches libvirt's socket,
  * keepalive timers and domain events and makes calls of its own, as numad's actuator and
- * loop do; it must not deadlock. Skipped when no libvirtd binary is installed.
+ * loop do; it must not deadlock. A third starts numad the way it starts at boot, before
+ * libvirtd (numad.service is ordered before it): libvirt's socket listens, but nothing
+ * answers on it until systemd starts libvirtd with that socket, once numad is ready.
+ * Skipped when no libvirtd binary is installed.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -56,6 +62,7 @@ static pid_t start_libvirtd(void)
 	snprintf(pidf, sizeof(pidf), "%s/libvirtd.pid", dir);
 	snprintf(sock, sizeof(sock), "%s/libvirt-sock", dir);
 	snprintf(out, sizeof(out), "%s/libvirtd.out", dir);
+	unlink(sock); /* a socket an earlier case left (socket activation keeps it) is not this libvirtd's */
 	pid = start(argv, out);
 	for (int i = 0; i < 200 && stat(sock, &st) < 0; i++)
 		sleep_ms(50);
@@ -88,7 +95,7 @@ static void test_libvirtd_restart(void **state)
 	char line[128];
 	pid_t lvd, numad;
 	const char *argv[] = { NUMAD_BIN, "-F", "-v", "--log", logp, "--socket", "", "--pidfile", "", "--state-file", "",
-			       "--connect", uri, NULL };
+			       "--ledger", "", "--connect", uri, NULL };
 	(void)state;
 
 	if (access(LIBVIRTD, X_OK) != 0)
@@ -121,6 +128,101 @@ static void test_libvirtd_restart(void **state)
 	stop_process(lvd, -1);
 }
 
+/* ---- at boot: numad is up before libvirtd, which is socket-activated ---- */
+
+/* What numad's control socket says to a status request, within limit_ms; NULL when nothing came. */
+static char *ask_status(const char *sock, int limit_ms)
+{
+	static char line[1 << 16];
+	int fd = connect_unix(sock);
+	enum got got;
+
+	if (fd < 0)
+		return NULL;
+	got = read_line(fd, line, sizeof(line), limit_ms); /* the greeting */
+	if (got == GOT_LINE) {
+		send_all(fd, "{\"cmd\":\"status\",\"id\":1}\n");
+		got = read_line(fd, line, sizeof(line), limit_ms);
+	}
+	close(fd);
+	return got == GOT_LINE ? line : NULL;
+}
+
+static void test_boot_before_libvirtd(void **state)
+{
+	char lsock[128], csock[128], conf[128], pidf[128], out[128], *st;
+	const char *nargv[] = { "-F", "-v", "--log", logp, "--socket", csock, "--pidfile", "", "--state-file", "",
+				"--ledger", "", "--connect", uri, NULL };
+	const char *largv[] = { "-f", conf, "--pid-file", pidf, NULL };
+	struct sockaddr_un sa;
+	struct child lc = { .prog = LIBVIRTD, .args = largv, .outp = out, .append = true, .own_group = true,
+			    .env = "LISTEN_FDNAMES=libvirtd.socket" };
+	struct child nc = { .prog = NUMAD_BIN, .args = nargv, .outp = "/dev/null", .own_group = true };
+	int64_t t0;
+	pid_t lvd, numad;
+	int lfd;
+	(void)state;
+
+	if (access(LIBVIRTD, X_OK) != 0)
+		skip();
+	snprintf(lsock, sizeof(lsock), "%s/libvirt-sock", dir);
+	snprintf(csock, sizeof(csock), "%s/numad.sock", dir);
+	snprintf(conf, sizeof(conf), "%s/libvirtd.conf", dir);
+	snprintf(pidf, sizeof(pidf), "%s/libvirtd.pid", dir);
+	snprintf(out, sizeof(out), "%s/libvirtd.out", dir);
+	unlink(lsock);
+	unlink(logp);
+	/* systemd listens on libvirt's socket (libvirtd.socket) from early boot. */
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	set_sun_path(&sa, lsock);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+
+	/* numad starts first. Its control socket must answer although libvirt does not. */
+	t0 = mono_ms();
+	numad = spawn(&nc);
+	assert_true(wait_for_text(logp, "does not answer yet", 1, 20000, numad) >= 1);
+	while (!(st = ask_status(csock, 2000)) && mono_ms() - t0 < 20000)
+		sleep_ms(50);
+	if (!st)
+		fail_msg("numad's control socket did not answer while libvirt was silent");
+	if (!strstr(st, "\"libvirt\": false") && !strstr(st, "\"libvirt\":false"))
+		fail_msg("status says libvirt is connected before libvirtd ran: %s", st);
+	if (!strstr(st, "has not answered yet"))
+		fail_msg("status does not say libvirt has not answered yet: %s", st);
+	/* A second probe a moment later still answers at once: the loop is not stuck in the connect. */
+	sleep_ms(500);
+	if (!ask_status(csock, 1000))
+		fail_msg("numad stopped answering while its libvirt connection was pending");
+	assert_int_equal(waitpid(numad, NULL, WNOHANG), 0);
+
+	/* Then systemd starts libvirtd on that socket: the connection numad has pending is served. */
+	lc.listen_fd = fcntl(lfd, F_DUPFD, 10); /* without close-on-exec, and never fd 3 itself */
+	assert_true(lc.listen_fd > 3);
+	lvd = spawn(&lc);
+	close(lc.listen_fd);
+	close(lfd);
+	assert_true(wait_for_text(logp, "connected to libvirt", 1, 30000, numad) >= 1);
+	{
+		char *text = slurp(logp);
+		assert_non_null(text);
+		if (strstr(text, "cannot connect to libvirt"))
+			fail_msg("numad gave up on the pending connection instead of waiting for libvirtd:\n%s", text);
+		free(text);
+	}
+	start_domain("booted");
+	assert_true(wait_for_text(logp, "domain booted (", 1, 10000, numad) >= 1);
+	st = ask_status(csock, 5000);
+	assert_non_null(st);
+	if (!strstr(st, "\"libvirt\": true") && !strstr(st, "\"libvirt\":true"))
+		fail_msg("status does not say libvirt is connected: %s", st);
+	stop_process(numad, -1);
+	stop_process(lvd, -1);
+}
+
 /* ---- the event bridge under calls from several threads ---- */
 
 #define CALLERS 4
@@ -129,7 +231,7 @@ static void test_libvirtd_restart(void **state)
 
 static virConnectPtr bconn;
 static pid_t bridge_lvd;   /* killed by the alarm too: a failed run leaves no libvirtd behind */
-static int calls_done, calls_failed, events_seen;
+static int calls_done, calls_failed, events_seen, callers_done;
 static pthread_mutex_t counts = PTHREAD_MUTEX_INITIALIZER;
 
 static void count(int *what)
@@ -139,11 +241,26 @@ static void count(int *what)
 	pthread_mutex_unlock(&counts);
 }
 
-/* A worker of numad's actuator makes its libvirt calls on the daemon's connection. */
+static int counted(int *what)
+{
+	int n;
+
+	pthread_mutex_lock(&counts);
+	n = *what;
+	pthread_mutex_unlock(&counts);
+	return n;
+}
+
+/*
+ * A worker of numad's actuator makes its libvirt calls on the daemon's connection: CALLS of
+ * them, and more until a domain event has reached the loop, so that events always meet
+ * calls in flight however the machine schedules the threads (the alarm ends a run in which
+ * none ever comes).
+ */
 static void *caller(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < CALLS; i++) {
+	for (int i = 0; i < CALLS || !counted(&events_seen); i++) {
 		virDomainPtr *doms = NULL;
 		int n = virConnectListAllDomains(bconn, &doms, 0);
 		for (int k = 0; k < n; k++)
@@ -151,6 +268,7 @@ static void *caller(void *arg)
 		free(doms);
 		count(n < 0 ? &calls_failed : &calls_done);
 	}
+	count(&callers_done);
 	return NULL;
 }
 
@@ -181,17 +299,15 @@ static void loop_tick(evutil_socket_t fd, short what, void *arg)
 		snprintf(name, sizeof(name), "churn%d", turn);
 		start_domain(name);
 	}
-	pthread_mutex_lock(&counts);
-	done = calls_done + calls_failed >= CALLERS * CALLS;
-	pthread_mutex_unlock(&counts);
+	done = counted(&callers_done) == CALLERS;
 	if (done)
 		event_base_loopbreak(base);
 }
 
 static void on_alarm(int sig)
 {
-	static const char msg[] = "test_bridge_threads: the calls and the loop deadlocked (no end after "
-				  "BRIDGE_LIMIT_S s)\n";
+	static const char msg[] = "test_bridge_threads: the calls and the loop deadlocked, or no domain event "
+				  "reached the loop (no end after BRIDGE_LIMIT_S s)\n";
 	(void)sig;
 	if (bridge_lvd > 0)
 		kill(bridge_lvd, SIGKILL);
@@ -282,6 +398,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libvirtd_restart),
+		cmocka_unit_test(test_boot_before_libvirtd),
 		cmocka_unit_test(test_bridge_threads),
 	};
 
