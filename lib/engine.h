@@ -20,6 +20,13 @@
  * doesn't, and a set without CPUs never fits. Nodes that offer no memory are never
  * candidates. When nothing fits, the advice is every node with memory (every online node
  * when none of those has CPUs), so the guest can start and spread.
+ * The search is exact up to exact_max_nodes (64) candidates: a branch and bound over the
+ * subsets that returns the ENGINE_TOP best sets every subset would give, ties included
+ * (engine_better's order). It starts from a few greedy growths (one node added at a time)
+ * and their one-swap neighbours; should it price exact_budget sets without proving the
+ * optimum, it stops and keeps the best set found so far, which is at least as good as those
+ * growths (budget_spent says so). Above 64 candidates a greedy search from the 16 best
+ * single nodes decides.
  * An extension (must) keeps the guest's current nodes in every candidate set; nodes to
  * avoid are never candidates, and never in the advice (not even when nothing fits).
  */
@@ -36,7 +43,8 @@ struct engine_policy {
 	int target_util;          /* -u: fill nodes up to this % of memory and CPU (default 85) */
 	int locality_target;      /* -m: a guest this % local on a set that fits stays (default 90) */
 	bool count_inactive_file; /* -C: Inactive(file) counts as free (default true) */
-	int exact_max_nodes;      /* search every subset up to this many candidates (default 16) */
+	int exact_max_nodes;      /* exact search up to this many candidates (default 64, at most 64) */
+	unsigned long exact_budget; /* the exact search gives up after pricing this many sets (5000) */
 	double w_mem, w_cpu, w_move;
 	double hysteresis;        /* keep the current set unless the best is this much better (0.05) */
 	int ht_percent;           /* -t: an SMT sibling counts as this % of a core (default 20) */
@@ -84,7 +92,9 @@ struct engine_result {
 	struct engine_score top[ENGINE_TOP];  /* best first, ntop entries */
 	int ntop;
 	unsigned long evaluated;  /* node sets scored */
-	bool exhaustive;          /* every subset of the candidates was scored */
+	bool exhaustive;          /* exact: every subset of the candidates was scored or bounded out */
+	bool budget_spent;        /* the exact search hit exact_budget: the best is the best of its greedy
+				     starting sets and of what it had scored, not proven optimal */
 	int ncandidates;
 	const char *why;          /* one-line reason for the status */
 };
@@ -94,6 +104,13 @@ void engine_policy_default(struct engine_policy *p);
 /* Choose a node set for a request. Returns 0, or -1 (status ENGINE_ERROR) on a bad request. */
 int engine_place(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
 		 struct engine_result *out);
+/*
+ * The same decision by scoring every subset of the candidates (at most 24), the search
+ * engine_place() used before its pruned exact search: for tests, which check that both give
+ * the same top list. Returns -1 (ENGINE_ERROR) above 24 candidates.
+ */
+int engine_place_exhaustive(const struct engine_host *h, const struct engine_policy *p,
+			    const struct engine_request *r, struct engine_result *out);
 /* Score one given set (node ids) under the same model. Returns 0, or -1 when it names no online node. */
 int engine_score_set(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
 		     const struct nodeset *set, struct engine_score *out);

@@ -20,7 +20,9 @@
  *  - ENGINE_NOFIT: best holds every node with memory;
  *  - engine_score_set() on the advice gives the score the result reports;
  *  - a second call with the same input gives the same result;
- *  - when the search was exhaustive, a greedy search of the same request finds no fitting
+ *  - when the search was exact, scoring every subset (engine_place_exhaustive) gives the
+ *    same status, advice and top list, scores equal to the last bit;
+ *  - when the search was exact, a greedy search of the same request finds no fitting
  *    set better than the exact best, and fits nothing when the exact search fit nothing.
  */
 #include <math.h>
@@ -246,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	build_host(&in, h);
 	build_policy(&in, &p);
 	if (p.exact_max_nodes > 12)
-		p.exact_max_nodes = 12; /* 2^16 sets per call is too slow to fuzz: 2^12 shows the same code */
+		p.exact_max_nodes = 12; /* every subset of 16 is too slow to fuzz against: 2^12 shows the same code */
 	r.ncpus = fuzz_bool(&in) ? fuzz_u16(&in) / 100.0 : fuzz_range(&in, 0, 64);
 	r.mem_mb = fuzz_bool(&in) ? fuzz_u16(&in) : fuzz_u32(&in);
 	r.hugepages = fuzz_u8(&in) == 0x55;
@@ -329,6 +331,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   again.evaluated == res.evaluated && again.exhaustive == res.exhaustive);
 	for (int k = 0; k < res.ntop; k++)
 		FUZZ_CHECK(nodeset_equal(&again.top[k].set, &res.top[k].set) && again.top[k].total == res.top[k].total);
+
+	/* the pruned exact search gives what scoring every subset gives, to the last bit */
+	if (res.exhaustive) {
+		FUZZ_CHECK(!res.budget_spent);
+		FUZZ_CHECK(engine_place_exhaustive(&eh, &p, &r, &again) == 0);
+		FUZZ_CHECK(again.status == res.status && nodeset_equal(&again.best, &res.best) &&
+			   again.ntop == res.ntop && again.best_score.total == res.best_score.total);
+		for (int k = 0; k < res.ntop; k++)
+			FUZZ_CHECK(nodeset_equal(&again.top[k].set, &res.top[k].set) &&
+				   again.top[k].total == res.top[k].total);
+	}
 
 	/*
 	 * Exact against greedy: the exact search scores every set of candidates, and the greedy
