@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
@@ -105,6 +106,10 @@ static int ask_daemon(const struct options *o, double ncpus, uint64_t mb, char *
 	if (ret)
 		r = ctl_advice_nodes(ret, list, len);
 	json_object_put(ret);
+	/* a socket that is there but gave no answer is a daemon too slow or broken: say so */
+	if (r < 0 && access(o->socket_path, F_OK) == 0)
+		log_warnx("-w: the daemon at %s gave no answer (%s): answering alone, with the ledger file",
+			  o->socket_path, ret ? "an answer without nodes" : err);
 	return r;
 }
 

@@ -71,6 +71,7 @@ struct guest {
 	struct growth *gain;      /* per node index: trend of res_kb, fed at fast ticks */
 	bool gain_ready;          /* gain seeded at a fast tick */
 	bool fresh;               /* it started while numad ran */
+	bool reservation_matched; /* a -w reservation was matched to it (reserve.c) */
 	uint64_t *tick_res_kb;    /* per node index: res_kb at the last fast tick */
 	bool tick_res_valid;
 	uint64_t cpu_ticks;       /* utime+stime of its process at cpu_at_ms */

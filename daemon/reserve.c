@@ -44,12 +44,39 @@ static bool same_entry(const struct ledger_entry *a, const struct ledger_entry *
  * start), expire, and write the daemon's reservations back. A file that cannot be locked
  * or read is a warning; one that is not a ledger is a warning and is written afresh.
  */
+static bool match_guest(struct daemon *d, struct guest *g);
+static void untouched(const struct daemon *d, const struct guest *g, double *out);
+
+/* The u line of the file: what the running guests have not touched yet, per node, at wall. */
+static void file_untouched(struct daemon *d, int64_t wall)
+{
+	struct reserve *r = d->reserve;
+	double *per = calloc((size_t)d->topo.nnodes, sizeof(double));
+
+	r->file.nuntouched = 0;
+	r->file.untouched_at_ms = 0;
+	if (!per)
+		return;
+	for (int i = 0; i < d->nguests; i++)
+		untouched(d, &d->guests[i], per);
+	for (int i = 0; i < d->topo.nnodes && r->file.nuntouched < LEDGER_NODES; i++)
+		if (per[i] >= 1) {
+			struct ledger_share *sh = &r->file.untouched[r->file.nuntouched++];
+			sh->node = d->topo.nodes[i].id;
+			sh->kb = (uint64_t)per[i];
+			sh->free_kb = 0;
+		}
+	if (r->file.nuntouched)
+		r->file.untouched_at_ms = wall;
+	free(per);
+}
+
 static void sync_file(struct daemon *d, bool all)
 {
 	struct reserve *r = d->reserve;
 	int64_t now = daemon_now(d), wall = wall_clock_ms(), off = wall - now;
 	char err[PATH_MAX + 256];
-	int fd, rc;
+	int fd, rc, taken = 0;
 
 	if (!r->path[0])
 		return;
@@ -85,11 +112,21 @@ static void sync_file(struct daemon *d, bool all)
 			r->l.n++;
 		}
 		log_info("ledger: took over a reservation of %llu MB from %s", (unsigned long long)e.mb, r->path);
+		taken++;
 	}
+	/*
+	 * A -w that answered alone may have done so for a domain already running here: a
+	 * reservation taken in late is matched against the guests that started while numad
+	 * ran and matched none yet, as if it had come in time.
+	 */
+	for (int i = 0; taken && i < d->nguests; i++)
+		if (d->guests[i].fresh && !d->guests[i].reservation_matched && match_guest(d, &d->guests[i]))
+			taken--;
 	ledger_expire(&r->l, now);
 	r->file = r->l;
 	for (int i = 0; i < r->file.n; i++)
 		r->file.e[i].at_ms += off;
+	file_untouched(d, wall);
 	if (ledger_store(fd, &r->file) < 0) {
 		if (!r->warned)
 			log_warn("ledger: cannot write %s", r->path);
@@ -183,19 +220,24 @@ int reserve_advise(struct daemon *d, double ncpus, uint64_t mb, bool reserve, st
 	return 0;
 }
 
-void reserve_seen(struct daemon *d, const struct guest *g)
+/* Drop the reservation g's start fulfils, if there is one. */
+static bool match_guest(struct daemon *d, struct guest *g)
 {
 	struct reserve *r = d->reserve;
 	int i;
 
-	if (!r || g->mem_kb == 0)
-		return;
-	if ((i = ledger_match(&r->l, g->mem_kb / 1024, &g->nodes)) >= 0) {
-		ledger_remove(&r->l, i);
-		log_debug("ledger: domain %s started where -w reserved %llu MB", g->name,
-			  (unsigned long long)(g->mem_kb / 1024));
+	if (g->mem_kb == 0 || (i = ledger_match(&r->l, g->mem_kb / 1024, &g->nodes)) < 0)
+		return false;
+	ledger_remove(&r->l, i);
+	g->reservation_matched = true;
+	log_debug("ledger: domain %s started where -w reserved %llu MB", g->name, (unsigned long long)(g->mem_kb / 1024));
+	return true;
+}
+
+void reserve_seen(struct daemon *d, struct guest *g)
+{
+	if (d->reserve && match_guest(d, g))
 		sync_file(d, false);
-	}
 }
 
 int reserve_count(const struct daemon *d)

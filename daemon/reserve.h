@@ -38,7 +38,7 @@ bool reserve_ready(const struct daemon *d);
  */
 int reserve_advise(struct daemon *d, double ncpus, uint64_t mb, bool reserve, struct engine_result *res);
 /* A domain numad sees for the first time: the reservation it came from is no longer owed. */
-void reserve_seen(struct daemon *d, const struct guest *g);
+void reserve_seen(struct daemon *d, struct guest *g);
 /* Reservations live now, for status. */
 int reserve_count(const struct daemon *d);
 /* Stop: what is still reserved goes back to the file, for the -w front end and the next start. */

@@ -90,12 +90,48 @@ static const char *parse_entry(const char *s, struct ledger_entry *e)
 	}
 }
 
+/* The "u AT_MS NODE:KB,..." line (without its newline) into l. */
+static const char *parse_untouched(const char *s, struct ledger *l)
+{
+	uint64_t at, v;
+
+	if (l->nuntouched || l->untouched_at_ms)
+		return "a second u line";
+	s += 2;
+	if (number(&s, (uint64_t)INT64_MAX, &at) < 0 || *s++ != ' ')
+		return "bad time";
+	l->untouched_at_ms = (int64_t)at;
+	for (;;) {
+		struct ledger_share *sh;
+
+		if (l->nuntouched == LEDGER_NODES)
+			return "more nodes than a u line holds";
+		sh = &l->untouched[l->nuntouched];
+		if (number(&s, NUMAD_MAX_NODES - 1, &v) < 0 || *s++ != ':')
+			return "bad untouched share (want NODE:KB)";
+		sh->node = (int)v;
+		for (int k = 0; k < l->nuntouched; k++)
+			if (l->untouched[k].node == sh->node)
+				return "a node named twice";
+		if (number(&s, UINT64_C(1) << 52, &sh->kb) < 0)
+			return "bad untouched share (want NODE:KB)";
+		sh->free_kb = 0;
+		l->nuntouched++;
+		if (*s == '\0')
+			return NULL;
+		if (*s++ != ',')
+			return "bad untouched share (want NODE:KB)";
+	}
+}
+
 int ledger_parse(const char *text, size_t len, struct ledger *l, char *err, size_t errlen)
 {
 	size_t hl = strlen(HEADER), off;
 	int line = 1;
 
 	l->n = 0;
+	l->nuntouched = 0;
+	l->untouched_at_ms = 0;
 	if (len > LEDGER_FILE_MAX)
 		return bad(err, errlen, 1, "larger than a ledger can be");
 	if (memchr(text, '\0', len))
@@ -110,17 +146,24 @@ int ledger_parse(const char *text, size_t len, struct ledger *l, char *err, size
 
 		line++;
 		if (!nl)
-			return l->n = 0, bad(err, errlen, line, "cut short (no line end)");
+			return l->n = l->nuntouched = 0, l->untouched_at_ms = 0, bad(err, errlen, line, "cut short (no line end)");
 		if (n >= sizeof(buf))
-			return l->n = 0, bad(err, errlen, line, "line too long");
-		if (l->n == LEDGER_MAX)
-			return l->n = 0, bad(err, errlen, line, "more reservations than a ledger holds");
+			return l->n = l->nuntouched = 0, l->untouched_at_ms = 0, bad(err, errlen, line, "line too long");
+		if (l->n == LEDGER_MAX && strncmp(text + off, "u ", 2) != 0)
+			return l->n = l->nuntouched = 0, l->untouched_at_ms = 0,
+			       bad(err, errlen, line, "more reservations than a ledger holds");
 		memcpy(buf, text + off, n);
 		buf[n] = '\0';
+		if (strncmp(buf, "u ", 2) == 0) {
+			if ((why = parse_untouched(buf, l)))
+				return l->n = l->nuntouched = 0, l->untouched_at_ms = 0, bad(err, errlen, line, why);
+			off += n + 1;
+			continue;
+		}
 		if ((why = parse_entry(buf, &l->e[l->n])))
-			return l->n = 0, bad(err, errlen, line, why);
+			return l->n = l->nuntouched = 0, l->untouched_at_ms = 0, bad(err, errlen, line, why);
 		if (l->n > 0 && l->e[l->n].at_ms < l->e[l->n - 1].at_ms)
-			return l->n = 0, bad(err, errlen, line, "out of time order");
+			return l->n = l->nuntouched = 0, l->untouched_at_ms = 0, bad(err, errlen, line, "out of time order");
 		l->n++;
 		off += n + 1;
 	}
@@ -129,12 +172,19 @@ int ledger_parse(const char *text, size_t len, struct ledger *l, char *err, size
 
 char *ledger_format(const struct ledger *l)
 {
-	size_t cap = strlen(HEADER) + (size_t)l->n * (64 + LEDGER_NODES * 48) + 1, n;
+	size_t cap = strlen(HEADER) + (size_t)(l->n + 1) * (64 + LEDGER_NODES * 48) + 1, n;
 	char *s = malloc(cap);
 
 	if (!s)
 		return NULL;
 	n = (size_t)snprintf(s, cap, "%s", HEADER);
+	if (l->nuntouched) {
+		n += (size_t)snprintf(s + n, cap - n, "u %lld ", (long long)l->untouched_at_ms);
+		for (int k = 0; k < l->nuntouched; k++)
+			n += (size_t)snprintf(s + n, cap - n, "%s%d:%llu", k ? "," : "", l->untouched[k].node,
+					      (unsigned long long)l->untouched[k].kb);
+		n += (size_t)snprintf(s + n, cap - n, "\n");
+	}
 	for (int i = 0; i < l->n; i++) {
 		const struct ledger_entry *e = &l->e[i];
 		long cpus = (long)(e->cpus * 100.0 + 0.5);
@@ -164,6 +214,10 @@ int ledger_expire(struct ledger *l, int64_t now_ms)
 			ledger_remove(l, i);
 			gone++;
 		}
+	if (l->nuntouched && (now_ms - l->untouched_at_ms > LEDGER_TTL_MS || l->untouched_at_ms - now_ms > LEDGER_TTL_MS)) {
+		l->nuntouched = 0;
+		l->untouched_at_ms = 0;
+	}
 	return gone;
 }
 
@@ -191,6 +245,9 @@ void ledger_owed(const struct ledger *l, const struct topology *t, double *out)
 				}
 		if (lost > 0)
 			owed = owed > lost ? owed - lost : 0;
+		for (int k = 0; k < l->nuntouched; k++)
+			if (l->untouched[k].node == ni->id)
+				owed += (double)l->untouched[k].kb;
 		out[i] += owed;
 	}
 }

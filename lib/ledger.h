@@ -14,10 +14,14 @@
  * The ledger's file (the -w front end's when no daemon runs; the daemon takes it over):
  *
  *	numad-ledger 1
+ *	u AT_MS NODE:KB[,NODE:KB...]
  *	r AT_MS MB CPUS NODE:KB:FREE_KB[,NODE:KB:FREE_KB...]
  *
  * AT_MS is the wall clock in ms, MB and CPUS what -w asked, then for each advised node its
- * share in KiB and its free memory in KiB at the answer. At most LEDGER_MAX lines, each
+ * share in KiB and its free memory in KiB at the answer. The one optional u line is the
+ * daemon's: what its running guests had not touched yet on each node at AT_MS, so that a
+ * -w that answers alone (the daemon too slow to answer) counts it as the daemon would; it
+ * expires like a reservation, and the daemon, which counts its guests itself, ignores it. At most LEDGER_MAX lines, each
  * with at most LEDGER_NODES nodes, in order of AT_MS; LEDGER_FILE_MAX bytes in all.
  * Pure functions, but for the locked file helpers at the end.
  */
@@ -53,17 +57,22 @@ struct ledger_entry {
 struct ledger {
 	int n;               /* entries, oldest first */
 	struct ledger_entry e[LEDGER_MAX];
+	/* the u line: guests' untouched memory per node (free_kb unused), 0 shares for none */
+	int64_t untouched_at_ms;
+	int nuntouched;
+	struct ledger_share untouched[LEDGER_NODES];
 };
 
 /* Parse a ledger file's text. Returns 0, or -1 with "line N: reason" in err and l empty. */
 int ledger_parse(const char *text, size_t len, struct ledger *l, char *err, size_t errlen);
 /* The file's text for l (malloc'd, NUL-terminated), or NULL when out of memory. */
 char *ledger_format(const struct ledger *l);
-/* Drop what is older than LEDGER_TTL_MS at now_ms, or stamped more than that ahead of it (a clock set back). */
+/* Drop what is older than LEDGER_TTL_MS at now_ms, or stamped more than that ahead of it (a clock set back), the u line included. */
 int ledger_expire(struct ledger *l, int64_t now_ms);
 /*
  * What is still owed to each node (per node index of t, in KiB) added to out: each
- * reservation's share less what its node lost since the answer, oldest first. The free
+ * reservation's share less what its node lost since the answer, oldest first, and the u
+ * line's untouched memory. The free
  * memory is t's current sample (free pages, not counting Inactive(file)).
  */
 void ledger_owed(const struct ledger *l, const struct topology *t, double *out);

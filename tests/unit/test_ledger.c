@@ -5,7 +5,8 @@
  * answer is split over its nodes (in proportion to what each offers); expiry after
  * LEDGER_TTL_MS and for a clock set back; matching a new domain to its reservation; and
  * the locked file: created with its directory, a foreign file refused with PATH:LINE, a
- * lock held elsewhere given up after the wait, not waited on forever.
+ * lock held elsewhere given up after the wait, not waited on forever; the daemon's u line of
+ * its guests' untouched memory, read, written back, counted as owed and expired.
  * Expected values are worked out here from ledger.h's rules, in KiB.
  */
 #include <errno.h>
@@ -103,6 +104,10 @@ static void test_parse_bad(void **state)
 		{ "numad-ledger 1\nr 1 10 1.00 0:1:1\nr 2 10 1.00 0:1:1 \n", "line 3: bad node share" },
 		{ "numad-ledger 1\nr 5 10 1.00 0:1:1\nr 2 10 1.00 0:1:1\n", "line 3: out of time order" },
 		{ "numad-ledger 1\nr 5 99999999999 1.00 0:1:1\n", "line 2: bad size" },
+		{ "numad-ledger 1\nu 5 0:1\nu 6 1:1\n", "line 3: a second u line" },
+		{ "numad-ledger 1\nu 5 0:1:1\n", "line 2: bad untouched share" },
+		{ "numad-ledger 1\nu 5 0:1,0:2\n", "line 2: a node named twice" },
+		{ "numad-ledger 1\nu x 0:1\n", "line 2: bad time" },
 	};
 	struct ledger *l = new_ledger();
 	(void)state;
@@ -110,7 +115,7 @@ static void test_parse_bad(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[256] = "";
 		int r = ledger_parse(cases[i].text, strlen(cases[i].text), l, err, sizeof(err));
-		if (r != -1 || l->n != 0 || strncmp(err, cases[i].err, strlen(cases[i].err)) != 0)
+		if (r != -1 || l->n != 0 || l->nuntouched != 0 || strncmp(err, cases[i].err, strlen(cases[i].err)) != 0)
 			fail_msg("'%s': %d, n %d, '%s'; want -1, no entry and '%s'", cases[i].text, r, l->n, err, cases[i].err);
 	}
 	/* a NUL byte, and more entries than a ledger holds */
@@ -169,6 +174,49 @@ static void test_owed_falls_as_memory_shows_up(void **state)
 	memset(owed, 0, sizeof(owed));
 	ledger_owed(l, &t, owed);
 	assert_true(owed[0] == 0); /* 11 GB promised, 11 GB lost since the first */
+	free(l);
+}
+
+/*
+ * The daemon's u line: its guests' untouched memory per node, which a -w answering alone
+ * counts as owed on top of the reservations, and which goes after LEDGER_TTL_MS.
+ */
+static void test_untouched_line(void **state)
+{
+	static const char good[] = "numad-ledger 1\n"
+				   "u 5000 0:2097152,3:1048576\n"
+				   "r 1000 1024 1.00 1:1048576:8388608\n";
+	const int ids[] = { 0, 1, 3 };
+	const double free_gb[] = { 8, 8, 8 };
+	struct node_info nodes[3];
+	struct topology t;
+	struct ledger *l = new_ledger();
+	double owed[3] = { 0 };
+	char err[256] = "", *text;
+	(void)state;
+
+	host(&t, nodes, 3, ids, free_gb);
+	assert_int_equal(ledger_parse(good, strlen(good), l, err, sizeof(err)), 0);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->nuntouched, 2);
+	assert_int_equal(l->untouched_at_ms, 5000);
+	text = ledger_format(l);
+	assert_string_equal(text, good);
+	free(text);
+	/* node 1 lost nothing since the answer: its 1 GB share is owed whole; 0 and 3 owe the u line */
+	ledger_owed(l, &t, owed);
+	assert_true(owed[0] == 2 * GB);
+	assert_true(owed[1] == 1 * GB);
+	assert_true(owed[2] == 1 * GB);
+	/* 120 s after the reservation it is gone; the u line, 4 s younger, stays until its own end */
+	ledger_expire(l, 1000 + LEDGER_TTL_MS + 1);
+	assert_int_equal(l->n, 0);
+	assert_int_equal(l->nuntouched, 2);
+	ledger_expire(l, 5000 + LEDGER_TTL_MS + 1);
+	assert_int_equal(l->nuntouched, 0);
+	memset(owed, 0, sizeof(owed));
+	ledger_owed(l, &t, owed);
+	assert_true(owed[0] == 0 && owed[1] == 0 && owed[2] == 0);
 	free(l);
 }
 
@@ -312,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_parse_and_format),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_owed_falls_as_memory_shows_up),
+		cmocka_unit_test(test_untouched_line),
 		cmocka_unit_test(test_add_splits_by_offer),
 		cmocka_unit_test(test_expire_and_match),
 		cmocka_unit_test(test_file),
