@@ -935,6 +935,94 @@ static void check_superseded(struct sim_result *r)
 	fail_msg("no decision for big after its consolidation stopped");
 }
 
+/*
+ * The simulator's safety line, each count 0: no empty nodeset, no restrictive guest
+ * OOM-killed while another node had room (a start storm's victims included), no strict
+ * nodeset changed, and no guest placed where what was promised already could not hold it.
+ */
+static void check_safe(const struct sim_result *r)
+{
+	const char *p = strstr(r->run.out, "safety: ");
+	unsigned a, b, c, d;
+
+	if (!p || sscanf(p, "safety: %u empty or offline nodesets, %u restrictive guests OOM-killed with room "
+			    "elsewhere, %u strict nodesets changed, %u guests placed",
+			 &a, &b, &c, &d) != 4)
+		fail_msg("no safety line in the summary:\n%s", r->run.out);
+	if (a || b || c || d) {
+		dump_log(&r->log);
+		fail_msg("the simulation was not safe: %.*s", (int)strcspn(p, "\n"), p);
+	}
+}
+
+/*
+ * storm3.scn: three 10 GB guests started at once on four 16 GB nodes. No node holds two
+ * (20 GB), so each must end running on a node of its own.
+ */
+static void check_storm3(struct sim_result *r)
+{
+	uint64_t seen = 0;
+
+	check_safe(r);
+	for (int i = 1; i <= 3; i++) {
+		char name[8];
+		struct row row;
+		uint64_t set;
+
+		snprintf(name, sizeof(name), "s%d", i);
+		must_row(r->run.out, name, &row);
+		assert_string_equal(row.fate, "running");
+		set = nodes_of(row.nodes);
+		if (popcount64(set) != 1 || (seen & set))
+			fail_msg("%s ends on nodes %s: want one node no other storm guest has\n%s", name, row.nodes,
+				 r->run.out);
+		seen |= set;
+	}
+}
+
+/*
+ * storm200.scn: 200 guests of 64 MB at time 0 on four equal nodes. Spread by what each node
+ * offers, each node gets about a quarter (50); any node with fewer than 25 or more than 75
+ * was not counted as taken by the answers before.
+ */
+static void check_storm200(struct sim_result *r)
+{
+	int per[4] = { 0 };
+
+	check_safe(r);
+	for (int i = 1; i <= 200; i++) {
+		char name[8];
+		struct row row;
+		uint64_t set;
+
+		snprintf(name, sizeof(name), "g%d", i);
+		must_row(r->run.out, name, &row);
+		assert_string_equal(row.fate, "running");
+		set = nodes_of(row.nodes);
+		for (int n = 0; n < 4; n++)
+			per[n] += (set >> n) & 1;
+	}
+	for (int n = 0; n < 4; n++)
+		if (per[n] < 25 || per[n] > 75)
+			fail_msg("node %d holds %d of the 200 storm guests, want 25-75 (nodes 0-3: %d %d %d %d)", n, per[n],
+				 per[0], per[1], per[2], per[3]);
+}
+
+/* stormmix.scn: 64 mixed guests at 10 a second: all running, and safe. */
+static void check_stormmix(struct sim_result *r)
+{
+	check_safe(r);
+	for (int i = 1; i <= 64; i++) {
+		char name[8];
+		struct row row;
+
+		snprintf(name, sizeof(name), "m%d", i);
+		must_row(r->run.out, name, &row);
+		if (strcmp(row.fate, "running") != 0)
+			fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
+	}
+}
+
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
 #define FAST_TIER_ONLY "-i", "60:60"
 
@@ -981,6 +1069,12 @@ static struct sim_case sim_cases[] = {
 	  { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_superseded, "epyc-2s-nps4.txt" },
 	{ "disconnect:2:50: an urgent extension decided while libvirt is away is applied once it is back", "outage.scn",
 	  { FAST_TIER_ONLY, NULL }, "NUMAD_INJECT_FAULT=disconnect:2:50", SPEED_IN_TIME, 0, 0, check_outage, NULL },
+	{ "storm3: three 10 GB guests started at once get a 16 GB node each", "storm3.scn", { NULL }, NULL, SPEED_QUICK,
+	  0, 0, check_storm3, "4x16g.txt" },
+	{ "storm200: 200 guests of 64 MB at time 0 spread over the four nodes", "storm200.scn", { NULL }, NULL,
+	  SPEED_QUICK, 0, 0, check_storm200, "4x16g.txt" },
+	{ "stormmix: 64 guests of 1-16 GB at 10 a second on the EPYC, none OOM-killed", "stormmix.scn", { NULL }, NULL,
+	  SPEED_QUICK, 0, 0, check_stormmix, "epyc-2s-nps4.txt" },
 };
 
 #define NSIM (sizeof(sim_cases) / sizeof(sim_cases[0]))
