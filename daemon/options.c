@@ -260,7 +260,7 @@ static int list_item(char *item, struct id_list *l, char *why, size_t len)
 		size_t n;
 
 		if (int_value(item, 1, INT_MAX, &pid, why, len) == 0)
-			return -1; /* not reached: all digits was a pid */
+			snprintf(why, len, "'%s' is not a pid: a pid is all digits", item);
 		n = strlen(why);
 		if (isdigit((unsigned char)item[0]) && strcspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") <
 		    strlen(item) && n < len)
