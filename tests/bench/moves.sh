@@ -43,7 +43,7 @@ die() { log "error: $*"; exit 1; }
 if [ $build = 1 ]; then
 	log "building in $build_dir"
 	cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$build_dir" -j "$(nproc)" --target numad numad_probe >/dev/null
+	cmake --build "$build_dir" -j "$(nproc)" --target numad numad-sim numad_probe >/dev/null
 fi
 numad=$build_dir/daemon/numad
 probe=$build_dir/tests/bench/numad_probe

@@ -69,7 +69,7 @@ fi
 if [ $build = 1 ]; then
 	log "building in $build_dir"
 	cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$build_dir" -j "$(nproc)" --target numad numad_front numadctl numad_bench numad_quality numad_procs mkfixture >/dev/null
+	cmake --build "$build_dir" -j "$(nproc)" --target numad numad-sim numad_front numadctl numad_bench numad_quality numad_procs mkfixture >/dev/null
 fi
 numad=$build_dir/daemon/numad
 front=$build_dir/daemon/front/numad  # installed as /usr/bin/numad, what libvirt runs
