@@ -19,7 +19,6 @@ struct ctx {
 	double res_total;
 	int *cand;       /* candidate node indexes */
 	int ncand;
-	unsigned long must_bits;  /* exact search: candidate bits every set must hold */
 };
 
 void engine_policy_default(struct engine_policy *p)
@@ -173,40 +172,13 @@ static void top_insert(struct engine_result *out, const struct engine_score *s)
 	out->top[pos] = *s;
 }
 
-/* The 2^n search engine_place() used before the pruned one: every subset of the candidates. */
-static void search_exhaustive(struct ctx *c, struct engine_result *out)
-{
-	int idx[64];
-	unsigned long limit = 1UL << c->ncand;
-
-	c->must_bits = 0;
-	for (int b = 0; b < c->ncand; b++)
-		if (c->r->must && nodeset_has(c->r->must, c->t->nodes[c->cand[b]].id))
-			c->must_bits |= 1UL << b;
-
-	for (unsigned long mask = 1; mask < limit; mask++) {
-		struct engine_score s;
-		int k = 0;
-
-		if ((mask & c->must_bits) != c->must_bits)
-			continue;
-		for (int b = 0; b < c->ncand; b++)
-			if (mask & (1UL << b))
-				idx[k++] = c->cand[b];
-		score(c, idx, k, &s);
-		out->evaluated++;
-		top_insert(out, &s);
-	}
-	out->exhaustive = true;
-}
-
 /*
  * The exact search: depth first over the candidates, each one in or out, with every set
  * that a branch can still reach bounded from below. A branch is cut when its bound is
  * worse than the last of the ENGINE_TOP sets kept so far, so the top list (and the best)
  * is the one every subset would give. Sets are first priced from running sums; those that
- * may enter the list are scored by score() with their nodes in candidate order, exactly as
- * the 2^n search scored them, so that ties break the same way to the last bit.
+ * may enter the list are scored by score() with their nodes in candidate order, as
+ * engine_score_set() scores a set, so that ties break as scoring every subset would, to the last bit.
  *
  * The bound, for sets S = I + T, T a subset of the nodes not yet decided (U), that fit:
  *  - memory, cpu and move: their values for I + U (each falls as the set grows);
@@ -342,7 +314,7 @@ static bool bnb_cut(const struct bnb *b, const struct agg *s, int u)
 	return lb > limit;
 }
 
-/* Score the set of candidate positions in bits as the 2^n search did (in candidate order) and keep it. */
+/* Score the set of candidate positions in bits (in candidate order, as engine_score_set() does) and keep it. */
 static void insert_bits(const struct ctx *c, struct engine_result *out, uint64_t bits)
 {
 	struct engine_score sc;
@@ -900,8 +872,8 @@ static bool keep_current(const struct ctx *c, const struct engine_result *out, s
 	return !(out->best_score.total < cur->total * (1.0 - c->p->hysteresis));
 }
 
-static int place(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
-		 struct engine_result *out, bool exhaustive)
+int engine_place(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
+		 struct engine_result *out)
 {
 	struct engine_score cur;
 	double all = 0;
@@ -919,11 +891,6 @@ static int place(const struct engine_host *h, const struct engine_policy *p, con
 		return -1;
 	}
 	out->ncandidates = c.ncand;
-	if (exhaustive && c.ncand > 24) {
-		out->why = "too many candidates for every subset";
-		ctx_free(&c);
-		return -1;
-	}
 	for (int a = 0; a < c.ncand; a++)
 		all += c.avail[c.cand[a]];
 	if (c.ncand == 0 || all < c.need) {
@@ -931,10 +898,8 @@ static int place(const struct engine_host *h, const struct engine_policy *p, con
 		ctx_free(&c);
 		return 0;
 	}
-	if (exhaustive)
-		search_exhaustive(&c, out);
-	else if (c.ncand <= p->exact_max_nodes && c.ncand <= BNB_MAX &&
-		 search_exact(&c, out, p->exact_budget > 0 ? p->exact_budget : 1))
+	if (c.ncand <= p->exact_max_nodes && c.ncand <= BNB_MAX &&
+	    search_exact(&c, out, p->exact_budget > 0 ? p->exact_budget : 1))
 		out->exhaustive = true;
 	else if (c.ncand <= p->exact_max_nodes && c.ncand <= BNB_MAX)
 		/* the budget is spent: the list holds the greedy growths the search started from */
@@ -965,16 +930,4 @@ static int place(const struct engine_host *h, const struct engine_policy *p, con
 	}
 	ctx_free(&c);
 	return 0;
-}
-
-int engine_place(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
-		 struct engine_result *out)
-{
-	return place(h, p, r, out, false);
-}
-
-int engine_place_exhaustive(const struct engine_host *h, const struct engine_policy *p,
-			    const struct engine_request *r, struct engine_result *out)
-{
-	return place(h, p, r, out, true);
 }

@@ -105,13 +105,10 @@ void engine_policy_default(struct engine_policy *p);
 int engine_place(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
 		 struct engine_result *out);
 /*
- * The same decision by scoring every subset of the candidates (at most 24), the search
- * engine_place() used before its pruned exact search: for tests, which check that both give
- * the same top list. Returns -1 (ENGINE_ERROR) above 24 candidates.
+ * Score one given set (node ids) under the same model, its online nodes summed in id order as
+ * the exact search sums them: the same score to the last bit. Returns 0, or -1 when it names
+ * no online node.
  */
-int engine_place_exhaustive(const struct engine_host *h, const struct engine_policy *p,
-			    const struct engine_request *r, struct engine_result *out);
-/* Score one given set (node ids) under the same model. Returns 0, or -1 when it names no online node. */
 int engine_score_set(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
 		     const struct nodeset *set, struct engine_score *out);
 /* True when a ranks before b (fits first, then lower total, then more memory, then lower ids). */

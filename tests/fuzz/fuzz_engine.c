@@ -20,8 +20,9 @@
  *  - ENGINE_NOFIT: best holds every node with memory;
  *  - engine_score_set() on the advice gives the score the result reports;
  *  - a second call with the same input gives the same result;
- *  - when the search was exact, scoring every subset (engine_place_exhaustive) gives the
- *    same status, advice and top list, scores equal to the last bit;
+ *  - when the search was exact, scoring every subset with engine_score_set()
+ *    (oracle_place_every_subset, tests/unit/engine_oracle.h) gives the same status,
+ *    advice and top list, scores equal to the last bit;
  *  - when the search was exact, a greedy search of the same request finds no fitting
  *    set better than the exact best, and fits nothing when the exact search fit nothing.
  */
@@ -31,6 +32,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "engine_oracle.h"
 #include "fuzz.h"
 
 #define MAX_NODES 20
@@ -335,7 +337,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the pruned exact search gives what scoring every subset gives, to the last bit */
 	if (res.exhaustive) {
 		FUZZ_CHECK(!res.budget_spent);
-		FUZZ_CHECK(engine_place_exhaustive(&eh, &p, &r, &again) == 0);
+		FUZZ_CHECK(oracle_place_every_subset(&eh, &p, &r, &again) == 0);
 		FUZZ_CHECK(again.status == res.status && nodeset_equal(&again.best, &res.best) &&
 			   again.ntop == res.ntop && again.best_score.total == res.best_score.total);
 		for (int k = 0; k < res.ntop; k++)

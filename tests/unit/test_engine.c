@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine_oracle.h"
 #include "fixture.h"
 #include "nodeset.h"
 #include "topology.h"
@@ -1746,8 +1747,8 @@ static void test_exact_max_nodes_raised(void **state)
 /* ------------------------------------------------------------------------------------ */
 /* The pruned exact search against every subset.                                          */
 /*
- * engine_place() cuts branches by a bound on the cost model; engine_place_exhaustive()
- * scores every subset, as the engine did before. On random hosts of 1 to 16 nodes, with
+ * engine_place() cuts branches by a bound on the cost model; oracle_place_every_subset()
+ * (engine_oracle.h) scores every subset with engine_score_set(). On random hosts of 1 to 16 nodes, with
  * every input the request has (resident memory, current, must, avoid, the guest's own CPU
  * load, memory owed on nodes, random policies), both must give the same status, advice and
  * top list: the same sets with the same scores, to the last bit.
@@ -1831,7 +1832,7 @@ static void test_exact_vs_exhaustive(void **state)
 		snprintf(what, sizeof(what), "%s: trial %d, %d nodes, %.1f vCPUs : %llu MB%s%s%s", f->what, trial, h->n,
 			 a.ncpus, (unsigned long long)a.mem_mb, a.hugepages ? " huge" : "", rq.must ? " must" : "",
 			 eh.owed_kb ? " owed" : "");
-		assert_int_equal(engine_place_exhaustive(&eh, &p, &rq, &ex), 0);
+		assert_int_equal(oracle_place_every_subset(&eh, &p, &rq, &ex), 0);
 		p.exact_budget = (unsigned long)-1;
 		assert_int_equal(engine_place(&eh, &p, &rq, &bb), 0);
 		expect_same_result(what, &ex, &bb);
