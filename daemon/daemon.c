@@ -624,6 +624,8 @@ int daemon_run(struct options *o, int (*open_host)(struct daemon *d, struct host
 	sigprocmask(SIG_SETMASK, &old_mask, NULL); /* what arrived meanwhile is delivered to the loop now */
 	log_notice("numad %s started: %d nodes, libvirt %s%s%s", NUMAD_VERSION, d.topo.nnodes, d.host.uri,
 		   o->advise_only ? ", advise only" : "", o->numad05_timing ? ", numad 0.5 timing" : "");
+	if (!open_host)
+		options_legacy_defaults(o); /* numad 0.5's /etc/default/numad, said once in the log */
 	sd_notify(0, "READY=1");
 	notify_status(&d);
 	event_base_dispatch(d.base);

@@ -122,6 +122,5 @@ int main(int argc, char **argv)
 		return stop_daemon(&o);
 	if (o.simulate)
 		return run_simulator(argv);
-	options_legacy_defaults(&o);
 	return daemon_main(&o, NULL);
 }

@@ -265,16 +265,13 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 		g->verdict_known = true;
 		free(xml);
 	}
-	g->managed = g->placement_auto;
 	if (is_new || !g->cgroup[0] || !g->pid) {
 		find_cgroup(d, g);
 		guest_sample(d, g, daemon_now(d), false); /* residency before the first decision */
 	}
 	if (is_new)
 		reserve_seen(d, g); /* from now on its untouched memory is counted, not the -w reservation */
-	for (int k = 0; k < d->o->nexclude; k++)
-		if (g->pid > 0 && d->o->exclude[k] == g->pid)
-			g->managed = false; /* -x */
+	guest_set_managed(d, g); /* -x and -p (exclude, include): by pid, domain name or UUID */
 	if (is_new) {
 		char nodes[1024];
 		/* numad 0.5 leaves a process alone for 300 s after it first sees it. */
@@ -284,7 +281,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 		nodeset_format(&g->nodes, nodes, sizeof(nodes));
 		log_notice("domain %s (pid %d, %d vCPUs, %llu MB, mode %s, nodes %s): %s", g->name, g->pid,
 			   g->nvcpus, (unsigned long long)(g->mem_kb / 1024), mode_name(g->mode), nodes[0] ? nodes : "-",
-			   guest_moves(g) ? "managed (placement='auto')"
+			   guest_moves(g) ? (g->placement_auto ? "managed (placement='auto')" : "managed (-p)")
 			   : g->managed ? "observed only (placement='auto', but numad does not move this mode)"
 			   : g->placement_auto ? "observed only (-x)" : "observed only (no placement='auto')");
 		if (g->managed && g->mode == MODE_STRICT)

@@ -15,11 +15,13 @@
  *    RUNS_OUT_IN is "-" for a guest that touched all its memory; status shows 20 guests at
  *    most and says how many more there are;
  *  - numadctl config: each setting in force and where it came from;
+ *  - -x and -p (exclude, include) by domain name and UUID, and a reload that changes them;
  *  - at -d, one line per full scan for each managed guest that is not moved, saying why.
  *
  * Every simulation runs with an XDG_RUNTIME_DIR of this test's, so its socket is in its own
  * private run directory, and is stopped by the teardown when a check fails.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -530,6 +532,114 @@ static void test_config(void **state)
 	run_free(&r);
 }
 
+/* ---- -x and -p by domain name and UUID ---- */
+
+/* The MANAGED column of guest name in numadctl guests, into out; fails the test without one. */
+static void managed_cell(const char *sock, const char *name, char *out, size_t len)
+{
+	struct run r = { 0 };
+	char row[1024];
+
+	ctl(&r, sock, false, "guests", NULL);
+	if (r.code != 0 || !row_of(r.out, name, row, sizeof(row)) || !column(r.out, row, "MANAGED", out, len))
+		fail_msg("numadctl guests (exit %d) has no MANAGED for %s:\n%s%s", r.code, name, r.out, r.err);
+	run_free(&r);
+}
+
+/* The UUID of guest name, from numadctl guests --json. */
+static void uuid_of(const char *sock, const char *name, char *out, size_t len)
+{
+	struct run r = { 0 };
+	struct json_object *a, *v;
+
+	ctl(&r, sock, true, "guests", NULL);
+	a = json_tokener_parse(r.out);
+	assert_non_null(a);
+	out[0] = '\0';
+	for (size_t k = 0; k < json_object_array_length(a); k++) {
+		struct json_object *e = json_object_array_get_idx(a, k);
+		if (json_object_object_get_ex(e, "domain", &v) && strcmp(json_object_get_string(v), name) == 0 &&
+		    json_object_object_get_ex(e, "uuid", &v))
+			snprintf(out, len, "%s", json_object_get_string(v));
+	}
+	json_object_put(a);
+	run_free(&r);
+	if (!out[0])
+		fail_msg("numadctl guests --json gives no uuid for %s", name);
+}
+
+/*
+ * The exclude key by name, -p by name for a domain without placement='auto', then a reload
+ * that excludes another guest by its UUID (in capitals) instead: MANAGED, the log's lines and
+ * numadctl config say so.
+ */
+static void test_lists_by_name(void **state)
+{
+	static const char scn[] =
+		"0 start vm1 vcpus=2 mem=2G touch=1G mode=restrictive nodes=0\n"
+		"0 start vm2 vcpus=2 mem=2G touch=1G mode=restrictive nodes=1\n"
+		"0 start vm3 vcpus=2 mem=2G touch=1G mode=restrictive nodes=2\n"
+		"0 start vm4 vcpus=2 mem=2G touch=1G mode=interleave nodes=3-4\n"
+		"600 end\n";
+	char conf[PATH_MAX], uuid[64], upper[64], cell[64], got[512], want[256];
+	const char *more[] = { "--config", conf, "-p", "vm4", "-i", "1", NULL };
+	struct run r = { 0 };
+	struct sim s;
+	char *log;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/lists.conf", work);
+	write_text(conf, "exclude = vm2\n");
+	start_with(&s, TOPO_DIR "/dl980-8node.txt", scn, "1", false, more);
+	sleep_ms(1500); /* the first full scans */
+	managed_cell(s.sock, "vm1", cell, sizeof(cell));
+	assert_string_equal(cell, "yes");
+	managed_cell(s.sock, "vm2", cell, sizeof(cell));
+	assert_string_equal(cell, "no");  /* placement='auto', excluded by name */
+	managed_cell(s.sock, "vm3", cell, sizeof(cell));
+	assert_string_equal(cell, "yes");
+	managed_cell(s.sock, "vm4", cell, sizeof(cell));
+	assert_string_equal(cell, "observed");  /* no placement='auto', included; interleave is never moved */
+	log = must_slurp(s.logp);
+	if (!strstr(log, "domain vm2 (") || !strstr(strstr(log, "domain vm2 ("), "observed only (-x)"))
+		fail_msg("the log does not call vm2 excluded:\n%s", log);
+	if (!strstr(log, "domain vm4: managed as the include list (-p) asks, though its definition has no "
+			 "placement='auto'"))
+		fail_msg("the log does not say vm4 is managed at -p's request:\n%s", log);
+	free(log);
+	ctl(&r, s.sock, false, "config", NULL);
+	assert_int_equal(r.code, 0);
+	if (!setting(r.out, "exclude", got, sizeof(got)) || strcmp(got, "vm2 file") != 0)
+		fail_msg("config: exclude is not 'vm2 file':\n%s", r.out);
+	if (!setting(r.out, "include", got, sizeof(got)) || strcmp(got, "vm4 command line") != 0)
+		fail_msg("config: include is not 'vm4 command line':\n%s", r.out);
+
+	/* exclude vm3 by its UUID, written in capitals, and vm2 no more */
+	uuid_of(s.sock, "vm3", uuid, sizeof(uuid));
+	for (size_t i = 0; i <= strlen(uuid); i++)
+		upper[i] = (char)toupper((unsigned char)uuid[i]);
+	snprintf(want, sizeof(want), "exclude = %s\n", upper);
+	write_text(conf, want);
+	ctl(&r, s.sock, false, "reload", NULL);
+	assert_int_equal(r.code, 0);
+	if (wait_for_text(s.logp, "domain vm3: no longer managed: the exclude (-x) list names it", 1, CTL_LIMIT_MS,
+			  sim_pid) < 0 ||
+	    wait_for_text(s.logp, "domain vm2: managed from now on: the exclude (-x) list no longer names it", 1,
+			  CTL_LIMIT_MS, sim_pid) < 0)
+		fail_msg("after the reload, the log does not say vm3 is excluded and vm2 managed:\n%s", must_slurp(s.logp));
+	managed_cell(s.sock, "vm2", cell, sizeof(cell));
+	assert_string_equal(cell, "yes");
+	managed_cell(s.sock, "vm3", cell, sizeof(cell));
+	assert_string_equal(cell, "no");
+	ctl(&r, s.sock, false, "config", NULL);
+	snprintf(want, sizeof(want), "%s file", uuid); /* kept in lowercase, as libvirt writes it */
+	if (!setting(r.out, "exclude", got, sizeof(got)) || strcmp(got, want) != 0)
+		fail_msg("config: exclude is not '%s':\n%s", want, r.out);
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
 /* ---- -d: why each managed guest stays where it is ---- */
 
 /* How many lines of text hold both a and b. */
@@ -725,6 +835,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_guests_filters, stop_sim),
 		cmocka_unit_test_teardown(test_status_leaves_out, stop_sim),
 		cmocka_unit_test_teardown(test_config, stop_sim),
+		cmocka_unit_test_teardown(test_lists_by_name, stop_sim),
 		cmocka_unit_test_teardown(test_debug_not_moved, stop_sim),
 		cmocka_unit_test(test_socket_not_a_socket),
 		cmocka_unit_test(test_w_every_cpu_reserved),
