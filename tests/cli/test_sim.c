@@ -42,30 +42,10 @@
 
 static const char long_scenario[] = "0 start vm1 vcpus=2 mem=2G touch=1G mode=restrictive\n600 end\n";
 
-/* A private XDG_RUNTIME_DIR and a place for this test's files. */
-static char *xdg, *work, xdg_env[PATH_MAX + 32];
-
-static int setup(void **state)
-{
-	(void)state;
-	xdg = make_root("simxdg");
-	work = make_root("simwork");
-	chmod(xdg, 0700);
-	snprintf(xdg_env, sizeof(xdg_env), "XDG_RUNTIME_DIR=%s", xdg);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	drop_root(xdg);
-	drop_root(work);
-	return 0;
-}
-
+/* Every simulation runs with sim_dirs' private XDG_RUNTIME_DIR; the test's files go in sim_dirs.work. */
 static void run_numad(struct run *r, const char *const *args, int limit_ms)
 {
-	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = xdg_env,
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = sim_dirs.xdg_env,
 			   .alarm_s = (unsigned)limit_ms / 1000 + 30 };
 
 	run_child(r, &c, limit_ms);
@@ -73,7 +53,7 @@ static void run_numad(struct run *r, const char *const *args, int limit_ms)
 
 static void work_file(char *path, size_t len, const char *name, const char *text)
 {
-	snprintf(path, len, "%s/%s", work, name);
+	snprintf(path, len, "%s/%s", sim_dirs.work, name);
 	if (text)
 		write_text(path, text);
 }
@@ -81,14 +61,14 @@ static void work_file(char *path, size_t len, const char *name, const char *text
 /* The numad-sim.* entries under XDG_RUNTIME_DIR, into names (up to max). Returns how many. */
 static int run_dirs(char names[][PATH_MAX], int max)
 {
-	DIR *d = opendir(xdg);
+	DIR *d = opendir(sim_dirs.xdg);
 	struct dirent *e;
 	int n = 0;
 
 	assert_non_null(d);
 	while ((e = readdir(d)))
 		if (strncmp(e->d_name, "numad-sim.", 10) == 0 && n < max)
-			snprintf(names[n++], PATH_MAX, "%s/%s", xdg, e->d_name);
+			snprintf(names[n++], PATH_MAX, "%s/%s", sim_dirs.xdg, e->d_name);
 	closedir(d);
 	return n;
 }
@@ -125,7 +105,7 @@ static void test_private_run_directory(void **state)
 	bool before[3];
 	char scn[PATH_MAX], outp[PATH_MAX], errp[PATH_MAX], dir[PATH_MAX], sock[PATH_MAX + 16], *err;
 	const char *args[] = { "-F", "--simulate", TOPO_DIR "/guest-4node.txt", "--scenario", scn, NULL };
-	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = xdg_env, .alarm_s = 90 };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = sim_dirs.xdg_env, .alarm_s = 90 };
 	struct stat st;
 	pid_t pid;
 	int code;
@@ -144,7 +124,7 @@ static void test_private_run_directory(void **state)
 		fail_msg("no 'run directory' line on stderr: %s", err);
 	free(err);
 	/* the run directory: this user's, mode 0700, under XDG_RUNTIME_DIR, with the socket, pid file and log */
-	assert_int_equal(strncmp(dir, xdg, strlen(xdg)), 0);
+	assert_int_equal(strncmp(dir, sim_dirs.xdg, strlen(sim_dirs.xdg)), 0);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0700);
@@ -198,7 +178,7 @@ static void test_system_paths_refused(void **state)
 	}
 	/* --root names a tree the simulation would not use: refused, not ignored */
 	{
-		const char *args[] = { "-F", "--simulate", TOPO_DIR "/guest-4node.txt", "--run-for", "1", "--root", work,
+		const char *args[] = { "-F", "--simulate", TOPO_DIR "/guest-4node.txt", "--run-for", "1", "--root", sim_dirs.work,
 				       NULL };
 		run_numad(&r, args, CHECK_LIMIT_MS);
 		CHECK("--root", r.code == 2 && strstr(r.err, "--root ") && strstr(r.err, "a simulation builds its host"),
@@ -216,7 +196,7 @@ static void test_stale_run_directory(void **state)
 	char scn[PATH_MAX], outp[PATH_MAX], errp[PATH_MAX], dir[PATH_MAX], names[8][PATH_MAX], *err;
 	const char *args[] = { "-F", "--simulate", TOPO_DIR "/guest-4node.txt", "--scenario", scn, NULL };
 	const char *quick[] = { "-F", "--simulate", TOPO_DIR "/guest-4node.txt", "--run-for", "1", NULL };
-	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = xdg_env, .alarm_s = 90 };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = sim_dirs.xdg_env, .alarm_s = 90 };
 	struct run r = { 0 };
 	pid_t killed, alive;
 	int n;
@@ -521,7 +501,7 @@ static void test_no_test_domain(void **state)
 {
 	char scn[PATH_MAX], outp[PATH_MAX], errp[PATH_MAX], dir[PATH_MAX], sock[PATH_MAX + 16], logp[PATH_MAX + 16];
 	const char *args[] = { "-F", "--simulate", TOPO_DIR "/guest-4node.txt", "--scenario", scn, NULL };
-	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = xdg_env, .alarm_s = 90 };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = true, .env = sim_dirs.xdg_env, .alarm_s = 90 };
 	const char *status[] = { "--socket", sock, "status", NULL }, *metrics[] = { "--socket", sock, "metrics", NULL };
 	struct child ctl = { .prog = NUMADCTL_BIN, .alarm_s = 60 };
 	struct run r = { 0 };
@@ -572,5 +552,5 @@ int main(void)
 
 	if (getenv("NUMAD_TEST_FILTER")) /* run only the cases whose name matches, e.g. "*stale*" */
 		cmocka_set_test_filter(getenv("NUMAD_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sim_dirs_setup, sim_dirs_teardown);
 }

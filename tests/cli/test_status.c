@@ -45,26 +45,7 @@
 #define READY_LIMIT_MS 20000
 #define CTL_LIMIT_MS 30000
 
-static char *xdg, *work, xdg_env[PATH_MAX + 32];
 static pid_t sim_pid;  /* the simulation running now, stopped by the teardown */
-
-static int setup(void **state)
-{
-	(void)state;
-	xdg = make_root("statusxdg");
-	work = make_root("statuswork");
-	chmod(xdg, 0700);
-	snprintf(xdg_env, sizeof(xdg_env), "XDG_RUNTIME_DIR=%s", xdg);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	drop_root(xdg);
-	drop_root(work);
-	return 0;
-}
 
 /* After each test: a simulation a failed check left running goes. */
 static int stop_sim(void **state)
@@ -89,7 +70,7 @@ static void start_with(struct sim *s, const char *topo, const char *scenario, co
 		       const char *const *more)
 {
 	const char *args[32] = { "-F", "--simulate", topo, "--scenario", s->scn, "--speed", speed, NULL };
-	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = no_config, .env = xdg_env, .alarm_s = 120 };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .no_config = no_config, .env = sim_dirs.xdg_env, .alarm_s = 120 };
 	char *err;
 	const char *p;
 	int n = 7;
@@ -97,9 +78,9 @@ static void start_with(struct sim *s, const char *topo, const char *scenario, co
 	for (; more && *more && n < (int)NELEM(args) - 1; more++)
 		args[n++] = *more;
 	args[n] = NULL;
-	snprintf(s->scn, sizeof(s->scn), "%s/run.scn", work);
-	snprintf(s->errp, sizeof(s->errp), "%s/sim.err", work);
-	snprintf(s->outp, sizeof(s->outp), "%s/sim.out", work);
+	snprintf(s->scn, sizeof(s->scn), "%s/run.scn", sim_dirs.work);
+	snprintf(s->errp, sizeof(s->errp), "%s/sim.err", sim_dirs.work);
+	snprintf(s->outp, sizeof(s->outp), "%s/sim.out", sim_dirs.work);
 	write_text(s->scn, scenario);
 	unlink(s->errp); /* the child opens its own: what an earlier run wrote must not be read as its */
 	unlink(s->outp);
@@ -465,7 +446,7 @@ static void test_config(void **state)
 	char conf[PATH_MAX], got[512], scn[PATH_MAX], errp[PATH_MAX], outp[PATH_MAX];
 	const char *args[] = { "-F", "--config", conf, "-u", "75", "--simulate", TOPO_DIR "/guest-4node.txt",
 			       "--scenario", scn, NULL };
-	struct child c = { .prog = NUMAD_BIN, .args = args, .env = xdg_env, .alarm_s = 120 };
+	struct child c = { .prog = NUMAD_BIN, .args = args, .env = sim_dirs.xdg_env, .alarm_s = 120 };
 	static const struct {
 		const char *key, *want;
 	} rows[] = {
@@ -481,12 +462,12 @@ static void test_config(void **state)
 	char sock[PATH_MAX + 16];
 
 	(void)state;
-	snprintf(conf, sizeof(conf), "%s/numad.conf", work);
+	snprintf(conf, sizeof(conf), "%s/numad.conf", sim_dirs.work);
 	write_text(conf, "target_utilization = 70\nmargin = 300\n");
-	snprintf(scn, sizeof(scn), "%s/config.scn", work);
+	snprintf(scn, sizeof(scn), "%s/config.scn", sim_dirs.work);
 	write_text(scn, "0 start vm1 vcpus=2 mem=2G touch=1G\n600 end\n");
-	snprintf(errp, sizeof(errp), "%s/config.err", work);
-	snprintf(outp, sizeof(outp), "%s/config.out", work);
+	snprintf(errp, sizeof(errp), "%s/config.err", sim_dirs.work);
+	snprintf(outp, sizeof(outp), "%s/config.out", sim_dirs.work);
 	unlink(errp);
 	c.errp = errp;
 	c.outp = outp;
@@ -588,7 +569,7 @@ static void test_lists_by_name(void **state)
 	char *log;
 
 	(void)state;
-	snprintf(conf, sizeof(conf), "%s/lists.conf", work);
+	snprintf(conf, sizeof(conf), "%s/lists.conf", sim_dirs.work);
 	write_text(conf, "exclude = vm2\n");
 	start_with(&s, TOPO_DIR "/dl980-8node.txt", scn, "1", false, more);
 	sleep_ms(1500); /* the first full scans */
@@ -747,15 +728,15 @@ static void test_socket_not_a_socket(void **state)
 	struct json_object *o, *e, *v;
 
 	(void)state;
-	ctl(&r, work, false, "status", NULL);
+	ctl(&r, sim_dirs.work, false, "status", NULL);
 	if (r.code != 3 || !strstr(r.err, "is a directory, not a socket"))
 		fail_msg("--socket DIR: exit %d, stderr '%s'; want 3 and 'is a directory, not a socket'", r.code, r.err);
-	snprintf(file, sizeof(file), "%s/plain", work);
+	snprintf(file, sizeof(file), "%s/plain", sim_dirs.work);
 	write_text(file, "not a socket\n");
 	ctl(&r, file, false, "status", NULL);
 	if (r.code != 3 || !strstr(r.err, "is a file, not a socket"))
 		fail_msg("--socket FILE: exit %d, stderr '%s'", r.code, r.err);
-	ctl(&r, work, true, "status", NULL);
+	ctl(&r, sim_dirs.work, true, "status", NULL);
 	o = json_tokener_parse(r.out);
 	if (r.code != 3 || !o || !json_object_object_get_ex(o, "error", &e) ||
 	    !json_object_object_get_ex(e, "desc", &v) || !strstr(json_object_get_string(v), "not a socket"))
@@ -814,7 +795,7 @@ static void test_w_every_cpu_reserved(void **state)
 		maxcpu += h.ncpus[i];
 	snprintf(all, sizeof(all), "0-%d", maxcpu); /* guest-4node numbers its CPUs from 0, node by node */
 	args[5] = all;
-	snprintf(root, sizeof(root), "%s/tree", work);
+	snprintf(root, sizeof(root), "%s/tree", sim_dirs.work);
 	mkdir(root, 0755);
 	if (fixture_build(root, text, NULL, err, sizeof(err)) < 0)
 		fail_msg("fixture: %s", err);
@@ -844,5 +825,5 @@ int main(void)
 
 	if (getenv("NUMAD_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("NUMAD_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sim_dirs_setup, sim_dirs_teardown);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -145,6 +146,32 @@ void drop_root(char *root)
 {
 	fixture_remove(root);
 	free(root);
+}
+
+struct sim_dirs sim_dirs;
+
+int sim_dirs_setup(void **state)
+{
+	char n[64];
+
+	(void)state;
+	snprintf(n, sizeof(n), "%sxdg", program_invocation_short_name);
+	sim_dirs.xdg = make_root(n);
+	snprintf(n, sizeof(n), "%swork", program_invocation_short_name);
+	sim_dirs.work = make_root(n);
+	if (chmod(sim_dirs.xdg, 0700) < 0)
+		return -1;
+	snprintf(sim_dirs.xdg_env, sizeof(sim_dirs.xdg_env), "XDG_RUNTIME_DIR=%s", sim_dirs.xdg);
+	return 0;
+}
+
+int sim_dirs_teardown(void **state)
+{
+	(void)state;
+	drop_root(sim_dirs.xdg);
+	drop_root(sim_dirs.work);
+	sim_dirs.xdg = sim_dirs.work = NULL;
+	return 0;
 }
 
 int rm_rel(const char *root, const char *rel)

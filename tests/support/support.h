@@ -8,6 +8,8 @@
 #ifndef NUMAD_TEST_SUPPORT_H
 #define NUMAD_TEST_SUPPORT_H
 
+#include <limits.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -70,6 +72,20 @@ char *make_root(const char *name);
 
 /* Remove the tree at root with everything in it, and free root. */
 void drop_root(char *root);
+
+/*
+ * What a simulation needs to run in a test: a private XDG_RUNTIME_DIR (mode 0700, where
+ * numad-sim makes its run directory) with "XDG_RUNTIME_DIR=..." for the child's
+ * environment, and a directory for the test's own files.
+ */
+struct sim_dirs {
+	char *xdg, *work;
+	char xdg_env[PATH_MAX + 32];
+};
+extern struct sim_dirs sim_dirs;
+/* cmocka group setup and teardown: make sim_dirs (named after the program), then remove them. */
+int sim_dirs_setup(void **state);
+int sim_dirs_teardown(void **state);
 
 /* Unlink root/rel. Returns 0, or -1 with errno set. */
 int rm_rel(const char *root, const char *rel);
