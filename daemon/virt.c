@@ -383,7 +383,7 @@ static bool injected_outage(const struct virt *v)
 	return v->inject_down && elapsed_s(v) < v->inject_down_at_s + v->inject_down_for_s;
 }
 
-/* Let go of o: the last of its two holders frees it (a connection nobody took is closed). */
+/* Let go of o: the last of its two holders frees it. */
 static void opening_put(struct opening *o)
 {
 	bool last;
