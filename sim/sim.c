@@ -34,7 +34,7 @@
 
 #define SIM_URI "test:///default"    /* libvirt's test driver, in this process: the daemon connects to it too */
 #define SIM_TICK_MS 100
-#define SIM_MAX_GUESTS 256           /* guests in the table: those running, then the latest stopped */
+#define SIM_MAX_GUESTS 1024          /* guests in the table: those running, then the latest stopped */
 #define SIM_WRITE_SLICE_MS 10       /* a migrating nodeset write moves memory in slices of this much real time */
 #define SIM_QEMU_OVERHEAD_KB (64.0 * 1024)
 #define SIM_PROC_PID0 1000000       /* the first pid of the other processes; guests are below */

@@ -1008,19 +1008,31 @@ static void check_storm200(struct sim_result *r)
 				 per[0], per[1], per[2], per[3]);
 }
 
-/* stormmix.scn: 64 mixed guests at 10 a second: all running, and safe. */
-static void check_stormmix(struct sim_result *r)
+/* Every guest PREFIX1..PREFIXn of the scenario ends running, and the run was safe. */
+static void check_all_running(struct sim_result *r, const char *prefix, int n)
 {
 	check_safe(r);
-	for (int i = 1; i <= 64; i++) {
-		char name[8];
+	for (int i = 1; i <= n; i++) {
+		char name[16];
 		struct row row;
 
-		snprintf(name, sizeof(name), "m%d", i);
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
 		must_row(r->run.out, name, &row);
 		if (strcmp(row.fate, "running") != 0)
 			fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
 	}
+}
+
+/* stormmix.scn: 64 mixed guests at 10 a second: all running, and safe. */
+static void check_stormmix(struct sim_result *r)
+{
+	check_all_running(r, "m", 64);
+}
+
+/* many.scn: 1,000 guests of 512 MB at 20 a second: all start and run, and safe. */
+static void check_many(struct sim_result *r)
+{
+	check_all_running(r, "v", 1000);
 }
 
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
@@ -1075,6 +1087,8 @@ static struct sim_case sim_cases[] = {
 	  SPEED_QUICK, 0, 0, check_storm200, "4x16g.txt" },
 	{ "stormmix: 64 guests of 1-16 GB at 10 a second on the EPYC, none OOM-killed", "stormmix.scn", { NULL }, NULL,
 	  SPEED_QUICK, 0, 0, check_stormmix, "epyc-2s-nps4.txt" },
+	{ "many: 1,000 guests started at 20 a second on the EPYC all run, placed safely", "many.scn", { NULL }, NULL,
+	  SPEED_QUICK, 0, 0, check_many, "epyc-2s-nps4.txt" },
 };
 
 #define NSIM (sizeof(sim_cases) / sizeof(sim_cases[0]))
