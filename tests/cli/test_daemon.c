@@ -955,6 +955,19 @@ static void check_safe(const struct sim_result *r)
 	}
 }
 
+/* The nodes guest PREFIX<i> ends on; fails unless it ends running. */
+static uint64_t running_on(const struct sim_result *r, const char *prefix, int i)
+{
+	char name[16];
+	struct row row;
+
+	snprintf(name, sizeof(name), "%s%d", prefix, i);
+	must_row(r->run.out, name, &row);
+	if (strcmp(row.fate, "running") != 0)
+		fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
+	return nodes_of(row.nodes);
+}
+
 /*
  * storm3.scn: three 10 GB guests started at once on four 16 GB nodes. No node holds two
  * (20 GB), so each must end running on a node of its own.
@@ -965,17 +978,11 @@ static void check_storm3(struct sim_result *r)
 
 	check_safe(r);
 	for (int i = 1; i <= 3; i++) {
-		char name[8];
-		struct row row;
-		uint64_t set;
+		uint64_t set = running_on(r, "s", i);
 
-		snprintf(name, sizeof(name), "s%d", i);
-		must_row(r->run.out, name, &row);
-		assert_string_equal(row.fate, "running");
-		set = nodes_of(row.nodes);
 		if (popcount64(set) != 1 || (seen & set))
-			fail_msg("%s ends on nodes %s: want one node no other storm guest has\n%s", name, row.nodes,
-				 r->run.out);
+			fail_msg("s%d ends on nodes %llx (a mask): want one node no other storm guest has\n%s", i,
+				 (unsigned long long)set, r->run.out);
 		seen |= set;
 	}
 }
@@ -991,14 +998,8 @@ static void check_storm200(struct sim_result *r)
 
 	check_safe(r);
 	for (int i = 1; i <= 200; i++) {
-		char name[8];
-		struct row row;
-		uint64_t set;
+		uint64_t set = running_on(r, "g", i);
 
-		snprintf(name, sizeof(name), "g%d", i);
-		must_row(r->run.out, name, &row);
-		assert_string_equal(row.fate, "running");
-		set = nodes_of(row.nodes);
 		for (int n = 0; n < 4; n++)
 			per[n] += (set >> n) & 1;
 	}
@@ -1012,15 +1013,8 @@ static void check_storm200(struct sim_result *r)
 static void check_all_running(struct sim_result *r, const char *prefix, int n)
 {
 	check_safe(r);
-	for (int i = 1; i <= n; i++) {
-		char name[16];
-		struct row row;
-
-		snprintf(name, sizeof(name), "%s%d", prefix, i);
-		must_row(r->run.out, name, &row);
-		if (strcmp(row.fate, "running") != 0)
-			fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
-	}
+	for (int i = 1; i <= n; i++)
+		running_on(r, prefix, i);
 }
 
 /* stormmix.scn: 64 mixed guests at 10 a second: all running, and safe. */
