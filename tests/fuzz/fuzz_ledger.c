@@ -21,8 +21,11 @@
 
 static bool same(const struct ledger *a, const struct ledger *b)
 {
-	if (a->n != b->n)
+	if (a->n != b->n || a->nuntouched != b->nuntouched || (a->nuntouched && a->untouched_at_ms != b->untouched_at_ms))
 		return false;
+	for (int k = 0; k < a->nuntouched; k++)
+		if (a->untouched[k].node != b->untouched[k].node || a->untouched[k].kb != b->untouched[k].kb)
+			return false;
 	for (int i = 0; i < a->n; i++) {
 		const struct ledger_entry *x = &a->e[i], *y = &b->e[i];
 		if (x->at_ms != y->at_ms || x->mb != y->mb || x->cpus != y->cpus || x->nshares != y->nshares)
@@ -65,6 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(e->share[j].node != e->share[k].node);
 		}
 	}
+	for (int k = 0; k < l.nuntouched; k++) {
+		FUZZ_CHECK(l.untouched[k].node >= 0 && l.untouched[k].node < NUMAD_MAX_NODES);
+		for (int j = 0; j < k; j++)
+			FUZZ_CHECK(l.untouched[j].node != l.untouched[k].node);
+	}
 	text = ledger_format(&l);
 	FUZZ_CHECK(text != NULL);
 	FUZZ_CHECK(ledger_parse(text, strlen(text), &back, err2, sizeof(err2)) == 0);
@@ -83,6 +91,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int j = 0; j < l.e[k].nshares; j++)
 				if (l.e[k].share[j].node == t->nodes[i].id)
 					shares += (double)l.e[k].share[j].kb;
+		for (int k = 0; k < l.nuntouched; k++) /* the daemon's u line is owed whole */
+			if (l.untouched[k].node == t->nodes[i].id)
+				shares += (double)l.untouched[k].kb;
 		FUZZ_CHECK(isfinite(owed[i]) && owed[i] >= 0 && owed[i] <= shares);
 	}
 	{
