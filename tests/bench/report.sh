@@ -180,8 +180,10 @@ s1() {
 	local fx=$work/dl980 sock=$work/sim.sock scn=$work/quiet.scn p r peer_d_file=$work/w05d
 	log "1. -w latency"
 	"$mkfix" --topology tests/topologies/dl980-8node.txt --out "$fx" >/dev/null
-	local w=("$front" -w 4:4096 --config "" --log "$work/w.log")
-	local wfull=("$numad" -w 4:4096 --config "" --log "$work/w.log")
+	# a ledger of its own: each answer pays for the file as on a host, and the host's
+	# /run/numad/ledger gets no reservation of a guest that never starts
+	local w=("$front" -w 4:4096 --config "" --log "$work/w.log" --ledger "$work/ledger")
+	local wfull=("$numad" -w 4:4096 --config "" --log "$work/w.log" --ledger "$work/ledger")
 	: >"$work/w_host"; : >"$work/w_full"; : >"$work/w_fx"; : >"$work/w_d"; : >"$work/w05"; : >"$peer_d_file"
 	for ((r = 0; r < w_runs; r++)); do
 		timed "$work/w_host" "${w[@]}" --socket "$work/none.sock" || die "numad -w failed: $(tail -1 "$work/timed.err")"

@@ -1641,7 +1641,7 @@ static void test_stop_with_i0_unit_path(void **state)
 	struct daemon *d = &cur_daemon;
 	static const char *const stop[] = { "-i", "0", NULL };
 	const char *args[] = { "-F", "--connect", "test:///default", "--advise-only", "--log", d->logp, "--socket",
-			       d->sock, "--pidfile", "/run/numad/numad.pid", "--state-file", "", NULL };
+			       d->sock, "--pidfile", "/run/numad/numad.pid", "--state-file", "", "--ledger", "", NULL };
 	int64_t deadline = mono_ms() + READY_LIMIT_MS;
 	struct run *r = &cur_run;
 	struct stat st;
