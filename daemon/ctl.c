@@ -511,20 +511,6 @@ static double locality_pct(const struct daemon *d, const struct guest *g)
 	return 100.0 * guest_locality(d, g);
 }
 
-/*
- * The time until a guest's nodes run out, as status shows it: none (null) when the guest has
- * touched all its configured memory, so that it needs no more of them, or when that time is
- * beyond anything numad acts on (a decline of a few bytes a second gives 10^20 s).
- */
-#define TTE_SHOWN_MAX_S (30.0 * 86400)
-
-static double shown_tte(const struct guest *g)
-{
-	if (g->res_valid && g->mem_kb && g->res_total_kb >= g->mem_kb)
-		return NAN;
-	return g->tte_s <= TTE_SHOWN_MAX_S ? g->tte_s : NAN;
-}
-
 static struct json_object *guest_json(const struct daemon *d, const struct guest *g)
 {
 	struct json_object *o = json_object_new_object(), *by = json_object_new_object();
@@ -549,7 +535,7 @@ static struct json_object *guest_json(const struct daemon *d, const struct guest
 	json_object_object_add(o, "node_mb", by);
 	json_object_object_add(o, "locality_pct", jnum(locality_pct(d, g), 1));
 	json_object_object_add(o, "at_risk", json_object_new_boolean(g->at_risk));
-	json_object_object_add(o, "time_to_exhaustion_s", jnum(shown_tte(g), 1));
+	json_object_object_add(o, "time_to_exhaustion_s", jnum(guest_time_to_exhaustion(g), 1));
 	json_object_object_add(o, "last_advice", json_object_new_string(g->last_advice));
 	json_object_object_add(o, "last_outcome", json_object_new_string(outcome_name(g->last_outcome)));
 	json_object_object_add(o, "failure", g->permanent_failure ? json_object_new_string(g->failure) : NULL);

@@ -26,6 +26,20 @@ double guest_locality(const struct daemon *d, const struct guest *g)
 	return (double)local / (double)g->res_total_kb;
 }
 
+/*
+ * None when the guest has touched all its configured memory, so that it needs no more of its
+ * nodes, or when the time is beyond anything numad acts on (a decline of a few bytes a second
+ * gives 10^20 s).
+ */
+#define TTE_REPORTED_MAX_S (30.0 * 86400)
+
+double guest_time_to_exhaustion(const struct guest *g)
+{
+	if (g->res_valid && g->mem_kb && g->res_total_kb >= g->mem_kb)
+		return NAN;
+	return g->tte_s <= TTE_REPORTED_MAX_S ? g->tte_s : NAN;
+}
+
 const char *mode_name(enum guest_mode m)
 {
 	switch (m) {

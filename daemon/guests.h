@@ -120,6 +120,11 @@ void guest_sample_cpu(struct daemon *d, struct guest *g, int64_t now);
 void guests_track_taken(struct daemon *d, int64_t now);
 /* Share (0-1) of a guest's resident memory on its own nodes, NAN when unknown. */
 double guest_locality(const struct daemon *d, const struct guest *g);
+/*
+ * The time until the guest's nodes run out as status and the metrics report it, in seconds:
+ * NAN when it needs no more of them or nothing runs out within 30 days.
+ */
+double guest_time_to_exhaustion(const struct guest *g);
 /* Name of a reason (start, urgent, consolidate). */
 const char *reason_name(enum reason r);
 /* Name of a mode. */
