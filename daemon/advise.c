@@ -58,8 +58,9 @@ static void explain_scores(const struct engine_result *res)
 static void explain(const struct options *o, const struct topology *t, double ncpus, uint64_t mb,
 		    const struct engine_result *res, const char *list, const double *owed)
 {
-	printf("\nrequest: %.2f CPUs, %llu MB; host %s: %d nodes, %d candidates, %lu node sets scored (%s search)\n",
-	       ncpus, (unsigned long long)mb, o->root, t->nnodes, res->ncandidates, res->evaluated,
+	printf("\nrequest: %.2f CPUs, %llu MB (%llu MB asked, plus --margin); host %s: %d nodes, %d candidates, "
+	       "%lu node sets scored (%s search)\n",
+	       ncpus, (unsigned long long)(mb > 0 ? mb + (uint64_t)o->margin_mb : 0), (unsigned long long)mb, o->root, t->nnodes, res->ncandidates, res->evaluated,
 	       res->exhaustive ? "exhaustive" : res->ntop > 1 ? "greedy" : "no");
 	printf("policy: target utilisation %d%%, inactive file cache %s free\n", o->policy.target_util,
 	       o->policy.count_inactive_file ? "counts as" : "does not count as");
@@ -73,13 +74,14 @@ static void explain(const struct options *o, const struct topology *t, double nc
 }
 
 int advise_compute(const struct topology *t, const double *busy, const struct engine_policy *p, double ncpus,
-		   uint64_t mb, const double *owed_kb, struct engine_result *res)
+		   uint64_t mb, uint64_t margin_mb, const double *owed_kb, struct engine_result *res)
 {
 	struct engine_host host = { t, busy, owed_kb };
 	struct engine_request req = { 0 };
 
 	req.ncpus = ncpus;
-	req.mem_mb = mb;
+	/* the need consolidation counts for a running guest (decide_consolidation_request) */
+	req.mem_mb = mb > 0 ? mb + margin_mb : 0;
 	if (engine_place(&host, p, &req, res) < 0 || res->status == ENGINE_ERROR || nodeset_empty(&res->best))
 		return -1;
 	return 0;
@@ -187,7 +189,7 @@ int advise_offline(const struct options *o, const char *root, const struct topol
 
 	lg.owed = calloc((size_t)t->nnodes, sizeof(double));
 	ledger_begin(o, root, t, &lg);
-	r = advise_compute(t, NULL, &o->policy, ncpus, mb, lg.owed, res);
+	r = advise_compute(t, NULL, &o->policy, ncpus, mb, (uint64_t)o->margin_mb, lg.owed, res);
 	ledger_end(&lg, t, r == 0 ? mb : 0, ncpus, &res->best);
 	free(lg.owed);
 	return r;
@@ -239,7 +241,7 @@ int advise_run(const struct options *o)
 	lg.owed = calloc((size_t)t.nnodes, sizeof(double));
 	ledger_begin(o, o->root, &t, &lg);
 	/* A single sample has no delta: every CPU counts as idle. */
-	if (advise_compute(&t, NULL, &o->policy, ncpus, mb, lg.owed, &res) < 0 ||
+	if (advise_compute(&t, NULL, &o->policy, ncpus, mb, (uint64_t)o->margin_mb, lg.owed, &res) < 0 ||
 	    nodeset_format(&res.best, list, sizeof(list)) <= 0) {
 		fprintf(stderr, "numad: no advice: %s\n", res.why ? res.why : "empty result");
 		ledger_end(&lg, &t, 0, 0, NULL);

@@ -26,9 +26,11 @@ int advise_offline(const struct options *o, const char *root, const struct topol
 		   struct engine_result *res);
 /*
  * Compute -w advice from a topology (shared by -w and the daemon), with owed_kb (per node
- * index, or NULL) promised already and counted as taken. Returns 0 or -1.
+ * index, or NULL) promised already and counted as taken. A guest of mb > 0 is placed with
+ * margin_mb (--margin) on top, as consolidation counts a running guest: a node -w picks is
+ * one consolidation keeps. Returns 0 or -1.
  */
 int advise_compute(const struct topology *t, const double *busy, const struct engine_policy *p, double ncpus,
-		   uint64_t mb, const double *owed_kb, struct engine_result *res);
+		   uint64_t mb, uint64_t margin_mb, const double *owed_kb, struct engine_result *res);
 
 #endif

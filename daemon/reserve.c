@@ -213,7 +213,7 @@ int reserve_advise(struct daemon *d, double ncpus, uint64_t mb, bool reserve, st
 	if (r)
 		ledger_expire(&r->l, daemon_now(d));
 	owed = reserve_owed(d, NULL);
-	if (advise_compute(&d->topo, d->busy, &d->o->policy, ncpus, mb, owed, res) < 0)
+	if (advise_compute(&d->topo, d->busy, &d->o->policy, ncpus, mb, (uint64_t)d->o->margin_mb, owed, res) < 0)
 		return -1;
 	if (r && reserve && mb > 0 && ledger_add(&r->l, daemon_now(d), mb, ncpus, &res->best, &d->topo, owed) == 0)
 		sync_file(d, false);

@@ -96,6 +96,40 @@ static void test_every_topology(void **state)
 	}
 }
 
+/*
+ * -w places a guest with --margin on top of its memory, as consolidation counts a running
+ * guest: a node that holds the guest only without the margin is not advised alone, or
+ * consolidation would widen the guest right after its start. tests/topologies/4x16g.txt:
+ * 16384 MB nodes with 15360 MB free, so at the 85% target a node takes 13926 - 1024 =
+ * 12902 MB more. 12000 MB fits one node; 12000 + 2000 does not, and takes two.
+ */
+static void test_w_counts_margin(void **state)
+{
+	static const struct { const char *margin; int nodes; } cases[] = { { "0", 1 }, { "500", 1 }, { "2000", 2 } };
+	char path[1024], root[64], *text;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/4x16g.txt", TOPO_DIR);
+	text = must_slurp(path);
+	build_tree(root, sizeof(root), text, NULL);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		const char *args[] = { "--root", root, "--log", "", "--ledger", "", "--margin", cases[k].margin,
+				       "-w", "2:12000", NULL };
+		struct run r = { 0 };
+		int ids[MAX_NODES];
+
+		run_numad(&r, args);
+		assert_int_equal(r.code, 0);
+		assert_bare_list(&r);
+		if (node_ids(nodes_of(r.out), ids) != cases[k].nodes)
+			fail_msg("-w 2:12000 --margin %s: advised %s, expected %d node(s)", cases[k].margin, r.out,
+				 cases[k].nodes);
+		run_free(&r);
+	}
+	free(text);
+	fixture_remove(root);
+}
+
 /* The article's 4-node guest: node 2 has 42 MB free and must never be advised. */
 static void test_guest4_never_node2(void **state)
 {
@@ -521,6 +555,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_topology),
 		cmocka_unit_test(test_guest4_never_node2),
+		cmocka_unit_test(test_w_counts_margin),
 		cmocka_unit_test(test_dl980_pair),
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_bad_input),
