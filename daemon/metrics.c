@@ -120,6 +120,24 @@ static void guest_metrics(FILE *f, const struct daemon *d)
 		fprintf(f, "} %d\n", d->guests[k].at_risk ? 1 : 0);
 		risk += d->guests[k].at_risk;
 	}
+	family(f, "numad_guest_exhaustion_seconds", "gauge", "seconds",
+	       "Time until the guest's nodes run out of memory; no sample when nothing runs out.");
+	for (int k = 0; k < d->nguests; k++) {
+		double tte = guest_time_to_exhaustion(&d->guests[k]);
+		if (isnan(tte))
+			continue;
+		fputs("numad_guest_exhaustion_seconds", f);
+		guest_labels(f, &d->guests[k]);
+		fprintf(f, "} %.1f\n", tte);
+	}
+	family(f, "numad_guest", "info", NULL,
+	       "The guest's numatune mode and whether numad moves it (management: yes, observed, no, failed).");
+	for (int k = 0; k < d->nguests; k++) {
+		const struct guest *g = &d->guests[k];
+		fputs("numad_guest_info", f);
+		guest_labels(f, g);
+		fprintf(f, ",mode=\"%s\",management=\"%s\"} 1\n", mode_name(g->mode), guest_management(g));
+	}
 	family(f, "numad_guests_at_risk", "gauge", NULL, "Guests whose nodes run out of memory within the horizon.");
 	fprintf(f, "numad_guests_at_risk %d\n", risk);
 	family(f, "numad_guests", "gauge", NULL, "Guests numad sees (managed or observed).");

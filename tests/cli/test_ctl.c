@@ -1416,13 +1416,29 @@ static void test_metrics(void **state)
 						"numad_guest_locality_ratio", "numad_advice", "numad_urgent_extensions",
 						"numad_guests_at_risk", "numad_oom_kills", "numad_fast_sample_duration_seconds",
 						"numad_full_scan_duration_seconds", "numad_fast_ticks", "numad_full_scans",
-						"numad_libvirt_connected", "numad_paused" };
+						"numad_libvirt_connected", "numad_paused", "numad_guest_exhaustion_seconds",
+						"numad_guest" };
+	/* what status and numad(8) say of the scenario's guests: their modes, and what numad does with each */
+	static const char *const info[] = { "domain=\"vm1\",uuid=\"%s\",mode=\"restrictive\",management=\"yes\"} 1\n",
+					    "domain=\"vm2\",uuid=\"%s\",mode=\"strict\",management=\"observed\"} 1\n",
+					    "domain=\"vm3\",uuid=\"%s\",mode=\"interleave\",management=\"no\"} 1\n" };
 	struct run *r = calloc(1, sizeof(*r));
 	struct families *cli = malloc(sizeof(*cli)), *web = malloc(sizeof(*web));
-	char want[128], *page, *body;
+	char want[256], *page, *body;
 	int code;
 
 	(void)state;
+	/* 36 s after the hog stopped (36 times the 1 s smoothing of the decline it caused), nothing grows */
+	for (int i = 0;; i++) {
+		struct json_object *st = ctl_json((const char *const[]){ "status", NULL });
+		double up = json_object_get_double(get(st, "uptime_s"));
+		json_object_put(st);
+		if (up >= 40)
+			break;
+		if (i == 300)
+			fail_msg("the daemon's uptime is %.1f s after 30 s", up);
+		sleep_ms(100);
+	}
 	ctl(r, args);
 	assert_int_equal(r->code, 0);
 	parse_openmetrics(r->out, cli);
@@ -1440,6 +1456,24 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(r->out, "numad_guest_locality_ratio{domain=\"vm1\",uuid=\""));
 	assert_non_null(strstr(r->out, "numad_guest_resident_bytes{domain=\"vm1\",uuid=\""));
 	assert_true(sample_value(r->out, "numad_libvirt_connected ") == 1);
+	/* no guest's nodes run out: the hog is done and no guest grows, so no exhaustion sample */
+	if (strstr(r->out, "\nnumad_guest_exhaustion_seconds{"))
+		fail_msg("an exhaustion sample with nothing growing:\n%s", r->out);
+	{
+		struct json_object *st = ctl_json((const char *const[]){ "status", NULL }), *guests = get(st, "guests");
+		for (size_t i = 0; i < sizeof(info) / sizeof(info[0]); i++) {
+			char vm[8];
+			struct json_object *g;
+			snprintf(vm, sizeof(vm), "vm%zu", i + 1);
+			g = guest_named(guests, vm);
+			assert_non_null(g);
+			snprintf(want, sizeof(want), "\nnumad_guest_info{");
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), info[i], json_object_get_string(get(g, "uuid")));
+			if (!strstr(r->out, want))
+				fail_msg("no %s in the metrics:\n%s", want + 1, r->out);
+		}
+		json_object_put(st);
+	}
 
 	page = http_get("/metrics", &code);
 	assert_int_equal(code, 200);

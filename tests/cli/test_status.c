@@ -14,6 +14,8 @@
  *  - numadctl guests filters (--at-risk, --managed, --node) and sorts, in text and JSON;
  *    RUNS_OUT_IN is "-" for a guest that touched all its memory; status shows 20 guests at
  *    most and says how many more there are;
+ *  - numadctl metrics: a strict guest whose nodes fill has a time to exhaustion within what
+ *    its growth allows, shrinking as time passes; a guest that needs no more memory has none;
  *  - numadctl config: each setting in force and where it came from;
  *  - -x and -p (exclude, include) by domain name and UUID, and a reload that changes them;
  *  - at -d, one line per full scan for each managed guest that is not moved, saying why.
@@ -381,6 +383,100 @@ static void test_guests_filters(void **state)
 	domains_of(r.out, got, sizeof(got));
 	if (r.code != 0 || strcmp(got, "vm1") != 0)
 		fail_msg("guests --at-risk: '%s', want vm1:\n%s", got, r.out);
+	assert_int_equal(stop_process(sim_pid, 30000), 0);
+	sim_pid = 0;
+	run_free(&r);
+}
+
+/* ---- the time to exhaustion in the metrics ---- */
+
+/* The daemon's uptime in seconds, from numadctl --json status (the simulated clock, which started no later). */
+static double uptime_s(const char *sock)
+{
+	struct run r = { 0 };
+	struct json_object *o, *v;
+	double t;
+
+	ctl(&r, sock, true, "status", NULL);
+	o = json_tokener_parse(r.out);
+	if (r.code != 0 || !o || !json_object_object_get_ex(o, "uptime_s", &v))
+		fail_msg("numadctl --json status: exit %d, %s", r.code, r.out);
+	t = json_object_get_double(v);
+	json_object_put(o);
+	run_free(&r);
+	return t;
+}
+
+/*
+ * numadctl metrics into r; checks that no numad_guest_exhaustion_seconds sample is beyond
+ * 30 days (none is reported then) and returns name's value, or -1 when it has none.
+ */
+static double exhaustion_s(struct run *r, const char *sock, const char *name)
+{
+	static const char fam[] = "numad_guest_exhaustion_seconds{domain=\"";
+	double got = -1;
+
+	ctl(r, sock, false, "metrics", NULL);
+	if (r->code != 0 || !strstr(r->out, "# TYPE numad_guest_exhaustion_seconds gauge\n"))
+		fail_msg("numadctl metrics (exit %d) has no numad_guest_exhaustion_seconds family:\n%s", r->code, r->out);
+	for (const char *l = strstr(r->out, fam); l; l = strstr(l + 1, fam)) {
+		const char *end = strstr(l, "} ");
+		double v = end ? strtod(end + 2, NULL) : -1;
+		if (!(v >= 0 && v <= 30 * 86400.0))
+			fail_msg("exhaustion sample out of range: %.*s", (int)strcspn(l, "\n"), l);
+		if (strncmp(l + strlen(fam), name, strlen(name)) == 0 && l[strlen(fam) + strlen(name)] == '"')
+			got = v;
+	}
+	return got;
+}
+
+/*
+ * A strict guest on node 3 of the DL980 (16 GB) that may touch 16 GB, 2 GB of it at once,
+ * growing at 64 MB/s from 2 s on: it can never fit, so its nodes run out, and from its
+ * facts alone at simulated time t (not before its uptime) they do so in at most
+ * (16 GB - 2 GB - 64 MB/s * (t - 2 s)) / 64 MB/s, less each second by a second. vm2 has
+ * touched all of its memory on node 0, where nothing grows: it never has a sample.
+ */
+static void test_exhaustion_metric(void **state)
+{
+	static const char scn[] =
+		"0   start vm1 vcpus=2 mem=16G touch=2G mode=strict nodes=3\n"
+		"0   start vm2 vcpus=2 mem=1G mode=restrictive nodes=0\n"
+		"2   grow vm1 rate=64M until=16G\n"
+		"600 end\n";
+	const double rate_mb = 64, room_mb = 16 * 1024 - 2 * 1024, lag_s = 1; /* a fast tick or so behind */
+	struct run r = { 0 };
+	struct sim s;
+	double t0, t1, t2, t3, first, second, bound;
+
+	(void)state;
+	start(&s, TOPO_DIR "/dl980-8node.txt", scn, "4", true);
+	/* 10 s of steady growth: the growth estimate (1 s smoothing) has its rate */
+	for (int i = 0; (t0 = uptime_s(s.sock)) < 12; i++) {
+		if (i == 200)
+			fail_msg("the simulation is at %.1f s after 20 s", t0);
+		if (exhaustion_s(&r, s.sock, "vm2") >= 0)
+			fail_msg("vm2 needs no more memory, yet has an exhaustion sample:\n%s", r.out);
+		sleep_ms(100);
+	}
+	first = exhaustion_s(&r, s.sock, "vm1");
+	t1 = uptime_s(s.sock);
+	bound = (room_mb - rate_mb * (t0 - 2 - lag_s)) / (0.9 * rate_mb);
+	if (!(first > 0 && first <= bound))
+		fail_msg("vm1 at %.1f-%.1f s: exhaustion %.1f s, want in (0, %.1f]:\n%s", t0, t1, first, bound, r.out);
+	if (exhaustion_s(&r, s.sock, "vm2") >= 0)
+		fail_msg("vm2 needs no more memory, yet has an exhaustion sample:\n%s", r.out);
+	if (!strstr(r.out, "numad_guest_info{domain=\"vm1\",uuid=\"") ||
+	    !strstr(strstr(r.out, "numad_guest_info{domain=\"vm1\",uuid=\""), "\",mode=\"strict\",management=\"observed\"} 1\n"))
+		fail_msg("no numad_guest_info of vm1 as strict and observed:\n%s", r.out);
+	sleep_ms(1500);
+	t2 = uptime_s(s.sock);
+	second = exhaustion_s(&r, s.sock, "vm1");
+	t3 = uptime_s(s.sock);
+	/* a steady fill: the time left shrinks by the time passed (give or take a tick and the estimate's jitter) */
+	if (!(second > 0 && first - second >= 0.5 * (t2 - t1) && first - second <= 1.5 * (t3 - t0) + 1))
+		fail_msg("vm1's exhaustion went from %.1f s (at %.1f-%.1f s) to %.1f s (at %.1f-%.1f s)", first, t0, t1,
+			 second, t2, t3);
 	assert_int_equal(stop_process(sim_pid, 30000), 0);
 	sim_pid = 0;
 	run_free(&r);
@@ -814,6 +910,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_oom_killed_listed, stop_sim),
 		cmocka_unit_test_teardown(test_reload_without_file, stop_sim),
 		cmocka_unit_test_teardown(test_guests_filters, stop_sim),
+		cmocka_unit_test_teardown(test_exhaustion_metric, stop_sim),
 		cmocka_unit_test_teardown(test_status_leaves_out, stop_sim),
 		cmocka_unit_test_teardown(test_config, stop_sim),
 		cmocka_unit_test_teardown(test_lists_by_name, stop_sim),
