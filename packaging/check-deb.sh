@@ -185,6 +185,7 @@ deb() {
 ./usr/share/man/man8/numad-sim.8.gz -rw-r--r--
 ./usr/share/man/man8/numad.8.gz -rw-r--r--
 ./usr/share/man/man8/numadctl.8.gz -rw-r--r--
+./usr/share/numad/numad-alerts.rules.yml -rw-r--r--
 EOF
 	dpkg-deb -c "$pkg" >"$tmp/contents" || fail "dpkg-deb -c $pkg"
 	awk '$1 !~ /^d/ { print $6, $1 }' "$tmp/contents" | LC_ALL=C sort >"$tmp/have"
