@@ -42,7 +42,10 @@ run options:
   --peer ours|numad05    which numad the scenario runs (default ours)
   --mem-per-node MIB     memory of the largest node (default $MEM_PER_NODE)
   --cpus-per-node N      vCPUs per node, at most the text's count (default $CPUS_PER_NODE)
-  --numad PATH           use this numad binary instead of building the tree
+  --numad PATH           use this numad binary instead of building the tree (started by hand,
+                         also in a scenario that installs the package)
+  --deb PATH             the package a "# lab-install: deb" scenario installs (default: built
+                         from this tree with .ci/package, in $CACHE/pkg-*)
   --out DIR              results directory (default $CACHE/runs/DATE-TOPO-SCEN-PEER)
   --timeout S            kill the VM after S seconds (default $VM_TIMEOUT)
 EOF
@@ -203,6 +206,18 @@ build_numad() {
 	echo "$b/daemon/numad"
 }
 
+# The Debian package of this tree, built as .ci/package builds it, in a private build
+# directory (as build_numad's); prints its path.
+build_deb() {
+	local b out
+	b="$CACHE/pkg-$(printf '%s' "$TREE" | sha256sum | cut -c1-12)"
+	command -v dpkg-buildflags >/dev/null && command -v cpack >/dev/null ||
+		die "dpkg-dev or cmake missing: bash .ci/deps installs them"
+	out=$(BUILD_DIR="$b" bash "$TREE/.ci/package" 2>"$CACHE/pkg-build.log") ||
+		{ tail -n 30 "$CACHE/pkg-build.log" >&2; die "building the package failed (.ci/package)"; }
+	echo "$out" | tail -n1
+}
+
 # The inner guests' kernel: touches its RAM at a given rate (guest/toucher.S).
 build_toucher() {
 	local o
@@ -244,7 +259,7 @@ boot_vm() {
 # run TOPOLOGY SCENARIO [options]: boot the VM and run one scenario in it.
 cmd_run() {
 	local topo="" scen="" peer=ours numad="" out="" timeout=$VM_TIMEOUT numad_given="" mem_given=""
-	local timeout_given=""
+	local timeout_given="" deb=""
 	[ -n "${NUMAD_LAB_MEM_PER_NODE:-}" ] && mem_given=1
 	RUN_ARGS=("$@")
 	while [ $# -gt 0 ]; do
@@ -254,6 +269,7 @@ cmd_run() {
 		--mem-per-node) MEM_PER_NODE=$2; mem_given=1; shift 2 ;;
 		--cpus-per-node) CPUS_PER_NODE=$2; shift 2 ;;
 		--numad) numad=$2; numad_given=$2; shift 2 ;;
+		--deb) deb=$2; shift 2 ;;
 		--out) out=$2; shift 2 ;;
 		--timeout) timeout=$2; timeout_given=1; shift 2 ;;
 		-*) die "unknown option $1" ;;
@@ -278,7 +294,15 @@ cmd_run() {
 		timeout=$((stimeout + 400))
 	fi
 	img=$(cmd_image | tail -n1)
-	if [ "$peer" = ours ] && [ -z "$numad" ]; then numad=$(build_numad) || exit 2; fi
+	# "# lab-install: deb": with ours, the scenario installs the Debian package over numad
+	# 0.5 and runs numad as its service (systemctl), unless --numad names a binary.
+	local install=""
+	if [ "$peer" = ours ] && [ -z "$numad" ] && grep -q '^# lab-install: deb' "$sfile"; then
+		install=deb
+		[ -n "$deb" ] || deb=$(build_deb) || exit 2
+		[ -f "$deb" ] || die "--deb: no file $deb"
+	fi
+	if [ "$peer" = ours ] && [ -z "$numad" ] && [ -z "$install" ]; then numad=$(build_numad) || exit 2; fi
 	run=${out:-$CACHE/runs/$(date +%Y%m%d-%H%M%S)-$tname-$sname-$peer}
 	rm -rf "$run"
 	mkdir -p "$run/out"
@@ -296,6 +320,7 @@ cmd_run() {
 		# the -w front end (what /usr/bin/numad is when installed), when this tree has one
 		[ -x "$(dirname "$numad")/front/numad" ] && install -m 0755 "$(dirname "$numad")/front/numad" "$run/numad-front"
 	fi
+	[ -n "$install" ] && install -m 0644 "$deb" "$run/numad.deb"
 	build_toucher "$run/toucher"
 	# g-scancost's processes (guest/fakeguest.c), static so that the guest runs it
 	if grep -q /lab/fakeguest "$sfile"; then
@@ -307,7 +332,7 @@ cmd_run() {
 		cc -O2 -static -o "$run/stagewatch" "$LAB_DIR/guest/stagewatch.c" ||
 			die "cannot build guest/stagewatch.c (cc, static glibc: libc6-dev)"
 	fi
-	record_run "$run" "$peer" "$numad" "${RUN_ARGS[@]}"
+	record_run "$run" "$peer" "$numad" "$install" "${RUN_ARGS[@]}"
 	cat >"$run/lab.env" <<EOF
 LAB_TOPOLOGY=$tname
 LAB_SCENARIO=$sname
@@ -315,6 +340,7 @@ LAB_PEER=$peer
 LAB_MEM_PER_NODE=$MEM_PER_NODE
 LAB_CPUS_PER_NODE=$CPUS_PER_NODE
 LAB_SCENARIO_TIMEOUT=${stimeout:-660}
+LAB_INSTALL=$install
 EOF
 	# NUMAD_LAB_SET_NAME=VALUE on the host: NAME=VALUE in the scenario's environment
 	local kv
@@ -350,11 +376,11 @@ EOF
 	return $status
 }
 
-# record_run RUNDIR PEER NUMAD ARGS...: the command, the machine and the numad
-# binary of a run, for RESULTS.md.
+# record_run RUNDIR PEER NUMAD INSTALL ARGS...: the command, the machine and the numad
+# binary (or package) of a run, for RESULTS.md.
 record_run() {
-	local run=$1 peer=$2 numad=$3 v
-	shift 3
+	local run=$1 peer=$2 numad=$3 install=$4 v
+	shift 4
 	local e
 	e=$(env | grep -E '^NUMAD_LAB_(MEM_PER_NODE|CPUS_PER_NODE|VM_TIMEOUT|BOOT_TIMEOUT|CACHE|SET_[A-Za-z0-9_]*)=' | sort |
 		sed "s/=\(.*[ ,].*\)/='\1'/" | tr '\n' ' ' || true)
@@ -366,7 +392,9 @@ record_run() {
 		echo "$NUMAD_LAB_NUMAD_DESC" >"$run/numad.txt"
 	else
 		v=$(git -C "$TREE" describe --always --dirty 2>/dev/null || echo unknown)
-		if [ -n "$numad_given" ]; then
+		if [ "$install" = deb ]; then
+			echo "the package $(dpkg-deb -f "$run/numad.deb" Package)_$(dpkg-deb -f "$run/numad.deb" Version) (sha256 $(sha256sum "$run/numad.deb" | cut -c1-12)) as a systemd service; tree at $v" >"$run/numad.txt"
+		elif [ -n "$numad_given" ]; then
 			echo "--numad $numad_given (sha256 $(sha256sum "$numad" | cut -c1-12)); tree at $v" >"$run/numad.txt"
 		else
 			echo "this tree at $v (built in $CACHE/build-*)" >"$run/numad.txt"

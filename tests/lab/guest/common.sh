@@ -82,6 +82,10 @@ free_all() {
 # for the lab's default prefix); a tree without a front end puts the full program at
 # /usr/bin/numad. numad 0.5 stays where the package put it.
 use_peer_binary() {
+	if [ "$LAB_PEER" = ours ] && [ "${LAB_INSTALL:-}" = deb ]; then
+		install_package
+		return
+	fi
 	if [ "$LAB_PEER" = ours ] && [ -x /lab/numad-front ]; then
 		mkdir -p /usr/local/sbin
 		cp /lab/numad /usr/local/sbin/numad
@@ -92,10 +96,115 @@ use_peer_binary() {
 	log "/usr/bin/numad is $(/usr/bin/numad -V 2>&1 | head -n1)"
 }
 
+# ---------------------------------------------------------------- the package (lab-install: deb)
+
+# A scenario marked "# lab-install: deb" runs ours as an administrator would: the Debian
+# package (/lab/numad.deb, built from this tree) installed over numad 0.5 with dpkg -i,
+# and numad started, reloaded and stopped with systemctl. Its settings go into
+# /etc/numad.conf, the file the unit's numad reads.
+service_mode() { [ "$LAB_PEER" = ours ] && [ "${LAB_INSTALL:-}" = deb ]; }
+NUMADCTL=/lab/numadctl
+service_mode && NUMADCTL=/usr/bin/numadctl
+
+install_package() {
+	local before after v
+	before=$(dpkg-query -W -f '${Version}' numad 2>/dev/null)
+	log "installing $(dpkg-deb -f /lab/numad.deb Package)_$(dpkg-deb -f /lab/numad.deb Version) over numad $before"
+	check "dpkg -i of the package over numad $before succeeds (dpkg.log)" \
+		bash -c 'dpkg -i /lab/numad.deb >"$0/dpkg.log" 2>&1' "$OUT"
+	after=$(dpkg-query -W -f '${Version}' numad 2>/dev/null)
+	v=$(dpkg-deb -f /lab/numad.deb Version)
+	check "the package replaced numad $before: numad $after installed, its /usr/sbin/numad, /usr/bin/numadctl and unit in place" \
+		test "$after" = "$v" -a -x /usr/sbin/numad -a -x /usr/bin/numadctl -a -f /lib/systemd/system/numad.service
+	check "numad 0.5's init script and /etc/default/numad are gone" \
+		test ! -e /etc/init.d/numad -a ! -e /etc/default/numad
+	# 0.5's numad.service was disabled (the image's setup.sh): the upgrade keeps it so.
+	check "numad.service stays disabled, as numad 0.5's was, and did not start ($(systemctl is-enabled numad.service 2>&1), $(systemctl is-active numad.service 2>&1))" \
+		bash -c '[ "$(systemctl is-enabled numad.service 2>&1)" = disabled ] && ! systemctl -q is-active numad.service'
+	# a question by hand, not a start: --ledger "" keeps it from reserving 1 GiB for 120 s
+	local ans
+	ans=$(timeout 10 /usr/bin/numad --ledger "" -w 2:1024 2>"$OUT/w-by-hand.err")
+	check "/usr/bin/numad -w 2:1024 answers '$ans'" bash -c '[[ $0 =~ ^[0-9][0-9,-]*$ ]]' "$ans"
+	log "/usr/bin/numad is $(/usr/bin/numad -V 2>&1 | head -n1)"
+}
+
+# The settings the lab's numad runs with, as /etc/numad.conf keys (margin scaled down with
+# the nodes: 1 GiB here, 16 GB in the article).
+lab_conf() {
+	cat <<CONF
+# written by the numad lab
+log_level = 7
+interval = 1:5
+fast_interval = 250
+margin = ${1:-${LAB_MARGIN:-64}}
+CONF
+}
+
+# The pid systemd knows for the service, and its watchdog's last ping (monotonic usec).
+svc_pid() { systemctl show -P MainPID numad.service; }
+svc_watchdog() { systemctl show -P WatchdogTimestampMonotonic numad.service; }
+conf_value() { timeout 10 "$NUMADCTL" --socket /run/numad/numad.sock config 2>/dev/null | awk -v k="$1" '$1 == k { print $3, $4 }'; }
+
+service_start() {
+	local t0 rc=0 ms
+	lab_conf >/etc/numad.conf
+	t0=$(date +%s%N)
+	timeout 120 systemctl start numad.service >"$OUT/systemctl-start.log" 2>&1 || rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	NUMAD_PID=$(svc_pid)
+	[ "$NUMAD_PID" = 0 ] && NUMAD_PID=""
+	check "systemctl start numad returned 0 after ${ms} ms (Type=$(systemctl show -P Type numad.service); status $rc)" test "$rc" = 0
+	check "numad.service is active (running): $(systemctl show -P ActiveState numad.service) ($(systemctl show -P SubState numad.service)), pid ${NUMAD_PID:-none}" \
+		test "$(systemctl show -P ActiveState numad.service)/$(systemctl show -P SubState numad.service)" = active/running
+	check "the service's numad reads /etc/numad.conf: margin $(conf_value margin)" \
+		test "$(conf_value margin)" = "${LAB_MARGIN:-64} file"
+	SVC_WATCHDOG0=$(svc_watchdog)
+	# the unit's sandbox, scored by systemd itself
+	systemd-analyze security numad.service >"$OUT/systemd-analyze-security.txt" 2>&1 || true
+	SVC_SECURITY=$(grep -o 'Overall exposure level for numad.service: .*' "$OUT/systemd-analyze-security.txt" | sed 's/^.*: //')
+	info "systemd-analyze security numad.service: ${SVC_SECURITY:-not available} (systemd-analyze-security.txt)"
+}
+
+# Reload with a good file (the change must be in force) and with a bad one (refused, the
+# service keeps running with the settings it had), then stop; the watchdog must have
+# been pinged meanwhile.
+service_stop() {
+	local wd rc pid
+	wd=$(svc_watchdog)
+	check "systemd saw watchdog pings (WatchdogTimestamp $(systemctl show -P WatchdogTimestamp numad.service); monotonic ${SVC_WATCHDOG0:-0} -> $wd us)" \
+		test "${wd:-0}" -gt "${SVC_WATCHDOG0:-0}" -a "${SVC_WATCHDOG0:-0}" -gt 0
+	pid=$(svc_pid)
+	lab_conf 80 >/etc/numad.conf
+	rc=0
+	timeout 60 systemctl reload numad.service >"$OUT/systemctl-reload-good.log" 2>&1 || rc=$?
+	wait_for 10 test "$(conf_value margin)" = "80 file"
+	check "systemctl reload numad with a good file: status $rc, margin now $(conf_value margin), same pid" \
+		test "$rc" = 0 -a "$(conf_value margin)" = "80 file" -a "$(svc_pid)" = "$pid"
+	{ lab_conf 80; echo "target_utilisation = 80"; } >/etc/numad.conf
+	rc=0
+	timeout 60 systemctl reload numad.service >"$OUT/systemctl-reload-bad.log" 2>&1 || rc=$?
+	sleep 2
+	check "systemctl reload numad with a bad file fails (status $rc; journal: $(journalctl -b -u numad.service --no-pager -n 30 2>/dev/null | grep -m1 -o '/etc/numad.conf:[0-9]*: .*'))" \
+		test "$rc" != 0
+	check "the service keeps running after the refused reload: $(systemctl show -P ActiveState numad.service), pid $(svc_pid), margin $(conf_value margin)" \
+		test "$(systemctl show -P ActiveState numad.service)" = active -a "$(svc_pid)" = "$pid" -a "$(conf_value margin)" = "80 file"
+	lab_conf >/etc/numad.conf
+	rc=0
+	timeout 120 systemctl stop numad.service >"$OUT/systemctl-stop.log" 2>&1 || rc=$?
+	check "systemctl stop numad stops it cleanly: status $rc, $(systemctl show -P ActiveState numad.service), result $(systemctl show -P Result numad.service), exit status $(systemctl show -P ExecMainStatus numad.service)" \
+		test "$rc" = 0 -a "$(systemctl show -P ActiveState numad.service)" = inactive -a \
+		"$(systemctl show -P Result numad.service)" = success -a "$(systemctl show -P ExecMainStatus numad.service)" = 0
+	check "no numad process is left after the stop" bash -c '! pgrep -x numad >/dev/null'
+	journalctl -b -u numad.service --no-pager >"$OUT/journal-numad.log" 2>&1
+}
+
 NUMAD_PID=""
 # numad_start [ARGS...]: the daemon under test, logging to /var/log/numad.log.
 numad_start() {
-	if [ "$LAB_PEER" = ours ]; then
+	if service_mode; then
+		[ $# = 0 ] || fail "numad_start: arguments ($*) cannot be given to the service"
+		service_start
+	elif [ "$LAB_PEER" = ours ]; then
 		mkdir -p /run/numad
 		# --margin scaled down with the nodes (1 GiB here, 16 GB in the article)
 		/lab/numad -F --log "$NUMAD_LOG" --pidfile "" --socket /run/numad/numad.sock \
@@ -117,17 +226,23 @@ numad_start() {
 
 # numadctl_record NAME: the daemon's own view (status, guests, history) into $OUT.
 numadctl_record() {
-	[ "$LAB_PEER" = ours ] && [ -x /lab/numadctl ] || return 0
+	[ "$LAB_PEER" = ours ] && [ -x "$NUMADCTL" ] || return 0
 	local c
-	for c in status guests history; do
+	for c in status guests history config; do
 		echo "== numadctl $c ($(elapsed) s)"
-		timeout 10 /lab/numadctl --socket /run/numad/numad.sock "$c" 2>&1
+		timeout 10 "$NUMADCTL" --socket /run/numad/numad.sock "$c" 2>&1
 	done >>"$OUT/numadctl-$1.txt"
 }
 
 numad_stop() {
 	[ -n "$NUMAD_PID" ] || return 0
 	numadctl_record final
+	if service_mode; then
+		service_stop
+		log "numad service stopped"
+		NUMAD_PID=""
+		return 0
+	fi
 	if [ "$LAB_PEER" = numad05 ]; then
 		timeout 10 /usr/bin/numad -i 0 >/dev/null 2>&1 || true
 		sleep 1

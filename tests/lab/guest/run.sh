@@ -7,7 +7,7 @@ LAB_T0=$(date +%s.%N)
 export LAB_T0
 # shellcheck source=/dev/null
 . /lab/lab.env
-export LAB_TOPOLOGY LAB_SCENARIO LAB_PEER LAB_MEM_PER_NODE LAB_CPUS_PER_NODE
+export LAB_TOPOLOGY LAB_SCENARIO LAB_PEER LAB_MEM_PER_NODE LAB_CPUS_PER_NODE LAB_INSTALL
 # shellcheck source=common.sh
 . /lab/common.sh
 : >"$OUT/checks"

@@ -4,6 +4,11 @@
 # killer fires, ours must extend the guest's nodeset to the nearest node with room (a
 # guest on that node alone) or move the guest off the crowded node (a guest that spans
 # a node with room already); with numad 0.5 the run records what happens.
+#
+# Ours runs as an administrator runs it: the Debian package built from this tree is
+# installed over numad 0.5 (dpkg -i), and numad is started with systemctl (Type=notify),
+# reloaded with a good and a bad /etc/numad.conf, and stopped (common.sh, service_*).
+# lab-install: deb
 . /lab/common.sh
 
 crowd restrictive
@@ -29,6 +34,7 @@ table "b. crowded node, mode='restrictive'" \
 	"numad|-w answer|libvirt waited|nodeset when crowded|crowding|nodeset change|final nodeset|guest1 MiB by node|OOM kills|guest1|memtester"
 row "$(peer_name)|${C_ANSWER:-none}|${C_WAIT_MS:-?} ms|${C_NODESET0:-?}|${C_HOG} MiB on node ${C_X:-?}|$change|${C_FINAL_NODESET:--}|$(echo "$C_FINAL_MEM" | nonzero)|${C_OOMS} ${C_VICTIMS}|${C_STATE}|${C_MEMTESTER_ALIVE/yes/running}"
 note "guest1: ${C_MIB} MiB touched at ${C_RATE} MiB/s, 1 vCPU; free MiB per node when crowded: ${C_FREE_AT_CROWD}."
+service_mode && note "numad: $(cat /lab/numad.txt 2>/dev/null || echo "the package"), numad.service started with systemctl; systemd-analyze security numad.service: ${SVC_SECURITY:-not recorded}."
 
 check "guest1 started (virsh start, numad -w answered '${C_ANSWER}')" test "$C_START_RC" = 0 -a -n "$C_ANSWER"
 if [ "$LAB_PEER" = numad05 ]; then
