@@ -93,3 +93,11 @@ elif [ -n "$added" ]; then
 	expect_ours "the added node is the nearest to node $C_X with room (distance $got, best $best)" test "$got" = "$best"
 fi
 info "OOM killer: $(oom_lines | grep -E 'Killed process|invoked' | head -n 4 | tr '\n' ';')"
+if service_mode; then
+	# The package's removal: its files go, the stopped service stays stopped, guests run on.
+	rc=0
+	dpkg -r numad >"$OUT/dpkg-r.log" 2>&1 || rc=$?
+	check "dpkg -r numad removes the package (status $rc; $(dpkg-query -W -f '${db:Status-Abbrev}' numad 2>/dev/null)), /usr/sbin/numad and /usr/bin/numad are gone" \
+		test "$rc" = 0 -a ! -e /usr/sbin/numad -a ! -e /usr/bin/numad
+	check "guest1 still runs after the removal ($(dom_state guest1))" dom_running guest1
+fi
