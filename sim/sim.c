@@ -116,7 +116,8 @@ struct sim {
 	unsigned oom_with_room;      /* safety: a restrictive guest OOM-killed while another node had room */
 	unsigned over_promised;      /* safety: a guest pre-placed where what was promised already could not fit */
 	unsigned ahead;              /* nodesets widened before any risk */
-	double cpu_s;                /* CPU spent in the simulator itself */
+	double cpu_s;                /* CPU spent in the simulator itself, in every thread */
+	double loop_sim_cpu_s;       /* the part of it spent on the event loop's thread */
 	/*
 	 * Page migration. A nodeset write that leaves pages outside the new set migrates them
 	 * in the writer's thread at bw_kbps before it returns, as a cpuset.mems write does, and
@@ -1002,6 +1003,20 @@ static double outside_kb(const struct sim *s, const struct sim_guest *g, const s
 	return kb;
 }
 
+/* CPU seconds of the whole process (clock CLOCK_PROCESS_CPUTIME_ID) or of this thread. */
+static double cpu_of(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double thread_cpu(void)
+{
+	return cpu_of(CLOCK_THREAD_CPUTIME_ID);
+}
+
 /*
  * A cpuset.mems write returns only when the pages that left the set have migrated: here
  * the writer's thread sleeps while the memory moves in slices at the bandwidth, with
@@ -1011,7 +1026,7 @@ static double outside_kb(const struct sim *s, const struct sim_guest *g, const s
 void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *to)
 {
 	int64_t t0 = now_ms();
-	double moved = 0, total;
+	double moved = 0, total, c0 = thread_cpu(); /* the simulator's, in the writer's thread */
 	struct sim_guest *g;
 	bool going = true;
 
@@ -1020,6 +1035,7 @@ void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *
 	g = guest_by_uuid(s, uuid);
 	total = g && g->mode == MODE_RESTRICTIVE ? outside_kb(s, g, to) : 0;
 	if (total <= 0) {
+		s->cpu_s += thread_cpu() - c0;
 		pthread_mutex_unlock(&s->lock);
 		pthread_mutex_unlock(&s->cgroup_lock);
 		return;
@@ -1047,6 +1063,7 @@ void sim_nodeset_written(struct sim *s, const char *uuid, const struct nodeset *
 			s->write_kb_total += moved;
 			s->write_kb_max = fmax(s->write_kb_max, moved);
 			s->hold_s_max = fmax(s->hold_s_max, (double)(now_ms() - t0) / 1000.0 * s->speed);
+			s->cpu_s += thread_cpu() - c0;
 		}
 		pthread_mutex_unlock(&s->lock);
 	}
@@ -1065,7 +1082,7 @@ static int sim_move_pages(void *ctx, struct job *j)
 	struct sim *s = ctx;
 	struct timespec nap;
 	struct sim_guest *g;
-	double moved, secs, budget = 0, outside;
+	double moved, secs, budget = 0, outside, c0 = thread_cpu(); /* the simulator's, in the mover's thread */
 
 	pthread_mutex_lock(&s->lock);
 	g = guest_by_uuid(s, j->uuid);
@@ -1078,6 +1095,9 @@ static int sim_move_pages(void *ctx, struct job *j)
 	secs = budget / s->bw_kbps / s->speed;
 	pthread_mutex_unlock(&s->lock);
 	if (!g) {
+		pthread_mutex_lock(&s->lock);
+		s->cpu_s += thread_cpu() - c0;
+		pthread_mutex_unlock(&s->lock);
 		snprintf(j->why, sizeof(j->why), "move_pages of pid %d: No such process", j->pid);
 		return OUT_TRANSIENT;
 	}
@@ -1094,6 +1114,7 @@ static int sim_move_pages(void *ctx, struct job *j)
 	j->cursor.done = !g || outside <= 1 || moved <= 0 || (!j->sweep && g->walk_left_kb <= 1);
 	if (j->cursor.done && !j->sweep && g && g->hidden > 0)
 		j->cursor.hidden_kb = outside;
+	s->cpu_s += thread_cpu() - c0;
 	pthread_mutex_unlock(&s->lock);
 	if (!j->sweep) /* as migrate_pages(2), which says only how many pages stayed: numa_stat tells the rest */
 		j->moved_kb += moved;
@@ -1134,26 +1155,20 @@ void sim_step(struct sim *s, int64_t now)
 		s->done = true;
 }
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim *s = arg;
 	int64_t target = (int64_t)((double)(now_ms() - s->real_start) * s->speed);
-	double c0 = cpu_now();
+	double c0 = thread_cpu();
 
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&s->lock);
 	sim_step(s, target);
+	c0 = thread_cpu() - c0;
+	s->cpu_s += c0;
+	s->loop_sim_cpu_s += c0;
 	pthread_mutex_unlock(&s->lock);
-	s->cpu_s += cpu_now() - c0;
 }
 
 /* What sim_prepare() read and checked, for sim_open_host() to take. */
@@ -1427,10 +1442,15 @@ static void summary(struct sim *s)
 		printf("other processes: %lu started, %lu ended, %d running\n", s->procs_started, s->procs_ended,
 		       s->nprocs);
 	{
-		double total = cpu_now();
-		printf("CPU: numad %.2f s, simulator %.2f s, over %.0f s simulated; numad ran %lu fast ticks and %lu "
+		/* summary() runs on the event loop's thread, once the loop has ended */
+		double total = cpu_of(CLOCK_PROCESS_CPUTIME_ID), loop = thread_cpu() - s->loop_sim_cpu_s;
+		double numad = total - s->cpu_s;
+
+		printf("CPU: numad %.2f s (its event loop %.2f s, its other threads %.2f s: libvirt calls, libvirt's "
+		       "test driver included), simulator %.2f s, over %.0f s simulated; numad ran %lu fast ticks and %lu "
 		       "full scans\n",
-		       total - s->cpu_s, s->cpu_s, (double)s->now / 1000, s->stats ? s->stats->fast_ticks : 0, s->stats ? s->stats->full_scans : 0);
+		       numad, loop, numad - loop, s->cpu_s, (double)s->now / 1000, s->stats ? s->stats->fast_ticks : 0,
+		       s->stats ? s->stats->full_scans : 0);
 	}
 	printf("migration: %u nodeset writes migrated memory, %.0f MB in all, the largest %.0f MB, holding the cgroup "
 	       "lock %.1f s at most; %.0f MB moved page by page; guest starts that waited on the cgroup lock: %u, "
