@@ -2,9 +2,12 @@
 #include "topology.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -155,6 +158,92 @@ int topology_sample_mem(const char *root, struct topology *t)
 	for (int i = 0; i < t->nnodes; i++) {
 		struct node_mem m;
 		if (read_node_mem(root, t->nodes[i].id, &m, &b) < 0) {
+			t->nodes[i].mem.valid = false;
+			bad++;
+			continue;
+		}
+		m.huge_page_kb = t->huge_page_kb;
+		t->nodes[i].mem = m;
+	}
+	buf_free(&b);
+	return bad;
+}
+
+int node_mem_files_init(struct node_mem_files *f, const char *root, const struct topology *t)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = malloc((size_t)(t->nnodes > 0 ? t->nnodes : 1) * sizeof(*f->fd));
+	if (!f->fd)
+		return -1;
+	f->n = t->nnodes;
+	for (int i = 0; i < f->n; i++)
+		f->fd[i] = -1;
+	/*
+	 * The kernel never replaces a node's meminfo: the file stays the same while the node is
+	 * online, and a read of it once the node is gone fails (and the file is opened again at
+	 * the next sample). A tree under --root is another matter: the simulator and the tests
+	 * write it with fixture_write(), which replaces a file by rename so that no reader ever
+	 * sees half of one (the simulator's writer threads rewrite node memory while the loop
+	 * reads it); a kept descriptor would go on reading the old file. There, and only there,
+	 * each sample checks that the path still names the open file, at the price of a stat(2).
+	 */
+	f->check_replaced = root && *root && strcmp(root, "/") != 0;
+	return 0;
+}
+
+void node_mem_files_close(struct node_mem_files *f)
+{
+	for (int i = 0; f->fd && i < f->n; i++)
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
+	free(f->fd);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Whether the file open at fd is no longer the one at path (replaced, or removed). */
+static bool replaced(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+/* The open meminfo of node index i, opened (again) when needed; -1 when it cannot be. */
+static int mem_fd(struct node_mem_files *f, const char *root, int i, int id)
+{
+	char rel[128], path[4096];
+
+	snprintf(rel, sizeof(rel), NODE_DIR "/node%d/meminfo", id);
+	if (path_join(path, sizeof(path), root, rel) < 0)
+		return -1;
+	if (f->fd[i] >= 0 && f->check_replaced && replaced(f->fd[i], path)) {
+		close(f->fd[i]);
+		f->fd[i] = -1;
+	}
+	if (f->fd[i] < 0) {
+		f->fd[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (f->fd[i] >= 0)
+			f->opens++;
+	}
+	return f->fd[i];
+}
+
+int topology_sample_mem_kept(struct node_mem_files *f, const char *root, struct topology *t)
+{
+	struct buf b = { 0 };
+	int bad = 0;
+
+	for (int i = 0; i < t->nnodes; i++) {
+		struct node_mem m;
+		int fd = i < f->n ? mem_fd(f, root, i, t->nodes[i].id) : -1;
+
+		if (fd >= 0)
+			f->reads++;
+		if (fd < 0 || read_attr_fd(fd, &b, 1 << 16) < 0 || node_meminfo_parse(b.data, &m) < 0) {
+			if (fd >= 0) { /* opened afresh at the next sample */
+				close(fd);
+				f->fd[i] = -1;
+			}
 			t->nodes[i].mem.valid = false;
 			bad++;
 			continue;

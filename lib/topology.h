@@ -76,6 +76,29 @@ int node_meminfo_parse(const char *text, struct node_mem *m);
 int topology_sample_mem(const char *root, struct topology *t);
 
 /*
+ * Every node's meminfo kept open between samples, for the fast tier: each sample is one
+ * pread(2) per node instead of an open, a read and a close.
+ */
+struct node_mem_files {
+	int n;                  /* nodes, by dense index */
+	int *fd;                /* per node index, -1 while closed */
+	bool check_replaced;    /* a tree under --root, whose writer may replace a file by rename */
+	unsigned long reads;    /* preads made (one per node and sample, successful or not) */
+	unsigned long opens;    /* files (re)opened */
+};
+
+/* Prepare f for t's nodes under root, all closed. Returns 0, or -1 when out of memory. */
+int node_mem_files_init(struct node_mem_files *f, const char *root, const struct topology *t);
+/*
+ * topology_sample_mem() through the files of f: a file is opened on first use and kept; one
+ * whose read fails or whose text does not parse is closed and opened again at the next
+ * sample. Returns how many nodes could not be read.
+ */
+int topology_sample_mem_kept(struct node_mem_files *f, const char *root, struct topology *t);
+/* Close every file of f and free it. */
+void node_mem_files_close(struct node_mem_files *f);
+
+/*
  * Free memory of a node in KiB as numad counts it: MemFree, plus Inactive(file) when
  * count_inactive_file is set (numad's -C 1, the default).
  */

@@ -53,10 +53,48 @@ static int buf_reserve(struct buf *b, size_t need)
 	return 0;
 }
 
+/*
+ * Read an open file into b from offset off on: with pread(2) when off >= 0 (a file kept
+ * open, read again from its start), else with read(2) from where it stands.
+ */
+static int read_fd(int fd, off_t off, struct buf *b, size_t max, bool whole_at_once)
+{
+	b->len = 0;
+	if (buf_reserve(b, 4096) < 0)
+		return -1;
+	b->data[0] = '\0';
+	for (;;) {
+		ssize_t n;
+		size_t want;
+
+		if (b->len + 1 >= b->cap) {
+			if (b->cap >= max + 1)
+				break;
+			if (buf_reserve(b, b->cap * 2) < 0)
+				return -1;
+		}
+		want = (b->cap - 1 < max ? b->cap - 1 : max) - b->len;
+		n = off >= 0 ? pread(fd, b->data + b->len, want, off + (off_t)b->len) : read(fd, b->data + b->len, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			b->data[b->len] = '\0';
+			return -1;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		if (b->len >= max || (whole_at_once && (size_t)n < want))
+			break;
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}
+
 static int read_at(const char *root, const char *rel, struct buf *b, size_t max, bool whole_at_once)
 {
 	char path[4096];
-	int fd, saved;
+	int fd, r, saved;
 
 	b->len = 0;
 	if (buf_reserve(b, 4096) < 0)
@@ -67,38 +105,11 @@ static int read_at(const char *root, const char *rel, struct buf *b, size_t max,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	for (;;) {
-		ssize_t n;
-		size_t want;
-
-		if (b->len + 1 >= b->cap) {
-			if (b->cap >= max + 1)
-				break;
-			if (buf_reserve(b, b->cap * 2) < 0)
-				goto fail;
-		}
-		want = (b->cap - 1 < max ? b->cap - 1 : max) - b->len;
-		n = read(fd, b->data + b->len, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		if (b->len >= max || (whole_at_once && (size_t)n < want))
-			break;
-	}
-	close(fd);
-	b->data[b->len] = '\0';
-	return 0;
-fail:
+	r = read_fd(fd, -1, b, max, whole_at_once);
 	saved = errno;
 	close(fd);
-	b->data[b->len] = '\0';
 	errno = saved;
-	return -1;
+	return r;
 }
 
 int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
@@ -109,6 +120,11 @@ int read_file_at(const char *root, const char *rel, struct buf *b, size_t max)
 int read_attr_at(const char *root, const char *rel, struct buf *b, size_t max)
 {
 	return read_at(root, rel, b, max, true);
+}
+
+int read_attr_fd(int fd, struct buf *b, size_t max)
+{
+	return read_fd(fd, 0, b, max, true);
 }
 
 int parse_u64(const char **p, uint64_t *out)

@@ -33,6 +33,8 @@ int read_file_at(const char *root, const char *rel, struct buf *b, size_t max);
  * numa_maps): the kernel may return one part at a time there.
  */
 int read_attr_at(const char *root, const char *rel, struct buf *b, size_t max);
+/* read_attr_at for a file kept open: read it again from offset 0 with pread(2). */
+int read_attr_fd(int fd, struct buf *b, size_t max);
 
 /* Join root and rel into out ("/" root gives "/rel"). Returns -1 when it does not fit. */
 int path_join(char *out, size_t outlen, const char *root, const char *rel);

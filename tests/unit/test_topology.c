@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -874,6 +875,114 @@ static void test_sample_mem(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/* ---------------------------------------------------------------- topology_sample_mem_kept */
+
+enum change { REPLACED, IN_PLACE, REMOVED };
+
+/* Write contents over ROOT/rel in place: the same file, as the kernel's meminfo stays. */
+static int write_in_place(const char *root, const char *rel, const char *contents)
+{
+	char path[4096];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, contents, strlen(contents)) == (ssize_t)strlen(contents);
+	return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * The fast tier's kept files see every way node 1's meminfo changes between two samples:
+ * replaced by rename (as the simulator writes it), rewritten in place, removed, garbled;
+ * and each one recovers at the next sample once the file is good again. A file rewritten
+ * in place is read again without being opened again.
+ */
+static void test_sample_mem_kept(void **state)
+{
+	static const char good[] = "Node 1 MemTotal: 4194304 kB\nNode 1 MemFree: 777 kB\n";
+	static const struct {
+		const char *what;
+		enum change how;
+		const char *contents;
+		int ret;                /* nodes that could not be read */
+		ull free_kb;            /* node 1's, when ret is 0 */
+		unsigned long opens;    /* files opened after the change's sample (3 at the first) */
+	} cases[] = {
+		{ "replaced by rename", REPLACED, "Node 1 MemTotal: 4194304 kB\nNode 1 MemFree: 10240 kB\n", 0, 10240, 4 },
+		{ "rewritten in place", IN_PLACE, "Node 1 MemTotal: 4194304 kB\nNode 1 MemFree: 20480 kB\n", 0, 20480, 3 },
+		{ "removed", REMOVED, NULL, 1, 0, 3 },
+		{ "garbled in place", IN_PLACE, "garbage\n", 1, 0, 3 },
+	};
+	int nfail = 0;
+	(void)state;
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const char *what = cases[c].what, *rel = NODE_DIR "/node1/meminfo";
+		char err[512] = "", *root = make_root("kept");
+		struct node_mem_files f;
+		struct topology t;
+		int got;
+
+		CHECK(what, fixture_build(root, THREE_NODES, NULL, err, sizeof(err)) == 0, "fixture_build: %s", err);
+		if (topology_read(root, &t, err, sizeof(err)) != 0 || node_mem_files_init(&f, root, &t) != 0) {
+			CHECK(what, false, "topology_read failed: %s", err);
+			drop_root(root);
+			continue;
+		}
+		CHECK(what, topology_sample_mem_kept(&f, root, &t) == 0 && f.opens == 3 && f.reads == 3,
+		      "first sample: %lu opens, %lu reads, want 3 and 3", f.opens, f.reads);
+		if (cases[c].how == REPLACED)
+			CHECK(what, fixture_write(root, rel, cases[c].contents) == 0, "fixture_write failed");
+		else if (cases[c].how == IN_PLACE)
+			CHECK(what, write_in_place(root, rel, cases[c].contents) == 0, "write failed");
+		else
+			CHECK(what, rm_rel(root, rel) == 0, "unlink failed");
+		got = topology_sample_mem_kept(&f, root, &t);
+		CHECK(what, got == cases[c].ret, "returned %d, want %d", got, cases[c].ret);
+		CHECK(what, t.nodes[1].mem.valid == (cases[c].ret == 0), "node 1 valid %d", t.nodes[1].mem.valid);
+		if (cases[c].ret == 0)
+			CHECK(what, t.nodes[1].mem.free_kb == cases[c].free_kb, "node 1 MemFree %llu, want %llu",
+			      (ull)t.nodes[1].mem.free_kb, cases[c].free_kb);
+		CHECK(what, f.opens == cases[c].opens, "%lu files opened, want %lu", f.opens, cases[c].opens);
+		CHECK(what, t.nodes[0].mem.valid && t.nodes[2].mem.valid, "the other nodes are no longer read");
+		/* good again: read at the next sample */
+		CHECK(what, fixture_write(root, rel, good) == 0, "fixture_write failed");
+		got = topology_sample_mem_kept(&f, root, &t);
+		CHECK(what, got == 0 && t.nodes[1].mem.valid && t.nodes[1].mem.free_kb == 777,
+		      "after repair: returned %d, valid %d, MemFree %llu", got, t.nodes[1].mem.valid,
+		      (ull)t.nodes[1].mem.free_kb);
+		node_mem_files_close(&f);
+		topology_free(&t);
+		drop_root(root);
+	}
+	assert_int_equal(nfail, 0);
+}
+
+/* On this host's own sysfs: the files are opened once, then only read. */
+static void test_sample_mem_kept_live(void **state)
+{
+	struct node_mem_files f;
+	struct topology t;
+	char err[512];
+	(void)state;
+
+	if (access("/sys/devices/system/node/online", R_OK) != 0 || topology_read("/", &t, err, sizeof(err)) != 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(node_mem_files_init(&f, "/", &t), 0);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(topology_sample_mem_kept(&f, "/", &t), 0);
+	assert_int_equal(f.opens, (unsigned long)t.nnodes);
+	assert_int_equal(f.reads, 3UL * (unsigned long)t.nnodes);
+	for (int i = 0; i < t.nnodes; i++)
+		assert_true(t.nodes[i].mem.valid && t.nodes[i].mem.total_kb > 0);
+	node_mem_files_close(&f);
+	topology_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -886,6 +995,8 @@ int main(void)
 		cmocka_unit_test(test_proc_meminfo),
 		cmocka_unit_test(test_reserve_cpus),
 		cmocka_unit_test(test_sample_mem),
+		cmocka_unit_test(test_sample_mem_kept),
+		cmocka_unit_test(test_sample_mem_kept_live),
 	};
 
 	return cmocka_run_group_tests(tests, setup_quiet, NULL);
