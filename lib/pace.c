@@ -36,6 +36,28 @@ void growth_update(struct growth *g, int64_t now_ms, double value_kb)
 	g->last_kb = value_kb;
 }
 
+void growth_rebase(struct growth *g, int64_t now_ms, double value_kb)
+{
+	double dt;
+
+	if (!isfinite(value_kb))
+		return;
+	if (!g->primed) {
+		growth_update(g, now_ms, value_kb);
+		return;
+	}
+	if (now_ms <= g->last_ms)
+		return;
+	dt = (double)(now_ms - g->last_ms) / 1000.0;
+	if (g->has_rate) {
+		g->rate *= exp(-dt / g->tau_s);
+		g->last_rate = 0;
+		g->last_dt_s = dt;
+	}
+	g->last_ms = now_ms;
+	g->last_kb = value_kb;
+}
+
 double time_to_exhaust(double headroom_kb, double rate_kbps)
 {
 	if (rate_kbps <= 0)

@@ -24,6 +24,12 @@ struct growth {
 void growth_init(struct growth *g, double tau_s);
 /* Feed one sample. Samples at the same or an earlier time than the last are ignored. */
 void growth_update(struct growth *g, int64_t now_ms, double value_kb);
+/*
+ * Take value_kb, seen after a gap, as the new base without a rate of its own: what changed
+ * over the gap belongs to no interval. The rate decays as steady samples over the gap would
+ * make it decay. Ignored like growth_update's samples; primes an estimator not yet primed.
+ */
+void growth_rebase(struct growth *g, int64_t now_ms, double value_kb);
 /* Seconds until headroom_kb is used up at rate_kbps; INFINITY when rate_kbps <= 0. */
 double time_to_exhaust(double headroom_kb, double rate_kbps);
 

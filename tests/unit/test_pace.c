@@ -658,6 +658,40 @@ static void test_rate_limit_scenarios(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/*
+ * growth_rebase: a value seen after a 2 s gap, its change over the gap belonging to no
+ * interval. The rate is what steady samples at 250 ms over the gap would have left
+ * (1 MB/s decayed by e^-2), whatever the new value, and the next sample of the same value
+ * shows no rate: the change made no jump.
+ */
+static void test_growth_rebase(void **state)
+{
+	static const double jumps_kb[] = { 0, 100 * 1024, -100 * 1024 };
+	(void)state;
+
+	for (size_t c = 0; c < sizeof(jumps_kb) / sizeof(jumps_kb[0]); c++) {
+		struct growth steady, quiet;
+		double kb = 0;
+
+		growth_init(&steady, 1.0);
+		growth_init(&quiet, 1.0);
+		for (int t = 0; t <= 4000; t += 250, kb += 256) {
+			growth_update(&steady, t, kb);
+			growth_update(&quiet, t, kb);
+		}
+		kb -= 256;
+		for (int t = 4250; t <= 6000; t += 250)
+			growth_update(&steady, t, kb);
+		growth_rebase(&quiet, 6000, kb + jumps_kb[c]);
+		assert_float_equal(quiet.rate, steady.rate, 1e-9);
+		assert_true(fabs(quiet.rate - 1024 * exp(-2.0)) < 0.05 * 1024 * exp(-2.0));
+		assert_float_equal(quiet.last_kb, kb + jumps_kb[c], 1e-9);
+		growth_update(&quiet, 6250, kb + jumps_kb[c]);
+		assert_float_equal(quiet.last_rate, 0, 1e-9);
+		assert_true(quiet.rate < steady.rate && quiet.rate > 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_growth_from_rest),
 		cmocka_unit_test(test_growth_decay),
 		cmocka_unit_test(test_growth_last_rate),
+		cmocka_unit_test(test_growth_rebase),
 		cmocka_unit_test(test_time_to_exhaust_table),
 		cmocka_unit_test(test_time_to_exhaust_from_growth),
 		cmocka_unit_test(test_token_bucket_table),
