@@ -536,6 +536,7 @@ static struct json_object *guest_json(const struct daemon *d, const struct guest
 	json_object_object_add(o, "locality_pct", jnum(locality_pct(d, g), 1));
 	json_object_object_add(o, "at_risk", json_object_new_boolean(g->at_risk));
 	json_object_object_add(o, "time_to_exhaustion_s", jnum(guest_time_to_exhaustion(g), 1));
+	json_object_object_add(o, "numa_stat_reads", json_object_new_int64((int64_t)g->numa_stat_reads));
 	json_object_object_add(o, "last_advice", json_object_new_string(g->last_advice));
 	json_object_object_add(o, "last_outcome", json_object_new_string(outcome_name(g->last_outcome)));
 	json_object_object_add(o, "failure", g->permanent_failure ? json_object_new_string(g->failure) : NULL);

@@ -68,6 +68,21 @@ static void fast_period(struct daemon *d)
 	event_add(d->fast_ev, &tv);
 }
 
+/*
+ * A guest's memory.numa_stat at a fast tick: read at every tick while anything may change
+ * it (guest_sample_due) or a move of it is in flight, else once every NUMA_STAT_QUIET_MS.
+ * The kernel flushes memcg statistics at each read of it, so the fast tier's cost follows
+ * what changes on the host, not how many guests it runs.
+ */
+static void sample_guest(struct daemon *d, struct guest *g, int64_t now)
+{
+	enum guest_read how = guest_sample_due(d, g, now);
+
+	if (how != READ_AT_TICK && g->cgroup[0] && apply_busy(d->apply, g))
+		how = READ_AT_TICK;
+	guest_sample(d, g, now, how);
+}
+
 static void fast_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -75,15 +90,16 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	d->fast_ticks++;
-	if (topology_sample_mem(d->host.root, &d->topo) > 0)
+	if (topology_sample_mem_kept(&d->mem_files, d->host.root, &d->topo) > 0)
 		log_debug("%s: some node meminfo could not be read this tick", __func__);
 	for (int i = 0; i < d->topo.nnodes; i++)
 		if (d->topo.nodes[i].mem.valid)
 			growth_update(&d->node_free[i], now,
 				      (double)node_free_kb(&d->topo.nodes[i].mem, d->o->policy.count_inactive_file));
 	for (int i = 0; i < d->nguests; i++)
-		guest_sample(d, &d->guests[i], now, true);
+		sample_guest(d, &d->guests[i], now);
 	guests_track_taken(d, now);
+	d->last_tick_ms = now;
 	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
 		plan_urgent(d, &d->guests[i], now);
 	apply_tick(d->apply, now);
@@ -426,7 +442,8 @@ static int setup_host(struct daemon *d)
 	d->node_free = calloc((size_t)n, sizeof(*d->node_free));
 	d->taken = calloc((size_t)n, sizeof(*d->taken));
 	d->tick_free_kb = calloc((size_t)n * 2, sizeof(double));
-	if (!d->busy || !d->wm || !d->node_free || !d->taken || !d->tick_free_kb)
+	if (!d->busy || !d->wm || !d->node_free || !d->taken || !d->tick_free_kb ||
+	    node_mem_files_init(&d->mem_files, d->host.root, &d->topo) < 0)
 		return -1;
 	d->taken_kb = d->tick_free_kb + n;
 	for (int i = 0; i < n; i++) {
@@ -530,6 +547,7 @@ static void teardown(struct daemon *d)
 	free(d->node_free);
 	free(d->taken);
 	free(d->tick_free_kb);
+	node_mem_files_close(&d->mem_files);
 	buf_free(&d->buf);
 }
 

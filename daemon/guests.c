@@ -99,6 +99,7 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 	for (int i = 0; i < d->topo.nnodes; i++)
 		growth_init(&g->gain[i], 1.0);
 	g->fresh = d->fast_ticks > 0; /* started while numad runs, not found at its start */
+	g->added_ms = daemon_now(d);
 	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
 	g->mode = MODE_UNKNOWN;
 	g->tte_s = INFINITY;
@@ -206,21 +207,116 @@ void guest_remove(struct daemon *d, struct guest *g)
 	d->nguests--;
 }
 
-void guest_sample(struct daemon *d, struct guest *g, int64_t now, bool tick)
+/*
+ * What guest_sample_due counts as change. A node declines when its free memory falls
+ * faster than NODE_DECLINE_KBPS, smoothed or over the last tick (so the first tick of a
+ * fall counts); a guest grows when its residency rises that fast. A guest started less than
+ * GUEST_FRESH_MS ago, or with more than UNTOUCHED_MIN_KB of its memory untouched, may grow
+ * at any moment.
+ */
+#define NODE_DECLINE_KBPS 1024.0
+#define GUEST_GROW_KBPS 1024.0
+#define GUEST_FRESH_MS 10000
+#define UNTOUCHED_MIN_KB (64.0 * 1024)
+
+static bool falls(const struct growth *e, double kbps)
+{
+	return e->has_rate && (e->rate < -kbps || e->last_rate < -kbps);
+}
+
+/* Whether a node the guest may use or holds memory on declines. */
+static bool nodes_decline(const struct daemon *d, const struct guest *g)
+{
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if ((nodeset_has(&g->nodes, d->topo.nodes[i].id) || g->res_kb[i] > 0) &&
+		    falls(&d->node_free[i], NODE_DECLINE_KBPS))
+			return true;
+	return false;
+}
+
+static bool may_grow(const struct guest *g, int64_t now)
+{
+	const struct growth *e = &g->growth;
+
+	if (g->fresh && now - g->added_ms < GUEST_FRESH_MS)
+		return true;
+	if (g->mem_kb && (double)g->mem_kb > (double)g->res_total_kb + UNTOUCHED_MIN_KB)
+		return true;
+	return e->has_rate && (e->rate > GUEST_GROW_KBPS || e->last_rate > GUEST_GROW_KBPS);
+}
+
+enum guest_read guest_sample_due(const struct daemon *d, const struct guest *g, int64_t now)
+{
+	if (!g->cgroup[0])
+		return READ_NONE;
+	if (!g->res_valid || !g->gain_ready || !g->tick_read_ms || g->at_risk || g->awaiting_libvirt ||
+	    may_grow(g, now) || nodes_decline(d, g))
+		return READ_AT_TICK;
+	return now - g->read_ms >= NUMA_STAT_QUIET_MS ? READ_QUIET : READ_NONE;
+}
+
+/*
+ * A guest read again at a tick after ticks that did not read it: while it was not read
+ * nothing of it changed that the nodes showed (or it would have been read), so its trends
+ * take its last value as steady until the last tick, and what changed comes within the
+ * last interval, as the node's own trend saw it come.
+ */
+static void hold_until_last_tick(const struct daemon *d, struct guest *g)
+{
+	for (int i = 0; i < d->topo.nnodes; i++)
+		growth_update(&g->gain[i], d->last_tick_ms, g->gain[i].last_kb);
+	growth_update(&g->growth, d->last_tick_ms, g->growth.last_kb);
+}
+
+/*
+ * A quiet guest's slow refresh. Its nodes showed no change while it went unread, so
+ * whatever changed of it changed slowly or was met by others' frees: the per-node trends,
+ * which must stay in step with the nodes' own, take the new values as a base with no rate
+ * (growth_rebase), and guests_track_taken counts no gain of it this tick. Its total's trend
+ * takes the change over the whole gap (a slow growth shows as the rate it is, and makes the
+ * guest one read at every tick).
+ */
+static void quiet_refresh(struct daemon *d, struct guest *g, int64_t now)
+{
+	g->res_total_kb = 0;
+	for (int i = 0; i < d->topo.nnodes; i++) {
+		g->res_total_kb += g->res_kb[i];
+		growth_rebase(&g->gain[i], now, (double)g->res_kb[i]);
+	}
+	g->res_valid = true;
+	g->quiet_read = true;
+	growth_update(&g->growth, now, (double)g->res_total_kb);
+}
+
+void guest_sample(struct daemon *d, struct guest *g, int64_t now, enum guest_read how)
 {
 	char rel[640];
 	int version;
 
-	if (!g->cgroup[0])
+	if (!g->cgroup[0] || how == READ_NONE)
 		return;
 	snprintf(rel, sizeof(rel), "%s/memory.numa_stat", g->cgroup);
+	d->numa_stat_reads++;
+	g->numa_stat_reads++;
+	g->read_ms = now;
 	if (read_file_at(d->host.root, rel, &d->buf, 1 << 20) < 0 ||
 	    cgroup_numa_stat_parse(d->buf.data, &d->topo, g->res_kb, &version) < 0) {
 		g->res_valid = false; /* gone or garbled: the next refresh sorts it out */
 		return;
 	}
 	g->cgroup_version = version;
-	guest_residency_updated(d, g, now, tick);
+	if (how == READ_OUTSIDE_TICK) {
+		guest_residency_updated(d, g, now, false);
+		return;
+	}
+	if (how == READ_QUIET && g->gain_ready)
+		quiet_refresh(d, g, now);
+	else {
+		if (g->gain_ready && g->tick_read_ms && g->tick_read_ms < d->last_tick_ms)
+			hold_until_last_tick(d, g);
+		guest_residency_updated(d, g, now, true);
+	}
+	g->tick_read_ms = now;
 }
 
 /*
@@ -265,7 +361,10 @@ void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now, boo
  * Those are processes bound to the node (numactl --membind), guests on that node alone, and
  * processes numad does not know, which is the pessimistic reading. Kept as a cumulative
  * count per node whose rate d->taken estimates; each guest's gain is its own residency
- * between two ticks, so a guest that joins or leaves the count makes no jump.
+ * between the two ticks that last read it, so a guest that joins or leaves the count makes
+ * no jump. A guest not read this tick gains nothing; one read again as its node starts to
+ * decline gains all it changed since its last read; a quiet guest's slow refresh gains
+ * nothing (quiet_refresh).
  */
 void guests_track_taken(struct daemon *d, int64_t now)
 {
@@ -280,7 +379,7 @@ void guests_track_taken(struct daemon *d, int64_t now)
 		}
 		for (int k = 0; k < d->nguests; k++) {
 			const struct guest *g = &d->guests[k];
-			if (!g->res_valid || nodeset_count(&g->nodes) < 2)
+			if (!g->res_valid || nodeset_count(&g->nodes) < 2 || g->quiet_read)
 				continue;
 			if (g->tick_res_valid)
 				gained += (double)g->res_kb[i] - (double)g->tick_res_kb[i];
@@ -296,6 +395,7 @@ void guests_track_taken(struct daemon *d, int64_t now)
 	for (int k = 0; k < d->nguests; k++) {
 		struct guest *g = &d->guests[k];
 		g->tick_res_valid = g->res_valid;
+		g->quiet_read = false;
 		if (g->res_valid)
 			memcpy(g->tick_res_kb, g->res_kb, (size_t)d->topo.nnodes * sizeof(*g->tick_res_kb));
 	}

@@ -74,6 +74,11 @@ struct guest {
 	bool reservation_matched; /* a -w reservation was matched to it (reserve.c) */
 	uint64_t *tick_res_kb;    /* per node index: res_kb at the last fast tick */
 	bool tick_res_valid;
+	int64_t added_ms;         /* daemon time numad first saw it */
+	int64_t read_ms;          /* daemon time of the last read of its memory.numa_stat, 0: none yet */
+	int64_t tick_read_ms;     /* the fast tick that last read it, 0: none yet */
+	bool quiet_read;          /* this tick's read was the slow refresh of a quiet guest (guest_sample_due) */
+	unsigned long numa_stat_reads;  /* reads of its memory.numa_stat */
 	uint64_t cpu_ticks;       /* utime+stime of its process at cpu_at_ms */
 	int64_t cpu_at_ms;        /* 0: no sample yet */
 	double cpu_used;          /* CPUs it kept busy between the last two full scans */
@@ -110,8 +115,24 @@ void guest_remove(struct daemon *d, struct guest *g);
 void guest_stopped(struct daemon *d, struct guest *g, bool may_be_oom);
 /* At a full scan: note a rise of the host's oom_kill count that no guest stop has claimed. */
 void guests_note_oom(struct daemon *d, int64_t now);
-/* Read a guest's residency from its cgroup and update its growth estimate; tick: at a fast tick, after the nodes' sample. */
-void guest_sample(struct daemon *d, struct guest *g, int64_t now, bool tick);
+/*
+ * How often the fast tier reads the memory.numa_stat of a guest with nothing going on (its
+ * nodes steady, itself neither growing nor at risk): the kernel flushes memcg statistics at
+ * every read of that file, and flushes them every 2 s anyway.
+ */
+#define NUMA_STAT_QUIET_MS 2000
+
+/* How a guest's residency is read: not now, outside a fast tick, at a tick, or as a quiet guest's slow refresh at a tick. */
+enum guest_read { READ_NONE, READ_OUTSIDE_TICK, READ_AT_TICK, READ_QUIET };
+
+/*
+ * At a fast tick, after the nodes' sample: how this guest's memory.numa_stat is read now,
+ * READ_AT_TICK while something may change it (a node of its declines, it grows or may grow,
+ * it is at risk), READ_QUIET once NUMA_STAT_QUIET_MS has passed since its last read, else READ_NONE.
+ */
+enum guest_read guest_sample_due(const struct daemon *d, const struct guest *g, int64_t now);
+/* Read a guest's residency from its cgroup and update its growth estimate (how: guest_sample_due, or READ_OUTSIDE_TICK). */
+void guest_sample(struct daemon *d, struct guest *g, int64_t now, enum guest_read how);
 /* After res_kb changed: its total, and the trends of both (the per-node trend only at a tick). */
 void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now, bool tick);
 /* Read a guest's CPU use from its process's utime+stime (full scan). */

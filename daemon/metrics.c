@@ -169,6 +169,12 @@ static void daemon_metrics(FILE *f, const struct daemon *d)
 	counter(f, "numad_fast_ticks", "Fast-tier samples (node free memory, guest residency).", d->fast_ticks);
 	counter(f, "numad_full_scans", "Full scans (CPU use, domains, consolidation).", d->full_scans);
 	counter(f, "numad_psi_events", "Memory-pressure (PSI) wake-ups.", d->psi_events);
+	counter(f, "numad_numa_stat_reads", "Reads of guests' memory.numa_stat (each makes the kernel flush memcg statistics).",
+		d->numa_stat_reads);
+	counter(f, "numad_node_meminfo_reads", "Fast-tier reads of nodeN/meminfo, one per node and tick.",
+		d->mem_files.reads);
+	counter(f, "numad_node_meminfo_opens", "Opens of nodeN/meminfo files the fast tier keeps open.",
+		d->mem_files.opens);
 	gauge(f, "numad_fast_sample_duration_seconds", "seconds", "How long the last fast-tier sample took.",
 	      d->fast_cost_ms / 1000.0);
 	gauge(f, "numad_full_scan_duration_seconds", "seconds", "How long the last full scan took.",

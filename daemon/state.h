@@ -46,6 +46,8 @@ struct daemon {
 	double *tick_free_kb;       /* per node index: free memory at the last fast tick, < 0 when unknown */
 	double *taken_kb;           /* per node index: memory taken by processes that cannot fall back, cumulative */
 	struct growth *taken;       /* per node index: the rate of taken_kb */
+	struct node_mem_files mem_files;  /* every node's meminfo, kept open for the fast tier */
+	int64_t last_tick_ms;       /* daemon time of the last fast tick, 0 before the first */
 	struct guest *guests;
 	int nguests, capguests;
 	struct virt *virt;
@@ -83,6 +85,7 @@ struct daemon {
 	struct killed_guest killed[KILLED_MAX];  /* ring: the guests numad saw OOM-killed, kept for status */
 	unsigned long nkilled;      /* guests ever seen OOM-killed; the newest is killed[(nkilled-1) % KILLED_MAX] */
 	unsigned long psi_events;   /* PSI trigger wake-ups */
+	unsigned long numa_stat_reads;  /* reads of guests' memory.numa_stat (each one makes the kernel flush memcg statistics) */
 	double fast_cost_ms, full_cost_ms;  /* how long the last fast tick and full scan took */
 };
 

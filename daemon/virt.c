@@ -267,7 +267,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 	}
 	if (is_new || !g->cgroup[0] || !g->pid) {
 		find_cgroup(d, g);
-		guest_sample(d, g, daemon_now(d), false); /* residency before the first decision */
+		guest_sample(d, g, daemon_now(d), READ_OUTSIDE_TICK); /* residency before the first decision */
 	}
 	if (is_new)
 		reserve_seen(d, g); /* from now on its untouched memory is counted, not the -w reservation */

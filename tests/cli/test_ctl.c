@@ -1417,7 +1417,8 @@ static void test_metrics(void **state)
 						"numad_guests_at_risk", "numad_oom_kills", "numad_fast_sample_duration_seconds",
 						"numad_full_scan_duration_seconds", "numad_fast_ticks", "numad_full_scans",
 						"numad_libvirt_connected", "numad_paused", "numad_guest_exhaustion_seconds",
-						"numad_guest" };
+						"numad_guest", "numad_numa_stat_reads", "numad_node_meminfo_reads",
+						"numad_node_meminfo_opens" };
 	/* what status and numad(8) say of the scenario's guests: their modes, and what numad does with each */
 	static const char *const info[] = { "domain=\"vm1\",uuid=\"%s\",mode=\"restrictive\",management=\"yes\"} 1\n",
 					    "domain=\"vm2\",uuid=\"%s\",mode=\"strict\",management=\"observed\"} 1\n",
