@@ -1410,20 +1410,36 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* How often numad read the guest's memory.numa_stat, as "-" when numad no longer knows it. */
+static void numa_stat_reads(const struct sim *s, const struct sim_guest *g, char *out, size_t len)
+{
+	snprintf(out, len, "-");
+	for (int k = 0; s->stats && k < s->stats->nguests; k++)
+		if (strcmp(s->stats->guests[k].uuid, g->uuid) == 0)
+			snprintf(out, len, "%lu", s->stats->guests[k].numa_stat_reads);
+}
+
 static void summary(struct sim *s)
 {
-	printf("\nsimulation summary after %.1f s (simulated):\n", (double)s->now / 1000);
-	printf("%-12s %-12s %-10s %10s  %s\n", "guest", "mode", "nodes", "peak_MB", "fate");
+	double secs = (double)s->now / 1000;
+
+	printf("\nsimulation summary after %.1f s (simulated):\n", secs);
+	printf("%-12s %-12s %-10s %10s  %-10s  %s\n", "guest", "mode", "nodes", "peak_MB", "fate", "numa_stat_reads");
 	for (int i = 0; i < s->nguests; i++) {
 		struct sim_guest *g = &s->guests[i];
-		char nodes[256];
+		char nodes[256], reads[32];
 
 		if (g->alive)
 			live_nodes(s, g, &g->final_nodes);
 		nodeset_format(&g->final_nodes, nodes, sizeof(nodes));
-		printf("%-12s %-12s %-10s %10.0f  %s\n", g->name, mode_xml(g->mode), nodes, g->peak_kb / 1024,
-		       g->oom ? "OOM-killed" : g->alive ? "running" : "stopped");
+		numa_stat_reads(s, g, reads, sizeof(reads));
+		printf("%-12s %-12s %-10s %10.0f  %-10s  %s\n", g->name, mode_xml(g->mode), nodes, g->peak_kb / 1024,
+		       g->oom ? "OOM-killed" : g->alive ? "running" : "stopped", reads);
 	}
+	if (s->stats)
+		printf("fast tier reads: %lu of memory.numa_stat (%.1f a second), %lu of node meminfo (%lu files opened)\n",
+		       s->stats->numa_stat_reads, secs > 0 ? (double)s->stats->numa_stat_reads / secs : 0,
+		       s->stats->mem_files.reads, s->stats->mem_files.opens);
 	if (s->nlat > 0) {
 		double sorted[4096];
 		int n = s->nlat < 4096 ? s->nlat : 4096;
