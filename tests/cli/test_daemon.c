@@ -1029,6 +1029,61 @@ static void check_many(struct sim_result *r)
 	check_all_running(r, "v", 1000);
 }
 
+/* How many times numad read guest name's memory.numa_stat: the last column of its summary row. */
+static long numa_stat_reads_of(const struct sim_result *r, const char *name)
+{
+	const char *p = strstr(r->run.out, "simulation summary");
+
+	for (p = p ? strchr(p, '\n') : NULL; p && *++p; p = strchr(p, '\n')) {
+		struct row x;
+		long reads;
+		if (sscanf(p, "%63s %31s %63s %lf %31s %ld", x.name, x.mode, x.nodes, &x.peak_mb, x.fate, &reads) == 6 &&
+		    strcmp(x.name, name) == 0)
+			return reads;
+	}
+	fail_msg("the summary gives no memory.numa_stat reads for %s:\n%s", name, r->run.out);
+	return -1;
+}
+
+/*
+ * quiet.scn: 16 idle guests of 512 MB, two on each of the EPYC's 8 nodes, over 60 s; from
+ * 20 s to 52 s another process takes 4 GB of node 3 at 128 MB/s. A quiet guest's
+ * memory.numa_stat is read once every 2 s, about 30 times in the run (18-45 allowed), where
+ * a read at every fast tick would make as many reads as ticks (about 240 at 250 ms). The two
+ * guests on node 3 (q4, q12) are read at every tick while it declines: at least 80% of the
+ * ticks of those 32 s.
+ */
+static void check_quiet(struct sim_result *r)
+{
+	const char *p = strstr(r->run.out, "numad ran ");
+	double ticks = p ? strtod(p + strlen("numad ran "), NULL) : 0, declining = ticks * 32.0 / 60.0;
+	long quiet = 0, nquiet = 0;
+
+	check_safe(r);
+	if (ticks < 100)
+		fail_msg("numad ran %.0f fast ticks in 60 s, want about 240:\n%s", ticks, r->run.out);
+	for (int i = 1; i <= 16; i++) {
+		char name[16];
+		long reads;
+
+		snprintf(name, sizeof(name), "q%d", i);
+		running_on(r, "q", i);
+		reads = numa_stat_reads_of(r, name);
+		if ((i - 1) % 8 == 3 && reads < 0.8 * declining)
+			fail_msg("%s, on node 3 while it declined for 32 s (%.0f of %.0f ticks), was read %ld times: want "
+				 "at least %.0f\n%s", name, declining, ticks, reads, 0.8 * declining, r->run.out);
+		if ((i - 1) % 8 != 3 && (reads < 18 || reads > 45))
+			fail_msg("quiet %s was read %ld times in 60 s (%.0f fast ticks): want about 30, one every 2 s\n%s",
+				 name, reads, ticks, r->run.out);
+		if ((i - 1) % 8 != 3) {
+			quiet += reads;
+			nquiet++;
+		}
+	}
+	print_message("quiet: %ld quiet guests read %.2f times a second each; fast ticks %.1f a second\n", nquiet,
+		      (double)quiet / (double)nquiet / 60.0, ticks / 60.0);
+}
+
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
 #define FAST_TIER_ONLY "-i", "60:60"
 
@@ -1071,6 +1126,10 @@ static struct sim_case sim_cases[] = {
 	  SPEED_IN_TIME, 0, 0, check_first_touch, NULL },
 	{ "moveoff: moved off a crowded node once, to a node that holds it", "moveoff.scn", { FAST_TIER_ONLY, NULL }, NULL,
 	  SPEED_IN_TIME, 0, 0, check_moved_off_once, NULL },
+	{ "quietmoveoff: an idle guest, read every 2 s, moved off a crowded node once, in time", "quietmoveoff.scn",
+	  { FAST_TIER_ONLY, NULL }, NULL, SPEED_IN_TIME, 0, 0, check_moved_off_once, NULL },
+	{ "quiet: idle guests read every 2 s, those on a declining node at every tick", "quiet.scn", { NULL }, NULL,
+	  SPEED_IN_TIME, 0, 0, check_quiet, "epyc-2s-nps4.txt" },
 	{ "supersede: an urgent move does not wait for a staged consolidation, which stops widened", "supersede.scn",
 	  { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_superseded, "epyc-2s-nps4.txt" },
 	{ "disconnect:2:50: an urgent extension decided while libvirt is away is applied once it is back", "outage.scn",
