@@ -174,6 +174,7 @@ scenario_file() {
 	g | scancost | scan-cost) s=g ;;
 	h | staged | staged-move) s=h ;;
 	i | storm | start-storm) s=i ;;
+	j | scandomains | scan-domains) s=j ;;
 	probe) echo "$LAB_DIR/guest/probe.sh"; return ;;
 	esac
 	f=$(ls "$LAB_DIR"/scenarios/"$s"-*.sh 2>/dev/null | head -n1)
@@ -502,7 +503,7 @@ cmd_all() {
 	sum="$CACHE/runs/all-$(date +%Y%m%d-%H%M%S).md"
 	echo "# numad lab: every scenario, $(date -u)" >"$sum"
 	for t in "${topos[@]}"; do
-		# a-f, h and i; g-scancost runs both daemons itself: lab.sh run TOPOLOGY g
+		# a-f, h and i; g-scancost and j-scandomains run both daemons themselves: lab.sh run TOPOLOGY g
 		for s in $(scenario_names | tr ' ' '\n' | grep -E '^[a-fhi]-'); do
 			for p in ours numad05; do
 				local r=ok
