@@ -1,6 +1,7 @@
 /* engine.c: score node sets and choose one. Pure: no I/O, no globals, no clock. */
 #include "engine.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,14 +181,17 @@ static void top_insert(struct engine_result *out, const struct engine_score *s)
  * may enter the list are scored by score() with their nodes in candidate order, as
  * engine_score_set() scores a set, so that ties break as scoring every subset would, to the last bit.
  *
- * The bound, for sets S = I + T, T a subset of the nodes not yet decided (U), that fit:
- *  - memory, cpu and move: their values for I + U (each falls as the set grows);
- *  - distance = sum_i p_i sum_j q_j SLIT(i,j)/10 with p_i = cpus_i/C and q_j = avail_j/A.
- *    A set that fits has A >= max(need, avail(I)), so q_j <= avail_j/max(need, avail(I)):
- *    for each CPU node i the cheapest such spread of the memory over I + U (nearest nodes
- *    first, each up to its cap) bounds sum_j q_j SLIT(i,j) from below, g_i. Then the CPUs
- *    of I weigh their g_i and any further CPUs cost at least the smallest g_i in U.
- * It is what makes a set that must reach a far node to fit cost that far node's distance.
+ * A branch is the set I built so far and the positions U not yet decided; it holds the
+ * sets I + T, T a subset of U. Two lower bounds on the totals of those that fit, each
+ * proved where it is computed, cut it; both are true bounds, so the cut is exact:
+ *  - bnb_bound: for each size of T, the distance at the corners of the ranges of T's
+ *    memory and CPUs, with the pairs within T at the smallest SLIT of U, and the other
+ *    terms at their best; cheap, and weak where memory and distance pull apart;
+ *  - bnb_ratio_cut: the total against the limit as one sum over T (the distance ratio and
+ *    the memory term multiplied out), the pairs within T priced by groups of near nodes
+ *    (sockets), and the memory T must add to fit enforced by a Lagrange multiplier. It
+ *    makes a set that must reach a far socket to fit pay for it, and costs a few
+ *    selections a call, so its work is capped by the budget (BNB_PICKS).
  */
 #define BNB_MAX 64
 
@@ -200,6 +204,10 @@ struct bnb {
 	double sa[BNB_MAX + 1], sc[BNB_MAX + 1], si[BNB_MAX + 1], sr[BNB_MAX + 1];  /* sums over u.. */
 	double dpair[BNB_MAX + 1];     /* smallest SLIT between two positions from u on */
 	double cpos_min[BNB_MAX + 1];  /* fewest CPUs of a position from u on that has some */
+	int arank[BNB_MAX];            /* positions, most memory first */
+	int cls[BNB_MAX], ncls;        /* each position's group of near nodes (bnb_classes) */
+	double dout[BNB_MAX + 1];      /* smallest SLIT between positions of two groups from u on */
+	double *din, *cu;              /* (n+1)*ncls: row u: smallest SLIT within, and CPUs of, each group from u on */
 	double *d;                     /* n*n SLIT between search positions */
 	/* (n+1)*(n+1): row u, column m: sum of the m largest (smallest) values from position u on */
 	double *amax, *amin, *cmax, *cmin, *imax, *rmax;
@@ -207,6 +215,7 @@ struct bnb {
 	double dmin;                   /* smallest SLIT between candidates */
 	bool prune;                    /* the bound holds (weights >= 0); else every set is scored */
 	bool stop;                     /* the budget is spent */
+	unsigned long picks, max_picks; /* fit_pick calls of bnb_ratio_cut, and their budget */
 	int mem[BNB_MAX], k;           /* the set being built: search positions */
 };
 
@@ -286,8 +295,167 @@ static double bnb_bound(const struct bnb *b, const struct agg *s, int u, double 
 	return lb;
 }
 
+/* The cpu and move terms, as score() computes them. */
+static double agg_cpu_move(const struct bnb *b, double idle, double res)
+{
+	const struct ctx *c = b->c;
+	double cpu = c->r->ncpus > 0 && idle < c->r->ncpus ? (c->r->ncpus - idle) / c->r->ncpus : 0;
+	double move = c->res_total > 0 ? (c->res_total - res) / c->res_total : 0;
+
+	return c->p->w_cpu * cpu + c->p->w_move * move;
+}
+
+/* The m smallest v_t - mu*a_t: their sum of v (*sv) and of a (*sa). */
+static void fit_pick(const double *v, const double *a, int len, int m, double mu, double *sv, double *sa)
+{
+	double w[BNB_MAX];
+	int idx[BNB_MAX], lo = 0, hi = len - 1, k = m - 1;
+
+	for (int t = 0; t < len; t++) {
+		w[t] = v[t] - mu * a[t];
+		idx[t] = t;
+	}
+	/* quickselect: idx[0..m-1] end up the m smallest */
+	while (lo < hi) {
+		double pivot = w[idx[lo + (hi - lo) / 2]];
+		int i = lo, j = hi;
+
+		while (i <= j) {
+			while (w[idx[i]] < pivot)
+				i++;
+			while (w[idx[j]] > pivot)
+				j--;
+			if (i <= j) {
+				int t = idx[i];
+
+				idx[i++] = idx[j];
+				idx[j--] = t;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	*sv = *sa = 0;
+	for (int z = 0; z < m; z++) {
+		*sv += v[idx[z]];
+		*sa += a[idx[z]];
+	}
+}
+
+/*
+ * Whether every m-subset T with sum_T a_t >= need has sum_T v_t > floor, shown through the
+ * Lagrangian dual of the memory constraint. For mu >= 0 that minimum is at least
+ *   h(mu) = min over every m-subset T of (sum_T v_t + mu*(need - A_T)),
+ * since mu*(need - A_T) <= 0 for a T that fits. Each m-subset's line lies above h, which is
+ * concave: two lines of opposite slope meet above the top of h (an upper bound), and the
+ * subset that h picks where they meet gives a new line (Kelley's cutting planes; a few
+ * steps). lo_v, lo_a: h's pick at mu = 0, which does not fit; hi_v, hi_a: the m positions
+ * with the most memory (h's pick for a large mu).
+ */
+static bool fit_dual_above(const double *v, const double *a, int len, int m, double need, double floor,
+			   double lo_v, double lo_a, double hi_v, double hi_a, unsigned long *picks)
+{
+	if (!(hi_a >= need))
+		return false;
+	for (int it = 0; it < 32; it++) {
+		double mu = (hi_v - lo_v) / (hi_a - lo_a), top = lo_v + mu * (need - lo_a), pv, pa, h;
+
+		if (!(top > floor) || !(mu >= 0))
+			return false;
+		fit_pick(v, a, len, m, mu, &pv, &pa);
+		(*picks)++;
+		h = pv + mu * (need - pa);
+		if (h > floor)
+			return true;
+		if (!(h < top - slack(top)))
+			return false;  /* the top of h, and it is not above floor */
+		if (pa < need) {
+			lo_v = pv;
+			lo_a = pa;
+		} else {
+			hi_v = pv;
+			hi_a = pa;
+		}
+	}
+	return false;
+}
+
+/*
+ * True when no set s + T that fits, T a non-empty subset of the positions from u on, has a
+ * total at or below limit: distance and memory priced together, and the pairs within T
+ * priced by the groups of bnb_classes. For |T| = m:
+ *  - rest_m, the cpu and move terms of s plus the m nodes that favour each most, bounds
+ *    them from below; with lambda = limit - rest_m a set's total exceeds limit when
+ *      G = N + 10*C*w_mem*need - 10*lambda*A*C > 0        (G is the excess times 10*A*C > 0),
+ *    A = A_s + A_T, C = C_s + C_T;
+ *  - N = N(s) + sum_T (x_t + cpus_t*avail_t*SLIT(t,t)) + sum_{t != t' in T} cpus_t*avail_t'*SLIT(t,t'),
+ *    x_t what t adds with s (exact). A pair of two groups costs at least D (dout), one
+ *    within group g at least D - e_g, e_g = max(0, D - din_g) (D = dpair when U holds one
+ *    group), so the pairs cost at least D*(A_T*C_T - sum_T cpus_t*avail_t) less
+ *    e_g * sum over t' in T of group g of avail_t'*(C_Tg - cpus_t'), and C_Tg is at most
+ *    Cu_t' = min(cu_g, Cmax_m) (the group's CPUs in U; the m most CPUs);
+ *  - so G >= g0 + sum_T v_t + (D - 10*lambda)*A_T*C_T with
+ *      g0  = N(s) + 10*C_s*(w_mem*need - lambda*A_s),
+ *      v_t = x_t + cpus_t*avail_t*(SLIT(t,t) - D) - e_t*avail_t*(Cu_t - cpus_t)
+ *            + 10*cpus_t*(w_mem*need - lambda*A_s) - 10*lambda*C_s*avail_t;
+ *  - the last term is kappa*A_T*C_T, kappa = D - 10*lambda: with C_T between Cmin_m and
+ *    Cmax_m (the m fewest, most CPUs) and A_T = sum_T avail_t >= 0 it is at least
+ *    kappa*Cmax_m*A_T when kappa < 0, kappa*Cmin_m*A_T otherwise: one more per-node term.
+ * So G >= g0 + (sum of the m smallest v_t so adjusted), and when that is > 0 for every m
+ * at which a set can fit, no set below reaches limit. The rounding of these sums is far
+ * below the slack that limit carries (bnb_cut).
+ */
+static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limit)
+{
+	const struct ctx *c = b->c;
+	int n = b->n, len = n - u, w = n + 1, G = b->ncls;
+	const double *x = &b->x[b->k * n], *din = &b->din[u * G], *cu = &b->cu[u * G];
+	double L[BNB_MAX], v[BNB_MAX], e[BNB_MAX], D = isfinite(b->dout[u]) ? b->dout[u] : b->dpair[u];
+	double wn = c->p->w_mem * c->need;
+
+	for (int t = u; t < n; t++) {
+		e[t - u] = fmax(0, D - din[b->cls[t]]);
+		L[t - u] = x[t] + b->cpu[t] * b->a[t] * (b->d[t * n + t] - D) + 10.0 * b->cpu[t] * wn;
+	}
+	for (int m = 1; m <= len; m++) {
+		double lambda, g0, beta, cl, lv, la, hv, ha, cmax = b->cmax[u * w + m];
+
+		if (s->A + b->amax[u * w + m] < c->need * (1 - 1e-12) || s->C + cmax <= 0)
+			continue;
+		lambda = limit - agg_cpu_move(b, s->idle + b->imax[u * w + m], s->res + b->rmax[u * w + m]);
+		g0 = s->N + 10.0 * s->C * (wn - lambda * s->A);
+		cl = 10.0 * lambda * s->A;
+		beta = 10.0 * lambda * s->C - (D - 10.0 * lambda) * (D < 10.0 * lambda ? cmax : b->cmin[u * w + m]);
+		for (int t = u; t < n; t++) {
+			double ct = b->cpu[t], at = b->a[t];
+
+			v[t - u] = L[t - u] - ct * cl - beta * at - e[t - u] * at * (fmin(cu[b->cls[t]], cmax) - ct);
+		}
+		fit_pick(v, b->a + u, len, m, 0, &lv, &la);
+		b->picks++;
+		if (lv > -g0)
+			continue;
+		if (!(c->need - s->A > la))
+			return false;  /* the cheapest m fit: mu = 0 is the best multiplier */
+		hv = ha = 0;
+		for (int z = 0, got = 0; got < m; z++)
+			if (b->arank[z] >= u) {
+				hv += v[b->arank[z] - u];
+				ha += b->a[b->arank[z]];
+				got++;
+			}
+		if (!fit_dual_above(v, b->a + u, len, m, c->need - s->A, -g0, lv, la, hv, ha, &b->picks))
+			return false;
+	}
+	return true;
+}
+
 /* True when no set s + T, T a non-empty subset of the positions from u on, can enter the top list. */
-static bool bnb_cut(const struct bnb *b, const struct agg *s, int u)
+static bool bnb_cut(struct bnb *b, const struct agg *s, int u)
 {
 	const struct engine_score *thr = &b->out->top[ENGINE_TOP - 1];
 	const struct ctx *c = b->c;
@@ -302,8 +470,10 @@ static bool bnb_cut(const struct bnb *b, const struct agg *s, int u)
 			return true;
 		if (!(c->need > 0))
 			lb = fmin(b->dmin / 10.0, 10.0) + agg_rest(b, A_hi, s->idle + b->si[u], s->res + b->sr[u]);
+		else if (bnb_bound(b, s, u, limit) > limit)
+			return true;
 		else
-			lb = bnb_bound(b, s, u, limit);
+			return b->picks < b->max_picks && bnb_ratio_cut(b, s, u, limit);
 	} else {
 		/* only sets that cannot fit may be cut, and only by their total */
 		if (can_fit)
@@ -640,6 +810,89 @@ static int bnb_order(const struct ctx *c, int *cpos, struct engine_result *out)
 	return nmust;
 }
 
+#define BNB_LEVELS 16
+#define BNB_PICKS 1   /* bnb_ratio_cut selections per set of the budget */
+
+/*
+ * Group the positions so that nodes of two groups are far apart: the groups are the
+ * components of "SLIT at most v either way", v the distinct SLIT value below the widest gap
+ * to the next (sockets, on most hosts). Then, for every u, the smallest SLIT between two
+ * groups (dout) and within each group (din), and each group's CPUs (cu), over positions
+ * u on. Any grouping gives a true bound (bnb_ratio_cut); this one makes it tight. With
+ * more than BNB_LEVELS distinct values, or no gap, every node is in one group.
+ */
+static void bnb_classes(struct bnb *b)
+{
+	int n = b->n, G, lv[BNB_LEVELS], nlv = 0, par[BNB_MAX], id[BNB_MAX];
+	int thr = -1, gap = 0;
+
+	for (int y = 0; y < n; y++)
+		for (int z = y + 1; z < n && nlv <= BNB_LEVELS; z++) {
+			int v = (int)fmin(b->d[y * n + z], b->d[z * n + y]), k = 0;
+
+			while (k < nlv && lv[k] < v)
+				k++;
+			if (k < nlv && lv[k] == v)
+				continue;
+			if (nlv == BNB_LEVELS) {
+				nlv++;
+				break;
+			}
+			memmove(&lv[k + 1], &lv[k], (size_t)(nlv - k) * sizeof(lv[0]));
+			lv[k] = v;
+			nlv++;
+		}
+	for (int k = 0; k + 1 < nlv && nlv <= BNB_LEVELS; k++)
+		if (lv[k + 1] - lv[k] > gap) {
+			gap = lv[k + 1] - lv[k];
+			thr = lv[k];
+		}
+	for (int y = 0; y < n; y++)
+		par[y] = y;
+	for (int y = 0; y < n; y++)
+		for (int z = y + 1; z < n; z++)
+			if (thr < 0 || fmin(b->d[y * n + z], b->d[z * n + y]) <= thr) {
+				int ry = y, rz = z;
+
+				while (par[ry] != ry)
+					ry = par[ry];
+				while (par[rz] != rz)
+					rz = par[rz];
+				par[ry > rz ? ry : rz] = ry < rz ? ry : rz;
+			}
+	G = 0;
+	for (int y = 0; y < n; y++) {
+		int r = y;
+
+		while (par[r] != r)
+			r = par[r];
+		id[y] = r == y ? G++ : -1;
+		b->cls[y] = id[r];
+	}
+	b->ncls = G;
+	b->dout[n] = INFINITY;
+	for (int g = 0; g < G; g++) {
+		b->din[n * G + g] = INFINITY;
+		b->cu[n * G + g] = 0;
+	}
+	for (int y = n - 1; y >= 0; y--) {
+		double *din = &b->din[y * G], *cu = &b->cu[y * G];
+
+		memcpy(din, din + G, (size_t)G * sizeof(*din));
+		memcpy(cu, cu + G, (size_t)G * sizeof(*cu));
+		b->dout[y] = b->dout[y + 1];
+		cu[b->cls[y]] += b->cpu[y];
+		for (int z = y + 1; z < n; z++) {
+			double dv = fmin(b->d[y * n + z], b->d[z * n + y]);
+
+			if (b->cls[z] == b->cls[y])
+				din[b->cls[y]] = fmin(din[b->cls[y]], dv);
+			else
+				b->dout[y] = fmin(b->dout[y], dv);
+		}
+	}
+}
+
 /* Returns false when it ran out of memory or budget: out then holds what it found. */
 static bool search_exact(const struct ctx *c, struct engine_result *out, unsigned long budget)
 {
@@ -655,7 +908,7 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 	b->c = c;
 	b->out = out;
 	b->n = n;
-	b->d = malloc(((size_t)n * (size_t)n + 6 * sq + (size_t)(n + 1) * (size_t)n) * sizeof(double));
+	b->d = malloc(((size_t)n * (size_t)n + 6 * sq + 3 * (size_t)(n + 1) * (size_t)n) * sizeof(double));
 	if (!b->d)
 		goto out;
 	b->amax = b->d + (size_t)n * (size_t)n;
@@ -665,6 +918,10 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 	b->imax = b->cmin + sq;
 	b->rmax = b->imax + sq;
 	b->x = b->rmax + sq;
+	b->din = b->x + (size_t)(n + 1) * (size_t)n;
+	b->cu = b->din + (size_t)(n + 1) * (size_t)n;
+	/* the bound that couples memory and distance costs a few selections a call: cap its work */
+	b->max_picks = budget > ULONG_MAX / BNB_PICKS ? ULONG_MAX : budget * BNB_PICKS;
 	b->prune = p->w_mem >= 0 && p->w_cpu >= 0 && p->w_move >= 0 && isfinite(p->w_mem) && isfinite(p->w_cpu) &&
 		   isfinite(p->w_move) && isfinite(c->need);
 	nmust = bnb_order(c, b->cpos, out);
@@ -694,6 +951,16 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 		for (int z = y + 1; z < n; z++)
 			b->dpair[y] = fmin(b->dpair[y], fmin(b->d[y * n + z], b->d[z * n + y]));
 		b->cpos_min[y] = b->cpu[y] > 0 ? fmin(b->cpos_min[y + 1], b->cpu[y]) : b->cpos_min[y + 1];
+	}
+	bnb_classes(b);
+	for (int y = 0; y < n; y++) {
+		int z = y;
+
+		while (z > 0 && b->a[b->arank[z - 1]] < b->a[y]) {
+			b->arank[z] = b->arank[z - 1];
+			z--;
+		}
+		b->arank[z] = y;
 	}
 	suffix_sums(b->a, n, b->amax, b->amin);
 	suffix_sums(b->cpu, n, b->cmax, b->cmin);
