@@ -26,13 +26,14 @@ for n in $(cpu_nodes); do
 done
 max_n=0
 for n in $STEPS; do [ "$n" -gt "$max_n" ] && max_n=$n; done
-# eight of them fit the VM with 1.5 GiB left for the system and libvirtd, and one fits a
-# node at numad's 85% target with its margin
-MIB=$((($(total_free) - 1500) / max_n))
+# eight of them fill 70% of what the VM has left after 1.5 GiB for the system and libvirtd
+# (an idle host: no node near its watermarks), and one fits a node at numad's 85% target
+MIB=$((($(total_free) - 1500) * 70 / 100 / max_n))
 [ "$MIB" -gt $((smallest * 60 / 100)) ] && MIB=$((smallest * 60 / 100))
 log "memory available: $(total_free) MiB; smallest node $smallest MiB; domains of $MIB MiB, N = $STEPS, window $W s"
 
 ticks() { cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+sys_ticks() { cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | awk '{ print $13 }'; }
 private_dirty() { awk '/^Private_Dirty:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/smaps_rollup" 2>/dev/null; }
 metric_ours() { timeout 10 /lab/numadctl --socket /run/numad/numad.sock metrics 2>/dev/null | awk -v m="$1" '$1 == m "_total" || $1 == m { print $2; exit }'; }
 uptime_s() { awk '{ printf "%d", $1 }' /proc/uptime; }
@@ -54,8 +55,9 @@ start_domains() { # start_domains N: define and start domains up to N, wait unti
 	return 1
 }
 
-# measure PEER N: start the daemon at its defaults, let it settle 10 s, measure W s, stop it.
-# Appends "peer n uptime cpu_ms scans fast_ticks private_dirty_mb advising" to $OUT/scandomains.txt.
+# measure PEER N: start the daemon at its defaults, wait until it has made no move for 30 s,
+# measure W s, stop it.
+# Appends "peer n uptime cpu_ms scans fast_ticks private_dirty_mb advising sys_ms" to $OUT/scandomains.txt.
 measure() {
 	local peer=$1 n=$2 pid t0 t1 s0="" s1="" f0="" f1="" up adv0 adv1 log pd
 	if [ "$peer" = numad05 ]; then
@@ -71,12 +73,25 @@ measure() {
 	fi
 	sleep 10
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || { fail "$peer did not start at N=$n"; return; }
-	adv0=$(grep -c 'Advising pid [0-9]' "$log" 2>/dev/null || true)
+	# the moves a daemon makes when it starts are not its scan cost: measure once it has
+	# made none for 30 s (at most 300 s of waiting)
+	local quiet=0 last
+	last=$(grep -c 'Advising pid [0-9]' "$log" 2>/dev/null || true)
+	for _ in $(seq 60); do
+		sleep 5
+		adv0=$(grep -c 'Advising pid [0-9]' "$log" 2>/dev/null || true)
+		if [ "$adv0" = "$last" ]; then quiet=$((quiet + 5)); else quiet=0; last=$adv0; fi
+		[ $quiet -ge 30 ] && break
+	done
+	[ "${adv0:-0}" -gt 0 ] && info "$peer, N=$n: $adv0 Advising line(s) before the window (its moves at start)"
 	up=$(uptime_s)
 	t0=$(ticks "$pid")
+	local k0 k1
+	k0=$(sys_ticks "$pid")
 	if [ "$peer" = ours ]; then s0=$(metric_ours numad_full_scans); f0=$(metric_ours numad_fast_ticks); fi
 	sleep "$W"
 	t1=$(ticks "$pid")
+	k1=$(sys_ticks "$pid")
 	if [ "$peer" = ours ]; then s1=$(metric_ours numad_full_scans); f1=$(metric_ours numad_fast_ticks); fi
 	pd=$(private_dirty "$pid")
 	adv1=$(grep -c 'Advising pid [0-9]' "$log" 2>/dev/null || true)
@@ -87,8 +102,9 @@ measure() {
 	local ms=$(((${t1:-0} - ${t0:-0}) * 1000 / HZ)) scans=- fast=-
 	[ -n "$s0" ] && [ -n "$s1" ] && scans=$((s1 - s0))
 	[ -n "$f0" ] && [ -n "$f1" ] && fast=$((f1 - f0))
-	echo "$peer $n $up $ms $scans $fast ${pd:--} $((${adv1:-0} - ${adv0:-0}))" >>"$OUT/scandomains.txt"
-	log "$peer, N=$n domains, uptime $up s: $ms ms of CPU in $W s, scans $scans, fast ticks $fast, Private_Dirty ${pd:-?} MB ($((${adv1:-0} - ${adv0:-0})) Advising lines)"
+	local sys_ms=$(((${k1:-0} - ${k0:-0}) * 1000 / HZ))
+	echo "$peer $n $up $ms $scans $fast ${pd:--} $((${adv1:-0} - ${adv0:-0})) $sys_ms" >>"$OUT/scandomains.txt"
+	log "$peer, N=$n domains, uptime $up s: $ms ms of CPU in $W s ($sys_ms in the kernel), scans $scans, fast ticks $fast, Private_Dirty ${pd:-?} MB ($((${adv1:-0} - ${adv0:-0})) Advising lines in the window)"
 }
 
 : >"$OUT/scandomains.txt"
@@ -110,13 +126,13 @@ cp /var/log/numad-ours.log "$OUT/" 2>/dev/null
 	echo "N libvirt domains of $MIB MiB (restrictive, placement='auto', 1 vCPU, \`guest/toucher.S\` as their OS, all"
 	echo "memory touched, then idle), started with \`virsh start\`. At each N, ours at its defaults (\`numad -F\`:"
 	echo "full scans between 1 and 15 s, the fast tier every 250 ms) and numad 0.5 at its defaults (\`numad\`: a scan"
-	echo "every 5 to 15 s) run in turn for $W s after a 10 s start; CPU is utime+stime from /proc/PID/stat (10 ms"
-	echo "ticks). Ours' scans and fast ticks from its counters; numad 0.5 has no counter, so its CPU per scan is given"
+	echo "every 5 to 15 s) run in turn for $W s, once each has made no move for 30 s; CPU is utime+stime from"
+	echo "/proc/PID/stat (10 ms ticks), stime also apart. Ours' scans and fast ticks from its counters; numad 0.5 has no counter, so its CPU per scan is given"
 	echo "for its two interval bounds (5 s and 15 s). Private_Dirty from /proc/PID/smaps_rollup at the window's end."
 	echo "numad 0.5 is measured once the VM has been up 300 s: before that it evaluates nothing."
 	echo
-	echo "| N | numad | VM uptime | CPU ms in $W s | CPU s per hour | full scans | fast ticks | CPU ms per full scan | Private_Dirty | ours / numad 0.5, per hour |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| N | numad | VM uptime | CPU ms in $W s (kernel) | CPU s per hour | full scans | fast ticks | CPU ms per full scan | Private_Dirty | moves in the window | ours / numad 0.5, per hour |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	awk -v w="$W" '
 	{ rows[NR] = $0; if ($1 == "numad05") o5[$2] = $4 }
 	END {
@@ -132,7 +148,7 @@ cp /var/log/numad-ours.log "$OUT/" 2>/dev/null
 			}
 			r = ""
 			if (f[1] == "ours" && (f[2] in o5) && o5[f[2]] > 0) r = sprintf("%.2f", f[4] / o5[f[2]])
-			printf "| %s | %s | %s s | %s | %.1f | %s | %s | %s | %s MB | %s |\n", f[2], name, f[3], f[4], hour, f[5], f[6], per, f[7], r
+			printf "| %s | %s | %s s | %s (%s) | %.1f | %s | %s | %s | %s MB | %s | %s |\n", f[2], name, f[3], f[4], f[9], hour, f[5], f[6], per, f[7], f[8], r
 		}
 	}' "$OUT/scandomains.txt"
 } >"$OUT/section.md"
