@@ -82,7 +82,10 @@ if ldd "$bin" 2>/dev/null | grep -q libasan; then
 elif [ "$rss1" -gt $(( rss0 + rss0 / 20 + 512 )) ]; then
 	echo "FAIL: RSS grew from $rss0 to $rss1 kB"; fail=1
 fi
-if [ "$fd1" -ne "$fd0" ]; then echo "FAIL: open fds went from $fd0 to $fd1"; fail=1; fi
+# A leak makes the count grow. It may be one lower at the end: numad keeps each node's meminfo
+# open, closes one whose read fails (the simulator replaces the files as it steps) and opens
+# it again at the next sample.
+if [ "$fd1" -gt "$fd0" ] || [ "$fd1" -lt $((fd0 - 1)) ]; then echo "FAIL: open fds went from $fd0 to $fd1"; fail=1; fi
 want=$(grep -c " start " "$work/soak.scn")
 if [ "$starts" -lt "$want" ]; then echo "FAIL: $starts guest starts seen of $want"; fail=1; fi
 # Flapping: a pid moved from X to Y and later from Y back to X within 300 s of the first move.
