@@ -83,8 +83,8 @@ elif [ "$rss1" -gt $(( rss0 + rss0 / 20 + 512 )) ]; then
 	echo "FAIL: RSS grew from $rss0 to $rss1 kB"; fail=1
 fi
 # A leak makes the count grow. It may be one lower at the end: numad keeps each node's meminfo
-# open, closes one whose read fails (the simulator replaces the files as it steps) and opens
-# it again at the next sample.
+# open and, when the file was replaced (the simulator replaces them as it steps) or its read
+# failed, closes it and opens the path again, so a count taken in between sees one fewer.
 if [ "$fd1" -gt "$fd0" ] || [ "$fd1" -lt $((fd0 - 1)) ]; then echo "FAIL: open fds went from $fd0 to $fd1"; fail=1; fi
 want=$(grep -c " start " "$work/soak.scn")
 if [ "$starts" -lt "$want" ]; then echo "FAIL: $starts guest starts seen of $want"; fail=1; fi
