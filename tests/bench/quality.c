@@ -17,7 +17,7 @@
  * numactl -H layout (--topo) whose CPUs, sizes and SLIT stay fixed while every scenario draws
  * each node's free memory anew. Each scenario asks for 1-8 vCPUs and 5-55% of the free memory.
  *
- *   numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE]
+ *   numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE] [--dump FILE]
  */
 #include <math.h>
 #include <stdbool.h>
@@ -38,9 +38,12 @@ struct host {
 	int dist[MAXN][MAXN];
 };
 
-static double cost(const struct host *h, unsigned mask, double need)
+/* The model's two terms for set mask: *dist (1.0: every access local) and *over (the penalty's sum). */
+static double cost_parts(const struct host *h, unsigned mask, double need, double *dist, double *over)
 {
 	double cpu_sum = 0, free_sum = 0, c = 0, pen = 0;
+
+	*dist = *over = INFINITY;
 
 	for (int i = 0; i < h->n; i++)
 		if (mask & (1u << i)) {
@@ -59,7 +62,16 @@ static double cost(const struct host *h, unsigned mask, double need)
 			if (used / h->total[j] > 0.85)
 				pen += used / h->total[j] - 0.85;
 		}
+	*dist = c;
+	*over = pen;
 	return c + 2.0 * pen;
+}
+
+static double cost(const struct host *h, unsigned mask, double need)
+{
+	double d, o;
+
+	return cost_parts(h, mask, need, &d, &o);
 }
 
 static unsigned baseline(const struct host *h, double need)
@@ -202,6 +214,63 @@ static unsigned to_mask(const struct nodeset *s)
 	return m;
 }
 
+static void mask_str(unsigned mask, char *buf, size_t len)
+{
+	struct nodeset set;
+
+	nodeset_clear(&set);
+	for (int i = 0; i < MAXN; i++)
+		if (mask & (1u << i))
+			nodeset_add(&set, i);
+	nodeset_format(&set, buf, len);
+}
+
+/* One row of a dumped scenario: set mask under both models. */
+static void dump_set(FILE *f, const char *what, const struct host *h, unsigned mask, double need,
+		     const struct engine_host *eh, const struct engine_policy *p, const struct engine_request *req)
+{
+	struct nodeset set;
+	struct engine_score sc;
+	char buf[128];
+	double d, o, c = cost_parts(h, mask, need, &d, &o);
+
+	nodeset_clear(&set);
+	for (int i = 0; i < h->n; i++)
+		if (mask & (1u << i))
+			nodeset_add(&set, i);
+	mask_str(mask, buf, sizeof(buf));
+	fprintf(f, "| %s | %s | %.4f | %.4f | %.4f |", what, buf, d, 2.0 * o, c);
+	if (engine_score_set(eh, p, req, &set, &sc) == 0)
+		fprintf(f, " %s | %.4f | %.4f | %.4f | %.4f |\n", sc.fits ? "yes" : "no", sc.distance,
+			p->w_mem * sc.mem, p->w_cpu * sc.cpu, sc.total);
+	else
+		fprintf(f, " - | - | - | - | - |\n");
+}
+
+/* A scenario where the baseline is cheaper than numad under the model: the host, the request, three sets. */
+static void dump_case(FILE *f, const char *label, int no, const struct host *h, double need, unsigned opt_mask,
+		      unsigned ours_mask, unsigned base_mask, const struct engine_host *eh,
+		      const struct engine_policy *p, const struct engine_request *req)
+{
+	fprintf(f, "### %s, scenario %d: %g vCPUs, %.0f MB\n\n", label, no, req->ncpus, need);
+	fprintf(f, "| node | CPUs | size MB | free MB | used with the whole guest there | SLIT row |\n| --- | --- | --- | --- | --- | --- |\n");
+	for (int i = 0; i < h->n; i++) {
+		fprintf(f, "| %d | %d | %.0f | %.0f (%.0f%% used) | %.0f%% |", i, h->cpus[i], h->total[i], h->free[i],
+			h->total[i] > 0 ? 100 * (1 - h->free[i] / h->total[i]) : 0,
+			h->total[i] > 0 ? 100 * (1 - (h->free[i] - need) / h->total[i]) : 0);
+		for (int j = 0; j < h->n; j++)
+			fprintf(f, " %d", h->dist[i][j]);
+		fprintf(f, " |\n");
+	}
+	fprintf(f, "\n| set | nodes | model: distance | model: 2 x over 85%% | model: cost | engine: fits | "
+		   "engine: distance | engine: w_mem x mem | engine: w_cpu x cpu | engine: total |\n"
+		   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	dump_set(f, "optimum", h, opt_mask, need, eh, p, req);
+	dump_set(f, "numad", h, ours_mask, need, eh, p, req);
+	dump_set(f, "baseline", h, base_mask, need, eh, p, req);
+	fprintf(f, "\n");
+}
+
 struct tally {
 	int counted, nofit, engine_opt, base_worse, base_better;
 	double sum_ratio, worst, base_sum, base_worst, worse_by; /* worse_by: sum of base/ours where worse */
@@ -209,28 +278,35 @@ struct tally {
 
 /* One scenario: the exact optimum, numad's engine and the baseline on host h. */
 static void trial(const struct host *h, unsigned *seed, const struct engine_policy *p, struct tally *y, FILE *ratios,
-		  const char *label)
+		  FILE *dump, const char *label, int no)
 {
 	struct topology topo;
 	struct engine_host eh = { &topo, NULL, NULL };
 	struct engine_request req = { 0 };
 	struct engine_result res;
 	double total_free = 0, need, opt = INFINITY, ours, base;
+	unsigned opt_mask = 0, ours_mask, base_mask;
 
 	for (int i = 0; i < h->n; i++)
 		total_free += h->free[i];
 	need = total_free * (0.05 + 0.5 * frand(seed));
 	for (unsigned m = 1; m < (1u << h->n); m++) {
 		double c = cost(h, m, need);
-		if (c < opt)
+		if (c < opt) {
 			opt = c;
+			opt_mask = m;
+		}
 	}
 	to_topology(h, &topo);
 	req.ncpus = 1 + (int)(frand(seed) * 8);
 	req.mem_mb = (uint64_t)need;
 	engine_place(&eh, p, &req, &res);
-	ours = cost(h, to_mask(&res.best), need);
-	base = cost(h, baseline(h, need), need);
+	ours_mask = to_mask(&res.best);
+	base_mask = baseline(h, need);
+	ours = cost(h, ours_mask, need);
+	base = cost(h, base_mask, need);
+	if (dump && isfinite(opt) && res.status != ENGINE_NOFIT && ours > base * (1 + 1e-9))
+		dump_case(dump, label, no, h, need, opt_mask, ours_mask, base_mask, &eh, p, &req);
 	topology_free(&topo);
 	if (!isfinite(opt) || res.status == ENGINE_NOFIT) {
 		y->nofit++;
@@ -268,22 +344,24 @@ static void print_row(const char *label, unsigned seed, const struct tally *y)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE]\n"
+	fprintf(f, "usage: numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE] [--dump FILE]\n"
 		   "  --trials N    scenarios per model (default 1000)\n"
 		   "  --seed S      first seed (default 1); every model starts from it\n"
 		   "  --topo FILE   a numactl -H layout: N scenarios on it (repeatable)\n"
 		   "  --random      N random hosts of 2-16 nodes (the default when no --topo is given)\n"
-		   "  --ratios FILE write 'model numad/optimum baseline/optimum' for every scenario\n");
+		   "  --ratios FILE write 'model numad/optimum baseline/optimum' for every scenario\n"
+		   "  --dump FILE   write every scenario where the baseline is cheaper than numad: the host,\n"
+		   "                the request, and the optimum's, numad's and the baseline's sets under both models\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *topos[64], *ratios_path = NULL;
+	const char *topos[64], *ratios_path = NULL, *dump_path = NULL;
 	int trials = 1000, ntopos = 0, rc = 0;
 	bool random = false;
 	unsigned seed0 = 1;
 	struct engine_policy p;
-	FILE *ratios = NULL;
+	FILE *ratios = NULL, *dump = NULL;
 
 	for (int a = 1; a < argc; a++) {
 		const char *v = a + 1 < argc ? argv[a + 1] : NULL;
@@ -301,6 +379,8 @@ int main(int argc, char **argv)
 			topos[ntopos++] = v, a++;
 		} else if (v && !strcmp(argv[a], "--ratios")) {
 			ratios_path = v, a++;
+		} else if (v && !strcmp(argv[a], "--dump")) {
+			dump_path = v, a++;
 		} else {
 			usage(stderr);
 			return 2;
@@ -310,6 +390,10 @@ int main(int argc, char **argv)
 		random = true;
 	if (ratios_path && !(ratios = fopen(ratios_path, "w"))) {
 		perror(ratios_path);
+		return 1;
+	}
+	if (dump_path && !(dump = fopen(dump_path, "w"))) {
+		perror(dump_path);
 		return 1;
 	}
 	engine_policy_default(&p);
@@ -329,7 +413,7 @@ int main(int argc, char **argv)
 		}
 		for (int t = 0; t < trials; t++) {
 			layout_host(&layout, &h, &seed);
-			trial(&h, &seed, &p, &y, ratios, label);
+			trial(&h, &seed, &p, &y, ratios, dump, label, t);
 		}
 		print_row(label, seed0, &y);
 	}
@@ -340,12 +424,16 @@ int main(int argc, char **argv)
 
 		for (int t = 0; t < trials; t++) {
 			random_host(&h, &seed);
-			trial(&h, &seed, &p, &y, ratios, "random");
+			trial(&h, &seed, &p, &y, ratios, dump, "random", t);
 		}
 		print_row("random 2-16 nodes", seed0, &y);
 	}
 	if (ratios && fclose(ratios) != 0) {
 		perror(ratios_path);
+		rc = 1;
+	}
+	if (dump && fclose(dump) != 0) {
+		perror(dump_path);
 		rc = 1;
 	}
 	return rc;
