@@ -795,6 +795,17 @@ int apply_staged_reason(const struct apply *a, const struct guest *g)
 	return m && !m->stop ? (int)m->reason : -1;
 }
 
+bool apply_moving(const struct apply *a, const struct guest *g, struct nodeset *to, struct nodeset *leave)
+{
+	const struct staged *m = a ? move_of(a, g->uuid) : NULL;
+
+	if (!m || m->stop)
+		return false;
+	*to = m->to;
+	*leave = m->leave;
+	return true;
+}
+
 bool apply_any_consolidation(const struct apply *a)
 {
 	for (const struct staged *m = a ? a->moves : NULL; m; m = m->next)

@@ -51,6 +51,11 @@ bool apply_busy(const struct apply *a, const struct guest *g);
 int apply_staged_reason(const struct apply *a, const struct guest *g);
 /* True once numad was refused moving a guest's pages itself: moves over the bound are not staged. */
 bool apply_pages_refused(const struct apply *a);
+/*
+ * The nodes g's staged move in flight takes its pages to, and the nodes they leave; false
+ * when g has none, or its move stops (it then stays widened and moves no more pages).
+ */
+bool apply_moving(const struct apply *a, const struct guest *g, struct nodeset *to, struct nodeset *leave);
 /* True when a staged consolidation of any guest is in flight (they run one at a time). */
 bool apply_any_consolidation(const struct apply *a);
 /* At each fast tick: staged moves look at what is left on the nodes they leave. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "advise.h"
+#include "apply.h"
 #include "ledger.h"
 #include "log.h"
 #include "reserve.h"
@@ -184,6 +185,33 @@ static void untouched(const struct daemon *d, const struct guest *g, double *out
 			out[i] += left / k;
 }
 
+/*
+ * Pages of g's staged move in flight still to arrive: what it has on the nodes it leaves,
+ * spread evenly over the nodes it moves to (the page mover takes them round-robin), added
+ * to out. What the move frees on the nodes it leaves is not counted: it is free once it is.
+ */
+static void arriving(const struct daemon *d, const struct guest *g, double *out)
+{
+	struct nodeset to, leave;
+	double left = 0;
+	int k = 0;
+
+	if (!g->res_valid || !apply_moving(d->apply, g, &to, &leave))
+		return;
+	for (int i = 0; i < d->topo.nnodes; i++) {
+		int id = d->topo.nodes[i].id;
+		if (nodeset_has(&leave, id) && !nodeset_has(&to, id))
+			left += (double)g->res_kb[i];
+		else if (nodeset_has(&to, id) && d->topo.nodes[i].has_memory)
+			k++;
+	}
+	for (int i = 0; k && left > 0 && i < d->topo.nnodes; i++) {
+		int id = d->topo.nodes[i].id;
+		if (nodeset_has(&to, id) && !nodeset_has(&leave, id) && d->topo.nodes[i].has_memory)
+			out[i] += left / k;
+	}
+}
+
 const double *reserve_owed(struct daemon *d, const struct guest *g)
 {
 	struct reserve *r = d->reserve;
@@ -193,8 +221,10 @@ const double *reserve_owed(struct daemon *d, const struct guest *g)
 	memset(r->owed, 0, (size_t)d->topo.nnodes * sizeof(double));
 	ledger_owed(&r->l, &d->topo, r->owed);
 	for (int i = 0; i < d->nguests; i++)
-		if (&d->guests[i] != g)
+		if (&d->guests[i] != g) {
 			untouched(d, &d->guests[i], r->owed);
+			arriving(d, &d->guests[i], r->owed);
+		}
 	return r->owed;
 }
 

@@ -27,7 +27,8 @@ void reserve_scan(struct daemon *d);
 /*
  * What is promised on each node (per node index, KiB) that free memory does not show, for a
  * decision about guest g (NULL: a new one): the ledger's reservations and every other
- * guest's untouched memory. Valid until the next call.
+ * guest's untouched memory, and the pages other guests' staged moves have still to bring.
+ * Valid until the next call.
  */
 const double *reserve_owed(struct daemon *d, const struct guest *g);
 /* Whether the daemon is far enough in its start to answer -w (reserve_open() ran). */

@@ -127,17 +127,22 @@ static void run_numad(struct run *r, const char *const *args, const char *env, i
 /* ---- the topology, read independently from numactl -H text ---- */
 
 /* The simulated host's topology file, read by the test support's own reader. */
-static void read_topo_file(struct host *h)
+static void read_topo_named(struct host *h, const char *file)
 {
 	char path[PATH_MAX], *text;
 	int rows;
 
-	snprintf(path, sizeof(path), "%s/%s", TOPO_DIR, TOPO_FILE);
+	snprintf(path, sizeof(path), "%s/%s", TOPO_DIR, file);
 	text = must_slurp(path);
 	rows = read_host(text, h);
 	free(text);
 	assert_true(h->n >= 2);
 	assert_int_equal(rows, h->n);
+}
+
+static void read_topo_file(struct host *h)
+{
+	read_topo_named(h, TOPO_FILE);
 }
 
 /* The node nearest to node id by the SLIT (the lowest distance to another node). */
@@ -178,6 +183,7 @@ struct scenario {
 	char stop[32][64];
 	int nstop;
 	int bound_node;    /* the node of a hog line with oom=1 (bound, cannot wait), -1 when none */
+	double hog_mb[MAX_NODES]; /* by node id: the sizes of the hog lines on it */
 };
 
 /* "12G", "512M", "2048" (MB) -> MB. */
@@ -229,15 +235,20 @@ static void read_scenario(const char *file, struct scenario *s)
 				}
 		} else if (strcmp(verb, "hog") == 0) {
 			int node = -1;
+			double mb = 0;
 			bool bound = false;
 			while ((tok = strtok_r(NULL, " \t", &save2))) {
 				if (strncmp(tok, "node=", 5) == 0)
 					node = atoi(tok + 5);
+				else if (strncmp(tok, "size=", 5) == 0)
+					mb = size_mb(tok + 5);
 				else if (strcmp(tok, "oom=1") == 0)
 					bound = true;
 			}
 			if (bound)
 				s->bound_node = node;
+			if (node >= 0 && node < MAX_NODES)
+				s->hog_mb[node] += mb;
 		} else if (strcmp(verb, "stop") == 0 && s->nstop < 32 && (name = strtok_r(NULL, " \t", &save2))) {
 			snprintf(s->stop[s->nstop++], sizeof(s->stop[0]), "%s", name);
 		}
@@ -456,7 +467,7 @@ struct sim_result {
 struct sim_case {
 	const char *name;
 	const char *scenario;
-	const char *flags[3];    /* extra options (NULL-terminated): --numad05-timing, --advise-only, -i */
+	const char *flags[5];    /* extra options (NULL-terminated): --numad05-timing, --advise-only, -i */
 	const char *inject;      /* NUMAD_INJECT_FAULT=... or NULL */
 	const char *speed;       /* SPEED_QUICK, or SPEED_IN_TIME where numad must act within a window */
 	long oom_min, oom_max;   /* the summary's "OOM kills: N" */
@@ -1087,6 +1098,55 @@ static void check_quiet(struct sim_result *r)
 /* Full scans (and so consolidation) too rare to act within a scenario: only the fast tier's urgent path can act. */
 #define FAST_TIER_ONLY "-i", "60:60"
 
+/*
+ * pileup.scn: three guests on the same two nodes must all leave one of them at once. Each
+ * guest is moved once (no move back), none ends where its pages would not fit, and no node
+ * ends holding more whole guests than its free memory less its hogs takes.
+ */
+static void check_pileup(struct sim_result *r)
+{
+	double whole[MAX_NODES] = { 0 };
+
+	check_safe(r);
+	for (int i = 0; i < r->log.n; i++)
+		if (strstr(r->log.line[i], "would not move") || strstr(r->log.line[i], "would not leave")) {
+			dump_log(&r->log);
+			fail_msg("a staged move's pages did not fit where it took them: '%s'", r->log.line[i]);
+		}
+	for (int k = 0; k < r->scen.nstart; k++) {
+		const char *name = r->scen.start[k].name;
+		char dom[80];
+		struct row row;
+		uint64_t set;
+		int moves = 0;
+
+		snprintf(dom, sizeof(dom), "domain %s,", name);
+		for (int i = 0; i + 1 < r->log.n; i++) {
+			struct advice a;
+			if (parse_advice(r->log.line[i], &a) && a.pid > 0 && strstr(r->log.line[i + 1], dom))
+				moves++;
+		}
+		if (moves > 1) {
+			dump_log(&r->log);
+			fail_msg("%s was moved %d times, want once: its first destination could not hold it", name,
+				 moves);
+		}
+		must_row(r->run.out, name, &row);
+		if (strcmp(row.fate, "running") != 0)
+			fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
+		set = nodes_of(row.nodes);
+		if (popcount64(set) == 1)
+			whole[__builtin_ctzll(set)] += row.peak_mb;
+	}
+	for (int i = 0; i < r->host.n; i++) {
+		int id = r->host.id[i];
+		double room = (double)r->host.free_mb[i] - r->scen.hog_mb[id];
+		if (whole[id] > room)
+			fail_msg("node %d ends holding %.0f MB of whole guests, but has %.0f MB free less its hogs\n%s", id,
+				 whole[id], room, r->run.out);
+	}
+}
+
 static struct sim_case sim_cases[] = {
 	{ "crowded: vm1 widened to its nearest node in time", "crowded.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
 	  check_widened, NULL },
@@ -1140,6 +1200,8 @@ static struct sim_case sim_cases[] = {
 	  SPEED_QUICK, 0, 0, check_storm200, "4x16g.txt" },
 	{ "stormmix: 64 guests of 1-16 GB at 10 a second on the EPYC, none OOM-killed", "stormmix.scn", { NULL }, NULL,
 	  SPEED_QUICK, 0, 0, check_stormmix, "epyc-2s-nps4.txt" },
+	{ "pileup: three guests leaving one node at once do not all pick the same destination", "pileup.scn",
+	  { FAST_TIER_ONLY, "--sim-bandwidth", "300", NULL }, NULL, SPEED_IN_TIME, 0, 0, check_pileup, "4x16g.txt" },
 	{ "storm1000: 1,000 guests started at 20 a second on the EPYC all run, placed safely", "many.scn", { NULL }, NULL,
 	  SPEED_QUICK, 0, 0, check_many, "epyc-2s-nps4.txt" },
 };
@@ -1160,7 +1222,7 @@ static void test_scenario(void **state)
 
 	memset(r, 0, sizeof(*r));
 	r->c = c;
-	read_topo_file(&r->host);
+	read_topo_named(&r->host, c->topo ? c->topo : TOPO_FILE);
 	read_scenario(c->scenario, &r->scen);
 	make_tmpdir(dir, sizeof(dir));
 	snprintf(logp, sizeof(logp), "%s/numad.log", dir);
@@ -1179,7 +1241,7 @@ static void test_scenario(void **state)
 	args[n++] = "--pidfile";
 	args[n++] = empty;
 	args[n++] = "-F";
-	for (int k = 0; k < 3 && c->flags[k]; k++)
+	for (size_t k = 0; k < NELEM(c->flags) && c->flags[k]; k++)
 		args[n++] = c->flags[k];
 	args[n] = NULL;
 
