@@ -26,7 +26,7 @@
  * each node's free memory anew. Each scenario asks for 1-8 vCPUs and 5-55% of the free memory.
  *
  *   numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE] [--dump FILE]
- *                 [--model target|soft] [--scenario N] [--w-cpu X | --variant slow]
+ *                 [--model target|soft] [--scenario N] [--w-cpu X] [--variant slow|local|both]
  */
 #include <math.h>
 #include <stdbool.h>
@@ -53,8 +53,9 @@ struct host {
 static bool soft_model;
 /* --scenario: the one scenario of every host model that --dump writes, or -1 for the baseline's wins */
 static int show_scenario = -1;
-/* --variant slow: the engine's terms with its CPU term made a slowdown (see variant_place) */
-static bool variant_slow;
+/* --variant: the engine's model with its CPU term a slowdown, its distance local first, or both */
+enum { VAR_NONE, VAR_SLOW, VAR_LOCAL, VAR_BOTH };
+static int variant;
 
 /* A set's terms under the model: *dist (1.0: every access local), *over (points over the target), *slow. */
 struct parts {
@@ -232,7 +233,10 @@ static void layout_host(const struct host *layout, struct host *h, unsigned *see
 		h->free[i] = h->total[i] * frand(seed);
 }
 
-/* Read a numactl -H layout into a host, through the fixture tool and topology_read(). */
+/*
+ * Read a numactl -H layout into a host, through the fixture tool and topology_read(). Returns 0,
+ * 1 for a layout of more than MAXN nodes (no exact optimum: left out), or -1 on an error.
+ */
 static int load_layout(const char *path, struct host *h)
 {
 	char dir[] = "/tmp/numad-quality-XXXXXX", err[512];
@@ -254,8 +258,10 @@ static int load_layout(const char *path, struct host *h)
 		goto out;
 	}
 	if (t.nnodes > MAXN) {
-		fprintf(stderr, "numad_quality: %s: %d nodes; the exact optimum is computed for up to %d\n", path,
-			t.nnodes, MAXN);
+		/* a layout, not an error: it is left out of the table, and the run goes on */
+		fprintf(stderr, "numad_quality: %s: %d nodes; the exact optimum is computed for up to %d, left out\n",
+			path, t.nnodes, MAXN);
+		rc = 1;
 	} else {
 		memset(h, 0, sizeof(*h));
 		h->n = t.nnodes;
@@ -399,10 +405,14 @@ struct tally {
 };
 
 /*
- * The engine's model with one change, to price a proposal without touching lib/engine.c: the
- * CPU term multiplies the distance by the time-sharing slowdown instead of adding w_cpu times
- * the share of vCPUs without an idle CPU:
- *   total = distance * max(1, vCPUs / idle CPUs) + w_mem * mem + w_move * move.
+ * The engine's model with one or two changes, to price a proposal without touching lib/engine.c:
+ *  - slow: the CPU term multiplies the distance by the time-sharing slowdown instead of adding
+ *    w_cpu times the share of vCPUs without an idle CPU;
+ *  - local: the distance is priced with the memory where the kernel puts it (local_first(): each
+ *    vCPU node's share there first, then the nearest nodes), not in proportion to what each
+ *    node offers;
+ *  - both: the two.
+ *   total = distance' * slow' + w_mem * mem + w_cpu' * cpu + w_move * move
  * Every subset of the nodes that offer memory (the engine's candidates) is scored with
  * engine_score_set(); the cheapest that fits wins. Returns its mask, or 0 when none fits.
  */
@@ -411,6 +421,7 @@ static unsigned variant_place(const struct host *h, const struct engine_host *eh
 {
 	unsigned cand = 0, best = 0;
 	double best_total = INFINITY;
+	bool slow = variant == VAR_SLOW || variant == VAR_BOTH, local = variant == VAR_LOCAL || variant == VAR_BOTH;
 
 	for (int j = 0; j < h->n; j++)
 		if (room(h, j) > 0)
@@ -418,16 +429,31 @@ static unsigned variant_place(const struct host *h, const struct engine_host *eh
 	for (unsigned m = cand; m; m = (m - 1) & cand) {
 		struct nodeset set;
 		struct engine_score sc;
-		double t;
+		double t, dist, cpu_sum = 0, mem[MAXN];
 
 		nodeset_clear(&set);
 		for (int j = 0; j < h->n; j++)
-			if (m & (1u << j))
+			if (m & (1u << j)) {
 				nodeset_add(&set, j);
+				cpu_sum += h->cpus[j];
+			}
 		if (engine_score_set(eh, p, req, &set, &sc) < 0 || !sc.fits)
 			continue;
-		t = sc.distance * fmax(1.0, sc.idle_cpus > 0 ? req->ncpus / sc.idle_cpus : INFINITY) +
-		    p->w_mem * sc.mem + p->w_move * sc.move;
+		dist = sc.distance;
+		if (local) {
+			if (!local_first(h, m, (double)req->mem_mb, cpu_sum, mem))
+				continue;
+			dist = 0;
+			for (int i = 0; i < h->n; i++)
+				for (int j = 0; j < h->n; j++)
+					if ((m & (1u << i)) && (m & (1u << j)))
+						dist += (h->cpus[i] / cpu_sum) * (mem[j] / (double)req->mem_mb) * h->dist[i][j] / 10.0;
+		}
+		if (slow)
+			t = dist * fmax(1.0, sc.idle_cpus > 0 ? req->ncpus / sc.idle_cpus : INFINITY) +
+			    p->w_mem * sc.mem + p->w_move * sc.move;
+		else
+			t = dist + p->w_mem * sc.mem + p->w_cpu * sc.cpu + p->w_move * sc.move;
 		if (t < best_total || (t == best_total && m < best)) {
 			best_total = t;
 			best = m;
@@ -462,7 +488,7 @@ static void trial(const struct host *h, unsigned *seed, const struct engine_poli
 	req.mem_mb = (uint64_t)need;
 	engine_place(&eh, p, &req, &res);
 	ours_mask = to_mask(&res.best);
-	if (variant_slow && res.status != ENGINE_NOFIT && !(ours_mask = variant_place(h, &eh, p, &req)))
+	if (variant != VAR_NONE && res.status != ENGINE_NOFIT && !(ours_mask = variant_place(h, &eh, p, &req)))
 		res.status = ENGINE_NOFIT;
 	base_mask = baseline(h, need);
 	ours = cost(h, ours_mask, need, req.ncpus);
@@ -522,7 +548,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: numad_quality [--trials N] [--seed S] [--topo FILE]... [--random] [--ratios FILE] [--dump FILE]\n"
 		   "                     [--model target|soft] [--scenario N]\n"
-		   "                     [--w-cpu X | --variant slow]\n"
+		   "                     [--w-cpu X] [--variant slow|local|both]\n"
 		   "  --trials N    scenarios per model (default 1000)\n"
 		   "  --seed S      first seed (default 1); every model starts from it\n"
 		   "  --topo FILE   a numactl -H layout: N scenarios on it (repeatable)\n"
@@ -534,8 +560,9 @@ static void usage(FILE *f)
 		   "                soft: 2 x every point over the target, no CPU term (the yardstick before)\n"
 		   "  --scenario N  --dump writes scenario N (from 0) of every host model instead\n"
 		   "  --w-cpu X     run the engine with this CPU weight instead of its default (a variant to compare)\n"
-		   "  --variant slow  numad's column is the engine's model with its CPU term a slowdown\n"
-		   "                (distance x max(1, vCPUs / idle CPUs)), searched over every subset\n");
+		   "  --variant V   numad's column is the engine's model changed, searched over every subset:\n"
+		   "                slow: its CPU term a slowdown (distance x max(1, vCPUs / idle CPUs));\n"
+		   "                local: its distance with the memory placed local first; both: the two\n");
 }
 
 int main(int argc, char **argv)
@@ -568,8 +595,10 @@ int main(int argc, char **argv)
 			dump_path = v, a++;
 		} else if (v && !strcmp(argv[a], "--model") && (!strcmp(v, "target") || !strcmp(v, "soft"))) {
 			soft_model = !strcmp(v, "soft"), a++;
-		} else if (v && !strcmp(argv[a], "--variant") && !strcmp(v, "slow")) {
-			variant_slow = true, a++;
+		} else if (v && !strcmp(argv[a], "--variant") &&
+			   (!strcmp(v, "slow") || !strcmp(v, "local") || !strcmp(v, "both"))) {
+			variant = !strcmp(v, "slow") ? VAR_SLOW : !strcmp(v, "local") ? VAR_LOCAL : VAR_BOTH;
+			a++;
 		} else if (v && !strcmp(argv[a], "--scenario") && atoi(v) >= 0) {
 			show_scenario = atoi(v), a++;
 		} else if (v && !strcmp(argv[a], "--w-cpu") && strtod(v, NULL) >= 0) {
@@ -602,10 +631,12 @@ int main(int argc, char **argv)
 		unsigned seed = seed0;
 		const char *label = strrchr(topos[k], '/') ? strrchr(topos[k], '/') + 1 : topos[k];
 
-		if (load_layout(topos[k], &layout) < 0) {
+		int lr = load_layout(topos[k], &layout);
+
+		if (lr < 0)
 			rc = 1;
+		if (lr != 0)
 			continue;
-		}
 		for (int t = 0; t < trials; t++) {
 			layout_host(&layout, &h, &seed);
 			trial(&h, &seed, &p, &y, ratios, dump, label, t);
