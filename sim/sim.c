@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ struct sim_guest {
 	double want_kb;       /* what the guest has touched and wants resident */
 	double rate_kbps, until_kb;
 	double *held_kb;      /* per node index */
+	double *written_kb;   /* per node index: held_kb as its memory.numa_stat last says it */
+	bool written;         /* written_kb is that file's */
 	double peak_kb;
 	/*
 	 * The share of its pages outside a nodeset that numad's page walks do not find: the
@@ -118,6 +121,9 @@ struct sim {
 	unsigned ahead;              /* nodesets widened before any risk */
 	double cpu_s;                /* CPU spent in the simulator itself, in every thread */
 	double loop_sim_cpu_s;       /* the part of it spent on the event loop's thread */
+	double heap_numad_mb;        /* heap in use less the simulator's, at the last step */
+	double heap_numad_peak_mb;   /* and its largest */
+	double heap_total_mb;        /* heap in use at the last step, everyone's */
 	/*
 	 * Page migration. A nodeset write that leaves pages outside the new set migrates them
 	 * in the writer's thread at bw_kbps before it returns, as a cpuset.mems write does, and
@@ -191,11 +197,14 @@ static void write_meminfo(struct sim *s)
 	}
 }
 
+/* A guest's memory.numa_stat, rewritten only when what it holds has changed since the last write. */
 static void write_guest(struct sim *s, struct sim_guest *g)
 {
 	char rel[512], text[8192];
-	size_t n = 0;
+	size_t n = 0, size = (size_t)s->topo.nnodes * sizeof(double);
 
+	if (g->written && memcmp(g->written_kb, g->held_kb, size) == 0)
+		return;
 	n += (size_t)snprintf(text + n, sizeof(text) - n, "anon");
 	for (int i = 0; i < s->topo.nnodes && n < sizeof(text) - 64; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, " N%d=%llu", s->topo.nodes[i].id,
@@ -205,8 +214,12 @@ static void write_guest(struct sim *s, struct sim_guest *g)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, " N%d=0", s->topo.nodes[i].id);
 	snprintf(text + n, sizeof(text) - n, "\n");
 	snprintf(rel, sizeof(rel), "sys/fs/cgroup/%s/memory.numa_stat", g->cgroup);
-	if (fixture_write(s->root, rel, text) < 0)
+	if (fixture_write(s->root, rel, text) < 0) {
 		log_warn("simulator: cannot write %s", rel);
+		return;
+	}
+	memcpy(g->written_kb, g->held_kb, size);
+	g->written = true;
 }
 
 /* ---- guests ---- */
@@ -426,7 +439,9 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 		s->cpu_model = true;
 	g->cap_kb = e->mem_kb + SIM_QEMU_OVERHEAD_KB;
 	g->want_kb = (e->touch_kb > 0 ? e->touch_kb : e->mem_kb) + SIM_QEMU_OVERHEAD_KB;
-	g->held_kb = calloc((size_t)s->topo.nnodes, sizeof(double));
+	g->held_kb = calloc(2 * (size_t)s->topo.nnodes, sizeof(double)); /* written_kb is its second half */
+	if (g->held_kb)
+		g->written_kb = g->held_kb + s->topo.nnodes;
 	g->alive = true;
 	g->started_ms = s->now;
 	g->numad_placed = !e->nodes[0];
@@ -1018,6 +1033,22 @@ static double thread_cpu(void)
 }
 
 /*
+ * The process's heap in use (malloc's, every arena, mmapped blocks included), and the part
+ * of it the simulator holds: what its own work left allocated (reading the topology and the
+ * scenario, building its host, libvirt's test driver and the domains it defines there, its
+ * guests), counted as the change in the heap in use across that work. numad's is the rest.
+ * Across a step numad's other threads may allocate too: that counts as the simulator's.
+ */
+static long long sim_heap_bytes;
+
+static long long heap_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+
+	return (long long)(m.uordblks + m.hblkhd);
+}
+
+/*
  * A cpuset.mems write returns only when the pages that left the set have migrated: here
  * the writer's thread sleeps while the memory moves in slices at the bandwidth, with
  * cgroup_lock held throughout (a second write, even one that migrates nothing, waits for
@@ -1160,11 +1191,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct sim *s = arg;
 	int64_t target = (int64_t)((double)(now_ms() - s->real_start) * s->speed);
 	double c0 = thread_cpu();
+	long long h0;
 
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&s->lock);
+	h0 = heap_in_use();
 	sim_step(s, target);
+	{
+		long long h1 = heap_in_use();
+		sim_heap_bytes += h1 - h0;
+		s->heap_total_mb = (double)h1 / (1 << 20);
+		s->heap_numad_mb = (double)(h1 - sim_heap_bytes) / (1 << 20);
+		s->heap_numad_peak_mb = fmax(s->heap_numad_peak_mb, s->heap_numad_mb);
+	}
 	c0 = thread_cpu() - c0;
 	s->cpu_s += c0;
 	s->loop_sim_cpu_s += c0;
@@ -1231,7 +1271,7 @@ static void scen_error(void *ctx, int line, const char *why)
 		fprintf(stderr, "%s: %s\n", r->file, why);
 }
 
-int sim_prepare(const struct options *o, const char *dir)
+static int prepare(const struct options *o, const char *dir)
 {
 	struct scen_report rep = { .file = o->scenario ? o->scenario : "(the built-in scenario)" };
 	char err[512], *text;
@@ -1290,6 +1330,15 @@ void sim_unprepare(void)
 	memset(&plan, 0, sizeof(plan));
 }
 
+int sim_prepare(const struct options *o, const char *dir)
+{
+	long long h0 = heap_in_use();
+	int r = prepare(o, dir);
+
+	sim_heap_bytes += heap_in_use() - h0;
+	return r;
+}
+
 static int init_nodes(struct sim *s)
 {
 	struct zone_wm *wm;
@@ -1335,7 +1384,7 @@ static void host_close(void *ctx, const struct daemon *d)
 	sim_destroy(s);
 }
 
-int sim_open_host(struct daemon *d, struct host *h)
+static int open_host(struct daemon *d, struct host *h)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	const struct options *o = d->o;
@@ -1402,6 +1451,15 @@ int sim_open_host(struct daemon *d, struct host *h)
 		tv.tv_usec = 1000;
 	event_add(s->tick_ev, &tv);
 	return 0;
+}
+
+int sim_open_host(struct daemon *d, struct host *h)
+{
+	long long h0 = heap_in_use();
+	int r = open_host(d, h);
+
+	sim_heap_bytes += heap_in_use() - h0;
+	return r;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1473,6 +1531,9 @@ static void summary(struct sim *s)
 	       "longest %.1f s\n",
 	       s->writes_migrating, s->write_kb_total / 1024, s->write_kb_max / 1024, s->hold_s_max,
 	       s->pages_kb_total / 1024, s->joins_waited, s->join_wait_s_max);
+	printf("heap: %.1f MB in use at the last step, the simulator's %.1f MB (its host, guests and libvirt's test "
+	       "driver), numad's %.1f MB (at most %.1f MB)\n",
+	       s->heap_total_mb, s->heap_total_mb - s->heap_numad_mb, s->heap_numad_mb, s->heap_numad_peak_mb);
 	printf("OOM kills: %u\n", s->ooms);
 	fflush(stdout);
 }
