@@ -332,12 +332,14 @@ static void mask_str(unsigned mask, char *buf, size_t len)
 /* One row of a dumped scenario: set mask under both models; its engine score in *sc. */
 static void dump_set(FILE *f, const char *what, const struct host *h, unsigned mask, double need,
 		     const struct engine_host *eh, const struct engine_policy *p, const struct engine_request *req,
-		     struct engine_score *sc)
+		     struct engine_score *sc, struct parts *tp)
 {
 	struct nodeset set;
 	struct parts t;
 	char buf[128];
 	double c = cost_parts(h, mask, need, req->ncpus, &t);
+
+	*tp = t;
 
 	nodeset_clear(&set);
 	for (int i = 0; i < h->n; i++)
@@ -357,19 +359,20 @@ static void dump_set(FILE *f, const char *what, const struct host *h, unsigned m
 enum { CLS_OVER, CLS_CPU, CLS_OTHER, NCLS };
 static const char *const cls_name[NCLS] = {
 	"the baseline's set takes memory past the target",
-	"numad's set wins in the engine by its CPU term",
+	"the CPU terms decide: numad's set wins in the engine by its CPU term, or runs its vCPUs slower",
 	"neither: the two models spread memory differently",
 };
 
 /*
  * A scenario where the baseline is cheaper than numad under the model: the host, the request,
- * three sets. Returns its class, from the engine's terms for the baseline's and numad's sets.
+ * three sets. Returns its class, from both models' terms for the baseline's and numad's sets.
  */
 static int dump_case(FILE *f, const char *label, int no, const struct host *h, double need, unsigned opt_mask,
 		     unsigned ours_mask, unsigned base_mask, const struct engine_host *eh,
 		     const struct engine_policy *p, const struct engine_request *req)
 {
 	struct engine_score so, sn, sb;
+	struct parts to, tn, tb;
 	int cls;
 
 	fprintf(f, "### %s, scenario %d: %g vCPUs, %.0f MB\n\n", label, no, req->ncpus, need);
@@ -386,12 +389,12 @@ static int dump_case(FILE *f, const char *label, int no, const struct host *h, d
 	fprintf(f, "\n| set | nodes | model: distance | model: points over %.0f%% | model: CPU slowdown | model: cost | "
 		   "engine: fits | engine: distance | engine: w_mem x mem | engine: w_cpu x cpu | engine: total |\n"
 		   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n", 100 * TARGET);
-	dump_set(f, "optimum", h, opt_mask, need, eh, p, req, &so);
-	dump_set(f, "numad", h, ours_mask, need, eh, p, req, &sn);
-	dump_set(f, "baseline", h, base_mask, need, eh, p, req, &sb);
+	dump_set(f, "optimum", h, opt_mask, need, eh, p, req, &so, &to);
+	dump_set(f, "numad", h, ours_mask, need, eh, p, req, &sn, &tn);
+	dump_set(f, "baseline", h, base_mask, need, eh, p, req, &sb, &tb);
 	if (!sb.fits)
 		cls = CLS_OVER;
-	else if (sb.distance + p->w_mem * sb.mem <= sn.distance + p->w_mem * sn.mem)
+	else if (sb.distance + p->w_mem * sb.mem <= sn.distance + p->w_mem * sn.mem || tn.slow > tb.slow * (1 + 1e-9))
 		cls = CLS_CPU;
 	else
 		cls = CLS_OTHER;
