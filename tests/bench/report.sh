@@ -319,10 +319,11 @@ s2() {
 		echo "scenarios per layout (its CPUs, node sizes and SLIT, with each node's free memory drawn anew"
 		echo "in every scenario) and $trials random hosts of 2-16 nodes. Each scenario asks for 1-8 vCPUs and"
 		echo "5-55% of the free memory. The cost model is written apart from the engine: residency-weighted"
-		echo "SLIT distance between the guest's vCPUs and its memory, plus 2 x every point of use over 85% on"
-		echo "a node. Its exact optimum (every subset) is compared with numad's choice and with the greedy"
-		echo "baseline of numad 0.5's kind: the node with the most free memory, then its nearest nodes until"
-		echo "the guest fits. $shared_note"
+		echo "SLIT distance between the guest's vCPUs and its memory, the memory placed local first and never"
+		echo "past 85% of a node, times the slowdown of vCPUs beyond 85% of the set's CPUs (why: QUALITY.md)."
+		echo "Its exact optimum (every subset) is compared with numad's choice and with the greedy baseline"
+		echo "of numad 0.5's kind: the node with the most free memory, then its nearest nodes until the guest"
+		echo "fits below 85%. $shared_note"
 		echo
 		cat "$work/quality.md"
 		echo
@@ -331,8 +332,7 @@ s2() {
 			END { if (k) printf "\n" }' "$work/quality.md" >"$work/quality_better"
 		if [ -s "$work/quality_better" ]; then
 			echo "- Under this model the baseline's mean cost is lower than numad's on: $(cat "$work/quality_better")."
-			echo "  numad's own model also charges for vCPUs that do not fit and keeps the 15% reserve out of"
-			echo "  what a node offers, so it spreads differently; this table does not say which model is right."
+			echo "  [QUALITY.md](QUALITY.md) gives the cases where the two models disagree and which one is right."
 		else
 			echo "- numad's mean cost is at or below the baseline's on every layout under this model."
 		fi
