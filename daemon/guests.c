@@ -368,26 +368,30 @@ void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now, boo
  */
 void guests_track_taken(struct daemon *d, int64_t now)
 {
+	double gained[NUMAD_MAX_NODES];
+
+	/* guest by guest, so that a guest that does not count costs one test, not one per node */
+	memset(gained, 0, (size_t)d->topo.nnodes * sizeof(gained[0]));
+	for (int k = 0; k < d->nguests; k++) {
+		const struct guest *g = &d->guests[k];
+		if (!g->res_valid || g->quiet_read || nodeset_count(&g->nodes) < 2)
+			continue;
+		for (int i = 0; i < d->topo.nnodes; i++)
+			if (g->tick_res_valid)
+				gained[i] += (double)g->res_kb[i] - (double)g->tick_res_kb[i];
+			else if (g->fresh) /* its first tick: what it touched before libvirt said it runs is its own */
+				gained[i] += (double)g->res_kb[i];
+	}
 	for (int i = 0; i < d->topo.nnodes; i++) {
 		const struct node_info *ni = &d->topo.nodes[i];
 		double free = ni->mem.valid ? (double)node_free_kb(&ni->mem, d->o->policy.count_inactive_file) : -1;
-		double gained = 0;
 
 		if (free < 0) {
 			d->tick_free_kb[i] = -1;
 			continue;
 		}
-		for (int k = 0; k < d->nguests; k++) {
-			const struct guest *g = &d->guests[k];
-			if (!g->res_valid || nodeset_count(&g->nodes) < 2 || g->quiet_read)
-				continue;
-			if (g->tick_res_valid)
-				gained += (double)g->res_kb[i] - (double)g->tick_res_kb[i];
-			else if (g->fresh) /* its first tick: what it touched before libvirt said it runs is its own */
-				gained += (double)g->res_kb[i];
-		}
 		if (d->tick_free_kb[i] >= 0) {
-			d->taken_kb[i] += d->tick_free_kb[i] - free - gained;
+			d->taken_kb[i] += d->tick_free_kb[i] - free - gained[i];
 			growth_update(&d->taken[i], now, d->taken_kb[i]);
 		}
 		d->tick_free_kb[i] = free;
