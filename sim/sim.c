@@ -97,6 +97,7 @@ struct sim {
 	struct topology topo;
 	virConnectPtr conn;
 	double *total_kb, *base_kb, *hog_kb, *hog_target_kb, *hog_rate, *min_kb;
+	double *written_free_kb; /* per node index: the free memory its meminfo says, -1 before the first write */
 	bool *hog_oom;        /* per node index: the hog there OOM-kills when it cannot allocate */
 	struct sim_guest guests[SIM_MAX_GUESTS];
 	int nguests;
@@ -185,6 +186,8 @@ static void write_meminfo(struct sim *s)
 		int id = s->topo.nodes[i].id;
 		unsigned long long tot = (unsigned long long)s->total_kb[i], fr = (unsigned long long)node_free(s, i);
 
+		if ((double)fr == s->written_free_kb[i])
+			continue; /* rewritten only when it changes, as the kernel's changes only then */
 		snprintf(text, sizeof(text),
 			 "Node %d MemTotal:       %8llu kB\nNode %d MemFree:        %8llu kB\n"
 			 "Node %d MemUsed:        %8llu kB\nNode %d Inactive(file):        0 kB\n"
@@ -194,6 +197,8 @@ static void write_meminfo(struct sim *s)
 		snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/meminfo", id);
 		if (fixture_write(s->root, rel, text) < 0)
 			log_warn("simulator: cannot write %s", rel);
+		else
+			s->written_free_kb[i] = (double)fr;
 	}
 }
 
@@ -452,6 +457,8 @@ static void start_guest(struct sim *s, const struct sim_event *e)
 		 g->pid, g->vcpus + 3, g->vcpus, s->topo.nodes[0].id, g->cgroup);
 	if (fixture_build(s->root, s->topo_text, desc, err, sizeof(err)) < 0)
 		log_warnx("simulator: cannot write %s's process: %s", g->name, err);
+	for (int i = 0; i < s->topo.nnodes; i++)
+		s->written_free_kb[i] = -1; /* that rewrote the nodes' meminfo from the layout's text */
 	write_guest(s, g);
 	log_info("simulator: started %s (pid %d, %d vCPUs, %.0f MB, %s, nodes %s)", g->name, g->pid, g->vcpus,
 		 e->mem_kb / 1024, mode_xml(g->mode), nodes);
@@ -1345,7 +1352,7 @@ static int init_nodes(struct sim *s)
 	struct buf b = { 0 };
 	int n = s->topo.nnodes;
 
-	s->total_kb = calloc((size_t)n * 7, sizeof(double));
+	s->total_kb = calloc((size_t)n * 8, sizeof(double));
 	s->hog_oom = calloc((size_t)n, sizeof(*s->hog_oom));
 	s->cpu_busy_s = calloc((size_t)(s->topo.max_cpu + 2), sizeof(double));
 	wm = calloc((size_t)n, sizeof(*wm));
@@ -1359,12 +1366,14 @@ static int init_nodes(struct sim *s)
 	s->hog_rate = s->hog_target_kb + n;
 	s->min_kb = s->hog_rate + n;
 	s->churn_node_kb = s->min_kb + n;
+	s->written_free_kb = s->churn_node_kb + n;
 	if (read_file_at(s->root, "proc/zoneinfo", &b, 1 << 22) == 0)
 		zoneinfo_parse(b.data, &s->topo, wm);
 	for (int i = 0; i < n; i++) {
 		s->total_kb[i] = (double)s->topo.nodes[i].mem.total_kb;
 		s->base_kb[i] = s->total_kb[i] - (double)s->topo.nodes[i].mem.free_kb;
 		s->min_kb[i] = (double)wm[i].min_pages * 4.0;
+		s->written_free_kb[i] = -1;
 	}
 	free(wm);
 	buf_free(&b);
