@@ -744,7 +744,10 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		char head[64];
 		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].usage);
-		fprintf(f, "  %-20s%s\n", head, commands[i].help);
+		if (strlen(head) >= 20) /* a long usage: the description starts on the next line */
+			fprintf(f, "  %s\n  %-20s%s\n", head, "", commands[i].help);
+		else
+			fprintf(f, "  %-20s%s\n", head, commands[i].help);
 	}
 	fprintf(f, "  (*) changes the daemon's state: root, or the group numad --control-group names\n"
 		   "\n"
