@@ -44,6 +44,19 @@ static double rate_of(const struct growth *g)
 	return g && g->has_rate ? g->rate : 0;
 }
 
+/*
+ * The rate of the last two intervals between samples, the slower of the two (0 before there
+ * are two): a fill that has just begun or sped up shows there a tick or two before the
+ * smoothed rate catches up, while a one-off step (a guest's first touch counted in one
+ * sample of the node and not yet in the guest's) does not.
+ */
+static double recent_rate_of(const struct growth *g, bool rising)
+{
+	if (!g || !g->has_rate)
+		return 0;
+	return rising ? fmin(g->last_rate, g->prev_rate) : fmax(g->last_rate, g->prev_rate);
+}
+
 double decide_others_kbps(const struct decide_host *h, const struct decide_guest *g, const struct nodeset *nodes)
 {
 	double sum = 0;
@@ -54,8 +67,13 @@ double decide_others_kbps(const struct decide_host *h, const struct decide_guest
 
 		if (i < 0 || !h->node_free)
 			continue;
-		/* what the node loses, less what the guest itself gains there (its growth, or its own pages migrating in) */
-		lost = -rate_of(&h->node_free[i]) - (g->gain ? rate_of(&g->gain[i]) : 0);
+		/*
+		 * What the node loses, less what the guest itself gains there (its growth, or its own
+		 * pages migrating in): smoothed, or over the last two intervals when that is more
+		 * (recent_rate_of).
+		 */
+		lost = fmax(-rate_of(&h->node_free[i]) - (g->gain ? rate_of(&g->gain[i]) : 0),
+			    -recent_rate_of(&h->node_free[i], false) - (g->gain ? recent_rate_of(&g->gain[i], false) : 0));
 		if (lost > 0)
 			sum += lost;
 	}
@@ -94,7 +112,7 @@ double decide_outside_kb(const struct decide_host *h, const struct decide_guest 
 void decide_risk(const struct decide_host *h, const struct decide_guest *g, const struct decide_policy *p,
 		 const struct nodeset *on, struct risk *r)
 {
-	double growth = rate_of(g->growth);
+	double growth = fmax(rate_of(g->growth), recent_rate_of(g->growth, true)); /* as decide_others_kbps */
 
 	r->remaining_kb = g->mem_kb > g->res_total_kb ? (double)(g->mem_kb - g->res_total_kb) : 0;
 	r->headroom_kb = decide_headroom_kb(h, on) - decide_outside_kb(h, g, on);

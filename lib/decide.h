@@ -13,7 +13,8 @@
  *   - S runs out within the horizon, counting the guest's own growth (capped at what it may
  *     still touch: a guest's first touch of its own memory is not runaway growth) and what
  *     others take on S (a node's loss of free memory less the guest's own gain there, so a
- *     guest's own pages arriving by migration are not someone else's consumption).
+ *     guest's own pages arriving by migration are not someone else's consumption). Each
+ *     rate is the smoothed one, or the last interval's when that is more.
  * A move's target must pass the same test, or the move is not made.
  */
 #ifndef NUMAD_DECIDE_H
@@ -45,7 +46,7 @@ enum reason {
 
 struct decide_policy {
 	const struct engine_policy *engine;
-	double horizon_s;           /* --horizon: act when nodes run out within this */
+	double horizon_s;           /* act when nodes run out within this: --horizon and the daemon's own lag */
 	double margin_kb;           /* --margin: headroom kept above a guest's remaining need */
 	int64_t guest_interval_ms;  /* --guest-interval: least time between two consolidations */
 	int64_t flap_window_ms;     /* a guest is not moved back where it was within this */

@@ -29,6 +29,7 @@ void growth_update(struct growth *g, int64_t now_ms, double value_kb)
 	/* Weight by elapsed time, so irregular sampling gives the same estimate. */
 	alpha = g->has_rate ? 1.0 - exp(-dt / g->tau_s) : 1.0;
 	g->rate += alpha * (inst - g->rate);
+	g->prev_rate = g->last_rate;
 	g->last_rate = inst;
 	g->last_dt_s = dt;
 	g->has_rate = true;
@@ -51,7 +52,7 @@ void growth_rebase(struct growth *g, int64_t now_ms, double value_kb)
 	dt = (double)(now_ms - g->last_ms) / 1000.0;
 	if (g->has_rate) {
 		g->rate *= exp(-dt / g->tau_s);
-		g->last_rate = 0;
+		g->prev_rate = g->last_rate = 0;
 		g->last_dt_s = dt;
 	}
 	g->last_ms = now_ms;

@@ -14,6 +14,7 @@ struct growth {
 	double last_kb;
 	double rate;     /* KiB per second, exponentially smoothed; negative when shrinking */
 	double last_rate; /* KiB per second between the last two samples, unsmoothed */
+	double prev_rate; /* last_rate as it was one sample before (0 until then) */
 	double last_dt_s; /* seconds between the last two samples */
 	double tau_s;    /* smoothing time constant in seconds */
 	bool primed;     /* at least one sample seen */

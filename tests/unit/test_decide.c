@@ -41,6 +41,7 @@ static const int slit[N][N] = { { 10, 20, 12, 20 }, { 20, 10, 20, 12 }, { 12, 20
 struct world {
 	double free_mb[N];       /* MemFree per node; 0 means the default, 15360 MB */
 	double free_kbps[N];     /* node free memory trend (negative: it declines) */
+	double free_ticks_kbps[N][2]; /* its rate over the last tick and the one before; { 0, 0 }: free_kbps, 0 */
 	double taken_kbps[N];    /* what processes that cannot fall back take */
 	bool no_memory[N];       /* a node without memory (and so no candidate) */
 	enum guest_mode mode;
@@ -124,6 +125,10 @@ static void build(const struct world *w, struct built *b)
 			b->dist[i * N + j] = slit[i][j];
 		b->wm[i].low_pages = (uint64_t)(LOW_MB * MB / 4);
 		b->node_free[i] = rate(w->free_kbps[i]);
+		if (w->free_ticks_kbps[i][0] || w->free_ticks_kbps[i][1]) {
+			b->node_free[i].last_rate = w->free_ticks_kbps[i][0];
+			b->node_free[i].prev_rate = w->free_ticks_kbps[i][1];
+		}
 		b->taken[i] = rate(w->taken_kbps[i]);
 		b->gain[i] = rate(w->gain_kbps[i]);
 		b->res_kb[i] = (uint64_t)(w->res_mb[i] * MB);
@@ -148,7 +153,8 @@ static void build(const struct world *w, struct built *b)
  * decide.h's headroom test, written out again here for a target set: free above the low
  * watermark, less the guest's memory still outside the set, against what it may still
  * touch plus the margin; and the time to exhaustion with its own growth capped and others'
- * take (each node's decline less the guest's gain there) throughout.
+ * take (each node's decline less the guest's gain there) throughout. Others' take is the
+ * smoothed one, or that of the last two ticks when both say more (the slower of the two).
  */
 static bool holds_by_hand(const struct world *w, const char *to_list, double horizon_s)
 {
@@ -164,8 +170,15 @@ static bool holds_by_hand(const struct world *w, const char *to_list, double hor
 		}
 		if (!w->no_memory[i] && f > LOW_MB * MB)
 			head += f - LOW_MB * MB;
-		if (-w->free_kbps[i] - w->gain_kbps[i] > 0)
-			others += -w->free_kbps[i] - w->gain_kbps[i];
+		{
+			const double *tk = w->free_ticks_kbps[i];
+			/* rate() gives a tick rate equal to the smoothed one and none before it */
+			double last = tk[0] || tk[1] ? tk[0] : w->free_kbps[i], before = tk[0] || tk[1] ? tk[1] : 0;
+			double ticks = -(last > before ? last : before) - (w->gain_kbps[i] > 0 ? w->gain_kbps[i] : 0);
+			double smooth = -w->free_kbps[i] - w->gain_kbps[i], take = smooth > ticks ? smooth : ticks;
+			if (take > 0)
+				others += take;
+		}
 	}
 	remaining = w->mem_mb * MB > res ? w->mem_mb * MB - res : 0;
 	if (head < remaining + 256 * MB)
@@ -273,6 +286,22 @@ static struct urgent_case urgent_cases[] = {
 		{ .free_mb = { 0, 3072 + 64 }, .free_kbps = { 2 * GB, -2 * GB }, .mode = MODE_RESTRICTIVE, .nodes = "1",
 		  .mem_mb = 10440, .res_mb = { 2048, 8192 }, .gain_kbps = { -2 * GB, 2 * GB } },
 		DECIDE_NONE, NULL, NULL, INFINITY, NULL, false,
+	},
+	{
+		/* 8192 MB above the watermark: 8 s at the smoothed 1 GB/s, but the last two ticks
+		 * both saw 6 GB/s (a fill that has just begun): 8192/6144 = 1.33 s */
+		"a fill that has just begun: the last two ticks' rate, before the smoothed one catches up",
+		{ .free_mb = { 8192 + 64 }, .free_kbps = { -1 * GB }, .free_ticks_kbps = { { -6 * GB, -6.5 * GB } },
+		  .mode = MODE_RESTRICTIVE, .nodes = "0", .mem_mb = 4096, .res_mb = { 4096 } },
+		DECIDE_MOVE, "0,2", NULL, 8192.0 / 6144, "its nodes run out in 1.3 s at 6144 MB/s", false,
+	},
+	{
+		/* the same node, but only the last tick saw it lose fast (a step, such as a guest's
+		 * first touch that its own next read will show): the smoothed 1 GB/s, 8 s */
+		"one tick's step is not a fill: the smoothed rate decides",
+		{ .free_mb = { 8192 + 64 }, .free_kbps = { -1 * GB }, .free_ticks_kbps = { { -14 * GB, 0 } },
+		  .mode = MODE_RESTRICTIVE, .nodes = "0", .mem_mb = 4096, .res_mb = { 4096 } },
+		DECIDE_NONE, NULL, NULL, 8.0, NULL, false,
 	},
 	{
 		"strict: warn with the time left, never move",

@@ -327,8 +327,9 @@ static void test_growth_decay(void **state)
 /* ---------------------------------------------------------------- time_to_exhaust */
 
 /*
- * last_rate is the slope between the last two samples, unsmoothed: what the smoothed rate
- * still remembers of a burst that ended is gone from it at the next sample. Samples: 0 KiB
+ * last_rate is the slope between the last two samples, unsmoothed, and prev_rate the slope
+ * of the interval before: what the smoothed rate still remembers of a burst that ended is
+ * gone from last_rate at the next sample, and from prev_rate at the one after. Samples: 0 KiB
  * at 0 s, 1000 KiB at 0.25 s (4000 KiB/s), 1000 KiB at 0.5 s (0), 1500 KiB at 1.5 s (500/s).
  */
 static void test_growth_last_rate(void **state)
@@ -340,15 +341,22 @@ static void test_growth_last_rate(void **state)
 	growth_update(&g, 0, 0);
 	growth_update(&g, 250, 1000);
 	assert_true(fabs(g.last_rate - 4000.0) < 1e-9);
+	assert_true(fabs(g.prev_rate) < 1e-9); /* no interval before the first */
 	growth_update(&g, 500, 1000);
 	assert_true(fabs(g.last_rate) < 1e-9);
+	assert_true(fabs(g.prev_rate - 4000.0) < 1e-9); /* the interval before the last */
 	assert_true(g.rate > 1000.0); /* the smoothed rate still remembers the burst: 4000 * e^-0.25 */
 	growth_update(&g, 1500, 1500);
 	assert_true(fabs(g.last_rate - 500.0) < 1e-9);
+	assert_true(fabs(g.prev_rate) < 1e-9);
 	/* samples out of order or not finite leave it as it was */
 	growth_update(&g, 1400, 99999);
 	growth_update(&g, 1600, NAN);
 	assert_true(fabs(g.last_rate - 500.0) < 1e-9);
+	assert_true(fabs(g.prev_rate) < 1e-9);
+	/* a rebase after a gap: neither interval has a rate of its own */
+	growth_rebase(&g, 5000, 9000);
+	assert_true(fabs(g.last_rate) < 1e-9 && fabs(g.prev_rate) < 1e-9);
 }
 
 static void test_time_to_exhaust_table(void **state)
