@@ -664,6 +664,24 @@ static void staged_done(struct apply *a, struct staged *m, struct job *j)
 	}
 }
 
+/*
+ * How long a nodeset change took from its submission to libvirt's answer (queue wait
+ * included), in daemon time: the urgent path counts it in its horizon. It follows a slower
+ * call at once and a faster one slowly, as a tail does. Advice and page moves do not count.
+ */
+static void note_lag(struct apply *a, const struct job *j)
+{
+	struct daemon *d = a->d;
+	double lag;
+
+	if (j->kind == JOB_PAGES || j->ops == &advise_ops || j->out != OUT_APPLIED)
+		return;
+	lag = (double)(j->done_ms - j->submitted_ms) * (d->host.speed > 0 ? d->host.speed : 1.0);
+	if (lag > LAG_CAP_MS)
+		lag = LAG_CAP_MS;
+	d->apply_lag_ms = lag > d->apply_lag_ms ? lag : d->apply_lag_ms + 0.1 * (lag - d->apply_lag_ms);
+}
+
 /* A job came back (in the loop's thread). */
 static void handle(struct apply *a, struct job *j)
 {
@@ -675,6 +693,7 @@ static void handle(struct apply *a, struct job *j)
 			   (double)(real_ms() - j->submitted_ms) / 1000.0);
 		a->stuck--;
 	}
+	note_lag(a, j);
 	if (m) {
 		staged_done(a, m, j);
 	} else if (!j->move_id && (g = guest_of(a, j->uuid))) {

@@ -521,7 +521,7 @@ static const struct optdesc optdescs[] = {
 	{ "migrate-rate", OPT_MIGRATE_RATE, required_argument, "migrate_rate", NULL, p_int, OFF(migrate_mb_s), 1,
 	  1 << 20, AT_RELOAD, K_INT, "512", "MB", "MB/s at which consolidating moves migrate memory, over all guests" },
 	{ "urgent-burst", OPT_URGENT_BURST, required_argument, "urgent_burst", NULL, p_int, OFF(urgent_burst), 1, 1000,
-	  AT_RELOAD, K_INT, "4", "N", "urgent extensions allowed back to back" },
+	  AT_RELOAD, K_INT, "4", "N", "urgent moves off a node allowed back to back (extensions are never held back)" },
 	{ "numad05-timing", OPT_NUMAD05, no_argument, "numad05_timing", NULL, p_flag, OFF(numad05_timing), 0, 0,
 	  AT_RESTART, K_BOOL, NULL, NULL,
 	  "react like numad 0.5 (15 s scans, one move per scan, 300 s per process, no fast tier), for comparisons" },

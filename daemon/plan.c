@@ -48,16 +48,18 @@ static void warn_strict(struct guest *g, int64_t now, double headroom, double re
 /*
  * Whether an urgent move may go ahead now. Without libvirt nothing can be applied: the move
  * is decided and logged once, with no burst token taken and no back-off, and decided again
- * as soon as libvirt is back (virt.c clears awaiting_libvirt on reconnection).
+ * as soon as libvirt is back (virt.c clears awaiting_libvirt on reconnection). The burst
+ * cap holds back only moves that migrate memory: an extension migrates nothing, cannot
+ * flap (it only adds nodes), and is what keeps the guest from the OOM killer.
  */
-static bool urgent_may_act(struct daemon *d, struct guest *g, int64_t now, bool *offline)
+static bool urgent_may_act(struct daemon *d, struct guest *g, const struct move *m, int64_t now, bool *offline)
 {
 	if (now < g->retry_at_ms)
 		return false;
 	*offline = !d->o->advise_only && !d->paused && !virt_connected(d->virt);
 	if (*offline && g->awaiting_libvirt)
 		return false;
-	if (!*offline && !tb_take(&d->urgent_bucket, 1, now)) {
+	if (!*offline && m->migrate_kb > 0 && !tb_take(&d->urgent_bucket, 1, now)) {
 		log_debug("urgent move of %s held back by the burst cap", g->name);
 		return false;
 	}
@@ -120,10 +122,15 @@ static void guest_view(const struct guest *g, struct decide_guest *v)
 	v->prev_nodes = &g->prev_nodes;
 }
 
+/*
+ * The rules' policy. Their horizon is --horizon plus numad's own lag, at most LAG_CAP_MS:
+ * a risk seen now is acted on at the next tick at the latest, and its change takes effect
+ * once libvirt has answered.
+ */
 static void policy_view(const struct daemon *d, struct decide_policy *p)
 {
 	p->engine = &d->o->policy;
-	p->horizon_s = d->o->horizon_s;
+	p->horizon_s = d->o->horizon_s + fmin(d->fast_period_ms + d->apply_lag_ms, LAG_CAP_MS) / 1000.0;
 	p->margin_kb = d->o->margin_mb * 1024.0;
 	p->guest_interval_ms = (int64_t)d->o->guest_interval_s * 1000;
 	p->flap_window_ms = FLAP_WINDOW_MS;
@@ -185,7 +192,7 @@ void plan_urgent(struct daemon *d, struct guest *g, int64_t now)
 		warn_no_room(g, now, risk.at_risk ? "runs out of memory on its nodes and no other node has room" : m.because);
 		return;
 	case DECIDE_MOVE:
-		if (may_supersede(d, g, extension) && urgent_may_act(d, g, now, &offline))
+		if (may_supersede(d, g, extension) && urgent_may_act(d, g, &m, now, &offline))
 			urgent_act(d, g, &m, offline);
 		return;
 	default:

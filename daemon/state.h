@@ -30,6 +30,12 @@ struct persist;
 struct reserve;
 struct metrics_http;
 
+/* While a node loses free memory this fast (KiB/s), the fast tier ticks every FAST_DECLINE_MS. */
+#define FAST_DECLINE_KBPS (512.0 * 1024)
+#define FAST_DECLINE_MS 50
+/* The most of its own lag (a tick, a libvirt call) the urgent path adds to --horizon. */
+#define LAG_CAP_MS 1000
+
 struct daemon {
 	struct options *o;
 	struct event_base *base;
@@ -41,7 +47,8 @@ struct daemon {
 	int cs_cur;
 	struct zone_wm *wm;         /* per node index, watermarks read on the full scan */
 	int64_t wm_read_ms;         /* daemon time of the last /proc/zoneinfo read */
-	int fast_period_ms;         /* the fast timer's period now: fast_ms, or 1000 with no guest */
+	int fast_period_ms;         /* the fast timer's period now: fast_ms, FAST_DECLINE_MS, or 1000 with no guest */
+	double apply_lag_ms;        /* a nodeset change's time from submission to libvirt's answer, daemon time (apply.c) */
 	struct growth *node_free;   /* per node index: free memory trend */
 	double *tick_free_kb;       /* per node index: free memory at the last fast tick, < 0 when unknown */
 	double *taken_kb;           /* per node index: memory taken by processes that cannot fall back, cumulative */

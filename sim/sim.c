@@ -35,6 +35,12 @@
 
 #define SIM_URI "test:///default"    /* libvirt's test driver, in this process: the daemon connects to it too */
 #define SIM_TICK_MS 100
+/*
+ * While memory fills (a hog short of its target, a guest growing), the host's state moves
+ * in steps of this much: finer than numad's fastest tick (FAST_DECLINE_MS), so that no tick
+ * sees a step of two intervals' fill or none.
+ */
+#define SIM_FILL_TICK_MS 10
 #define SIM_MAX_GUESTS 1024          /* guests in the table: those running, then the latest stopped */
 #define SIM_WRITE_SLICE_MS 10       /* a migrating nodeset write moves memory in slices of this much real time */
 #define SIM_QEMU_OVERHEAD_KB (64.0 * 1024)
@@ -106,6 +112,7 @@ struct sim {
 	struct event *tick_ev;
 	int64_t real_start;
 	double speed;
+	int tick_period_ms;          /* the step timer's period now, host time: SIM_TICK_MS or SIM_FILL_TICK_MS */
 	int64_t now;          /* simulated ms */
 	int64_t end_ms;       /* -1 until an end event */
 	bool done;
@@ -1193,12 +1200,36 @@ void sim_step(struct sim *s, int64_t now)
 		s->done = true;
 }
 
+/* Whether memory is filling now: a hog short of its target, or a guest growing. */
+static bool filling(const struct sim *s)
+{
+	for (int i = 0; i < s->topo.nnodes; i++)
+		if (s->hog_kb[i] < s->hog_target_kb[i])
+			return true;
+	for (int i = 0; i < s->nguests; i++)
+		if (s->guests[i].alive && s->guests[i].rate_kbps > 0 && s->guests[i].want_kb < s->guests[i].until_kb)
+			return true;
+	return false;
+}
+
+/* The step timer at period_ms of host time (at least 1 ms of real time). */
+static void set_tick(struct sim *s, int period_ms)
+{
+	struct timeval tv = { 0, (suseconds_t)(period_ms * 1000 / s->speed) };
+
+	if (tv.tv_usec < 1000)
+		tv.tv_usec = 1000;
+	s->tick_period_ms = period_ms;
+	event_add(s->tick_ev, &tv);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim *s = arg;
 	int64_t target = (int64_t)((double)(now_ms() - s->real_start) * s->speed);
 	double c0 = thread_cpu();
 	long long h0;
+	int period;
 
 	(void)fd;
 	(void)what;
@@ -1212,6 +1243,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		s->heap_numad_mb = (double)(h1 - sim_heap_bytes) / (1 << 20);
 		s->heap_numad_peak_mb = fmax(s->heap_numad_peak_mb, s->heap_numad_mb);
 	}
+	period = filling(s) ? SIM_FILL_TICK_MS : SIM_TICK_MS;
+	if (period != s->tick_period_ms)
+		set_tick(s, period);
 	c0 = thread_cpu() - c0;
 	s->cpu_s += c0;
 	s->loop_sim_cpu_s += c0;
@@ -1397,7 +1431,6 @@ static int open_host(struct daemon *d, struct host *h)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	const struct options *o = d->o;
-	struct timeval tv;
 	virDomainPtr test;
 
 	if (!s)
@@ -1454,11 +1487,7 @@ static int open_host(struct daemon *d, struct host *h)
 	s->real_start = now_ms();
 	sim_step(s, 1); /* events at time 0 */
 	s->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, s);
-	tv.tv_sec = 0;
-	tv.tv_usec = (suseconds_t)(SIM_TICK_MS * 1000 / s->speed);
-	if (tv.tv_usec < 1000)
-		tv.tv_usec = 1000;
-	event_add(s->tick_ev, &tv);
+	set_tick(s, SIM_TICK_MS);
 	return 0;
 }
 

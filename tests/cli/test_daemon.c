@@ -43,6 +43,8 @@
  * the outcome does not depend on numad being quick (the baseline, strict, interleave), 20.
  */
 #define SPEED_QUICK "20"
+/* fastfill.scn: a 6 GB/s fill leaves about 2 s of host time, so 1 s of real time to act in */
+#define SPEED_FILL "2"
 #define SPEED_IN_TIME "5"
 #define RUN_LIMIT_S 120           /* hard limit on one run (the longest takes 8 s: 40 s at 5x) */
 #define CLIENT_LIMIT_S 30         /* hard limit on -w, -i 0 and a refused second daemon */
@@ -1147,6 +1149,58 @@ static void check_pileup(struct sim_result *r)
 	}
 }
 
+/*
+ * fastfill.scn: six guests crowded one after another at 6 GB/s, more than the urgent burst
+ * cap lets through. Each one's first decision is an extension from its node to a superset,
+ * applied as an urgent move, and none is OOM-killed (the table's bounds). While nodes fill
+ * that fast the fast tier ticks every 50 ms: it ran more ticks than half again what its
+ * 250 ms period gives over the simulated time.
+ */
+static void check_fastfill(struct sim_result *r)
+{
+	const char *p = strstr(r->run.out, "numad ran ");
+	const char *q = strstr(r->run.out, " s simulated;");
+	double secs = 0;
+	unsigned long ticks = 0;
+
+	for (int k = 0; k < r->scen.nstart; k++) {
+		const struct scen_start *g = &r->scen.start[k];
+		uint64_t from = nodes_of(g->nodes);
+		struct row row;
+		int i;
+
+		for (i = 0; i + 1 < r->log.n; i++) {
+			struct advice a;
+			char dom[80];
+			snprintf(dom, sizeof(dom), "domain %s,", g->name);
+			if (!parse_advice(r->log.line[i], &a) || a.pid <= 0 || !strstr(r->log.line[i + 1], dom))
+				continue;
+			if (a.from != from || (a.to & from) != from || a.to == from ||
+			    !is_outcome(&r->log, i + 1, "Applied through libvirt:", g->name) ||
+			    !strstr(r->log.line[i + 1], "urgent move")) {
+				dump_log(&r->log);
+				fail_msg("%s's first decision is not an urgent extension of nodes %s, applied: '%s' / '%s'",
+					 g->name, g->nodes, r->log.line[i], r->log.line[i + 1]);
+			}
+			break;
+		}
+		if (i + 1 >= r->log.n) {
+			dump_log(&r->log);
+			fail_msg("no decision for %s, whose node filled at 6 GB/s", g->name);
+		}
+		must_row(r->run.out, g->name, &row);
+		if (strcmp(row.fate, "OOM-killed") == 0)
+			fail_msg("%s was OOM-killed\n%s", g->name, r->run.out);
+	}
+	while (q && q > r->run.out && q[-1] != ' ')
+		q--;
+	if (!p || !q || sscanf(p, "numad ran %lu fast ticks", &ticks) != 1 || sscanf(q, "%lf", &secs) != 1)
+		fail_msg("no fast tick count or simulated time in the summary:\n%s", r->run.out);
+	if ((double)ticks <= 1.5 * secs / 0.25)
+		fail_msg("numad ran %lu fast ticks over %.0f s simulated, no more than %.0f at its 250 ms period: it did "
+			 "not tick faster while nodes filled at 6 GB/s", ticks, secs, 1.5 * secs / 0.25);
+}
+
 static struct sim_case sim_cases[] = {
 	{ "crowded: vm1 widened to its nearest node in time", "crowded.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
 	  check_widened, NULL },
@@ -1202,6 +1256,8 @@ static struct sim_case sim_cases[] = {
 	  SPEED_QUICK, 0, 0, check_stormmix, "epyc-2s-nps4.txt" },
 	{ "pileup: three guests leaving one node at once do not all pick the same destination", "pileup.scn",
 	  { FAST_TIER_ONLY, "--sim-bandwidth", "300", NULL }, NULL, SPEED_IN_TIME, 0, 0, check_pileup, "4x16g.txt" },
+	{ "fastfill: six guests crowded at 6 GB/s in quick succession are all extended in time", "fastfill.scn",
+	  { NULL }, NULL, SPEED_FILL, 0, 0, check_fastfill, NULL },
 	{ "storm1000: 1,000 guests started at 20 a second on the EPYC all run, placed safely", "many.scn", { NULL }, NULL,
 	  SPEED_QUICK, 0, 0, check_many, "epyc-2s-nps4.txt" },
 };
