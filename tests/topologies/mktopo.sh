@@ -9,7 +9,7 @@
 # and a hop costs 4 more: 20 to a neighbouring socket, 24 two hops away, up to 32 at four
 # hops (8 sockets).
 # The committed 16- and 64-node layouts are:
-#   tests/topologies/mktopo.sh 4 4 8 65536 > tests/topologies/4s-16node.txt
+#   tests/topologies/mktopo.sh 4 4 16 65536 > tests/topologies/4s-16node.txt
 #   tests/topologies/mktopo.sh 8 8 4 32768 > tests/topologies/8s-64node.txt
 set -euo pipefail
 if [ $# -lt 4 ] || [ $# -gt 5 ]; then
