@@ -116,8 +116,10 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 		sample_guest(d, &d->guests[i], now);
 	guests_track_taken(d, now);
 	d->last_tick_ms = now;
+	reserve_owed_begin(d);
 	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
 		plan_urgent(d, &d->guests[i], now);
+	reserve_owed_end(d);
 	apply_tick(d->apply, now);
 	persist_flush(d, false);
 	if (d->scan_soon)
@@ -265,6 +267,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 	procs_scan(d, now);
 	if (d->o->numad05_timing)
 		fast_tick(-1, 0, d); /* numad 0.5 has no fast tier: sample only when it scans */
+	reserve_owed_begin(d);
 	for (int i = 0; i < d->nguests; i++) {
 		struct guest *g = &d->guests[i];
 
@@ -275,6 +278,7 @@ static void full_scan(evutil_socket_t fd, short what, void *arg)
 				break; /* numad 0.5 moves at most one process per scan */
 		}
 	}
+	reserve_owed_end(d);
 	/* Adaptive: scan often while things change, back off to the maximum when calm. */
 	if (d->o->numad05_timing)
 		d->full_interval_s = d->o->interval_max;

@@ -25,6 +25,10 @@ struct reserve {
 	struct ledger l;          /* daemon clock */
 	struct ledger file;       /* scratch: the file as read */
 	double *owed;             /* per node index, reserve_owed()'s answer */
+	double *total;            /* per node index: what is owed counting every guest (inside a window) */
+	double *mine;             /* per node index: scratch, one guest's own part of total */
+	bool window;              /* between reserve_owed_begin() and reserve_owed_end() */
+	bool total_valid;         /* total is up to date */
 	int64_t synced_wall_ms;   /* wall clock of the last write: a file entry newer than it is a front end's */
 	bool warned;              /* a file problem was logged (once until it works again) */
 };
@@ -144,11 +148,13 @@ void reserve_open(struct daemon *d)
 	const struct options *o = d->o;
 	struct reserve *r = calloc(1, sizeof(*r));
 
-	if (!r || !(r->owed = calloc((size_t)d->topo.nnodes, sizeof(double)))) {
+	if (!r || !(r->owed = calloc(3 * (size_t)d->topo.nnodes, sizeof(double)))) {
 		free(r);
 		log_warnx("ledger: out of memory: -w answers are not reserved");
 		return;
 	}
+	r->total = r->owed + d->topo.nnodes;
+	r->mine = r->total + d->topo.nnodes;
 	d->reserve = r;
 	advise_ledger_path(o, d->host.root, r->path, sizeof(r->path));
 	sync_file(d, true);
@@ -212,20 +218,63 @@ static void arriving(const struct daemon *d, const struct guest *g, double *out)
 	}
 }
 
+/* The ledger's reservations and what every guest but skip owes, per node index, into out. */
+static void sum_owed(struct daemon *d, const struct guest *skip, double *out)
+{
+	memset(out, 0, (size_t)d->topo.nnodes * sizeof(double));
+	ledger_owed(&d->reserve->l, &d->topo, out);
+	for (int i = 0; i < d->nguests; i++)
+		if (&d->guests[i] != skip) {
+			untouched(d, &d->guests[i], out);
+			arriving(d, &d->guests[i], out);
+		}
+}
+
 const double *reserve_owed(struct daemon *d, const struct guest *g)
 {
 	struct reserve *r = d->reserve;
+	int n = d->topo.nnodes;
 
 	if (!r)
 		return NULL;
-	memset(r->owed, 0, (size_t)d->topo.nnodes * sizeof(double));
-	ledger_owed(&r->l, &d->topo, r->owed);
-	for (int i = 0; i < d->nguests; i++)
-		if (&d->guests[i] != g) {
-			untouched(d, &d->guests[i], r->owed);
-			arriving(d, &d->guests[i], r->owed);
-		}
+	if (!r->window) {
+		sum_owed(d, g, r->owed);
+		return r->owed;
+	}
+	/* inside a window: every guest's part summed once, each decision's own part taken out */
+	if (!r->total_valid) {
+		sum_owed(d, NULL, r->total);
+		r->total_valid = true;
+	}
+	memcpy(r->owed, r->total, (size_t)n * sizeof(double));
+	if (g) {
+		memset(r->mine, 0, (size_t)n * sizeof(double));
+		untouched(d, g, r->mine);
+		arriving(d, g, r->mine);
+		for (int i = 0; i < n; i++)
+			r->owed[i] = r->owed[i] > r->mine[i] ? r->owed[i] - r->mine[i] : 0;
+	}
 	return r->owed;
+}
+
+void reserve_owed_begin(struct daemon *d)
+{
+	if (d->reserve) {
+		d->reserve->window = true;
+		d->reserve->total_valid = false;
+	}
+}
+
+void reserve_owed_changed(struct daemon *d)
+{
+	if (d->reserve)
+		d->reserve->total_valid = false;
+}
+
+void reserve_owed_end(struct daemon *d)
+{
+	if (d->reserve)
+		d->reserve->window = d->reserve->total_valid = false;
 }
 
 bool reserve_ready(const struct daemon *d)

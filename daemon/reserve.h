@@ -31,6 +31,17 @@ void reserve_scan(struct daemon *d);
  * Valid until the next call.
  */
 const double *reserve_owed(struct daemon *d, const struct guest *g);
+/*
+ * A window in which reserve_owed() sums every guest's part once and takes each decision's
+ * own part out, instead of summing all the others for each decision: the loops that decide
+ * for every guest in turn (the fast tick's urgent path, the full scan's consolidation) open
+ * one, so that a tick costs one pass over the guests, not one per guest. Nothing may change
+ * a guest's memory, nodes or moves inside it without reserve_owed_changed() (apply_submit
+ * calls it).
+ */
+void reserve_owed_begin(struct daemon *d);
+void reserve_owed_changed(struct daemon *d);
+void reserve_owed_end(struct daemon *d);
 /* Whether the daemon is far enough in its start to answer -w (reserve_open() ran). */
 bool reserve_ready(const struct daemon *d);
 /*
