@@ -190,8 +190,10 @@ static void top_insert(struct engine_result *out, const struct engine_score *s)
  *  - bnb_ratio_cut: the total against the limit as one sum over T (the distance ratio and
  *    the memory term multiplied out), the pairs within T priced by groups of near nodes
  *    (sockets), and the memory T must add to fit enforced by a Lagrange multiplier. It
- *    makes a set that must reach a far socket to fit pay for it, and costs a few
- *    selections a call, so its work is capped by the budget (BNB_PICKS).
+ *    makes a set that must reach a far socket to fit pay for it. Where that is not enough
+ *    it counts the nodes T takes in each group (struct counts): a set with a few nodes of
+ *    a socket is charged for the pairs those few make, not for the whole socket's. It
+ *    costs a few selections a call, so its work is capped by the budget (BNB_PICKS).
  */
 #define BNB_MAX 64
 
@@ -222,6 +224,12 @@ struct bnb {
 struct agg {
 	double A, C, idle, res, N;  /* N: sum over i,j in the set of cpus_i * avail_j * SLIT(i,j) */
 };
+
+/* The smaller of two numbers that are not NaN (fmin is a call on most targets). */
+static inline double lesser(double a, double b)
+{
+	return a < b ? a : b;
+}
 
 static double slack(double x)
 {
@@ -356,9 +364,26 @@ static void fit_pick(const double *v, const double *a, int len, int m, double mu
  * steps). lo_v, lo_a: h's pick at mu = 0, which does not fit; hi_v, hi_a: the m positions
  * with the most memory (h's pick for a large mu).
  */
-static bool fit_dual_above(const double *v, const double *a, int len, int m, double need, double floor,
-			   double lo_v, double lo_a, double hi_v, double hi_a, unsigned long *picks)
+/* h's minimiser at mu for the m-subsets: its sum of v (*sv) and of a (*sa) */
+typedef void (*dual_pick)(const void *arg, double mu, double *sv, double *sa);
+
+struct plain_pick {
+	const double *v, *a;
+	int len, m;
+};
+
+static void plain_pick(const void *arg, double mu, double *sv, double *sa)
 {
+	const struct plain_pick *q = arg;
+
+	fit_pick(q->v, q->a, q->len, q->m, mu, sv, sa);
+}
+
+static bool fit_dual_above(dual_pick pick, const void *arg, double need, double floor, double lo_v, double lo_a,
+			   double hi_v, double hi_a, unsigned long *picks, double *mu_out)
+{
+	double hbest = -INFINITY;
+
 	if (!(hi_a >= need))
 		return false;
 	for (int it = 0; it < 32; it++) {
@@ -366,9 +391,13 @@ static bool fit_dual_above(const double *v, const double *a, int len, int m, dou
 
 		if (!(top > floor) || !(mu >= 0))
 			return false;
-		fit_pick(v, a, len, m, mu, &pv, &pa);
+		pick(arg, mu, &pv, &pa);
 		(*picks)++;
 		h = pv + mu * (need - pa);
+		if (mu_out && h > hbest) {
+			hbest = h;
+			*mu_out = mu;
+		}
 		if (h > floor)
 			return true;
 		if (!(h < top - slack(top)))
@@ -382,6 +411,103 @@ static bool fit_dual_above(const double *v, const double *a, int len, int m, dou
 		}
 	}
 	return false;
+}
+
+/*
+ * The per-group count step of bnb_ratio_cut (see its proof for g0, v_t, e_g, D, Cmax_m).
+ * There every node t' of T in group g is charged e_g*avail_t'*(C_Tg - cpus_t') for its
+ * pairs within the group, with C_Tg at most cu_g, the CPUs of the whole group in U. A set
+ * T with exactly n_g nodes in group g has C_Tg <= Cg(n_g), the sum of the n_g most CPUs
+ * among g's positions in U, and C_Tg <= C_T <= Cmax_m; with e_g >= 0 the charge is then at
+ * most e_g*avail_t'*(min(Cg(n_g), Cmax_m) - cpus_t'), so for every such T
+ *   G(T) >= g0 + sum_g sum_{t in T_g} w_t(n_g),
+ *   w_t(n) = w0_t - e_g*avail_t*min(Cg(n), Cmax_m),  w0_t = v_t + e_g*avail_t*Cu_t
+ * (v_t with its group charge taken out). Every T of size m has some count vector (n_g)
+ * with sum n_g = m, so for mu >= 0 and need_T = need - A_s the sets T that fit satisfy
+ *   sum_T w_t(n_g(T)) >= sum_T w_t(n_g(T)) + mu*(need_T - A_T) >= h(mu),
+ *   h(mu) = min over count vectors (n_g), sum n_g = m, of sum_g F_g(n_g) + mu*need_T,
+ *   F_g(n) = the sum of the n smallest w_t(n) - mu*avail_t over g's positions in U,
+ * (F_g(n) is the least T_g of n nodes can give), and G(T) > 0 when h(mu) > -g0. Each T
+ * of size m gives the line sum_T w_t(n_g(T)) + mu*(need_T - A_T), one of those h takes
+ * the minimum of, so h is concave and the cutting planes of fit_dual_above find its top
+ * from any two such lines, one on each side of need_T. Cg(n) <= cu_g, so w_t(n) >= v_t:
+ * this bound is never below the one without counts. The minimum over count vectors is a
+ * knapsack over the groups by count (count_pick).
+ */
+struct counts {
+	int G, m, len, u;
+	int gpos[BNB_MAX], gstart[BNB_MAX + 1]; /* positions (offset from u) group by group */
+	double cg[2 * BNB_MAX];                 /* per group g: Cg(n) at cg[gstart[g] + g + n] */
+	double w0[BNB_MAX], ea[BNB_MAX], at[BNB_MAX]; /* w_t(n) = w0_t - ea_t*min(Cg(n), cmax) */
+	double cmax;                            /* Cmax_m */
+};
+
+/*
+ * h's minimiser at mu: its sum of w (*sv) and of avail (*sa). For each group and count n,
+ * F_g(n) by sorting g's positions on w_t(n) - mu*avail_t; then the least sum of F_g(n_g)
+ * over the groups with sum n_g = m, group by group (best[j]: the least for j nodes in the
+ * groups so far), which is that minimum over every count vector.
+ */
+static void count_pick(const struct counts *k, double mu, double *sv, double *sa)
+{
+	double best[BNB_MAX + 1], bv[BNB_MAX + 1], ba[BNB_MAX + 1];
+	double nb[BNB_MAX + 1], nv[BNB_MAX + 1], na[BNB_MAX + 1];
+	int top = 0;
+
+	best[0] = bv[0] = ba[0] = 0;
+	for (int g = 0; g < k->G; g++) {
+		int s0 = k->gstart[g], sz = k->gstart[g + 1] - s0, lim = sz < k->m ? sz : k->m;
+		double fv[BNB_MAX + 1], fa[BNB_MAX + 1], f[BNB_MAX + 1];
+
+		double key[BNB_MAX];
+		int ord[BNB_MAX];
+
+		fv[0] = fa[0] = f[0] = 0;
+		memcpy(ord, &k->gpos[s0], (size_t)sz * sizeof(*ord));
+		for (int n = 1; n <= lim; n++) {
+			double cap = lesser(k->cg[s0 + g + n], k->cmax);
+
+			/* the order for n - 1 is nearly the order for n: insertion sort from it */
+			for (int q = 0; q < sz; q++) {
+				int t = ord[q], z = q;
+				double kv = k->w0[t] - k->ea[t] * cap - mu * k->at[t];
+
+				while (z > 0 && key[z - 1] > kv) {
+					key[z] = key[z - 1];
+					ord[z] = ord[z - 1];
+					z--;
+				}
+				key[z] = kv;
+				ord[z] = t;
+			}
+			fv[n] = fa[n] = 0;
+			for (int q = 0; q < n; q++) {
+				fv[n] += k->w0[ord[q]] - k->ea[ord[q]] * cap;
+				fa[n] += k->at[ord[q]];
+			}
+			f[n] = fv[n] - mu * fa[n];
+		}
+		for (int j = 0; j <= top + lim && j <= k->m; j++)
+			nb[j] = INFINITY;
+		for (int j = 0; j <= top; j++)
+			for (int n = 0; n <= lim && j + n <= k->m; n++)
+				if (best[j] + f[n] < nb[j + n]) {
+					nb[j + n] = best[j] + f[n];
+					nv[j + n] = bv[j] + fv[n];
+					na[j + n] = ba[j] + fa[n];
+				}
+		top = top + lim < k->m ? top + lim : k->m;
+		memcpy(best, nb, (size_t)(top + 1) * sizeof(*best));
+		memcpy(bv, nv, (size_t)(top + 1) * sizeof(*bv));
+		memcpy(ba, na, (size_t)(top + 1) * sizeof(*ba));
+	}
+	*sv = bv[k->m];
+	*sa = ba[k->m];
+}
+
+static void count_pick_cb(const void *arg, double mu, double *sv, double *sa)
+{
+	count_pick(arg, mu, sv, sa);
 }
 
 /*
@@ -406,9 +532,94 @@ static bool fit_dual_above(const double *v, const double *a, int len, int m, dou
  *    Cmax_m (the m fewest, most CPUs) and A_T = sum_T avail_t >= 0 it is at least
  *    kappa*Cmax_m*A_T when kappa < 0, kappa*Cmin_m*A_T otherwise: one more per-node term.
  * So G >= g0 + (sum of the m smallest v_t so adjusted), and when that is > 0 for every m
- * at which a set can fit, no set below reaches limit. The rounding of these sums is far
- * below the slack that limit carries (bnb_cut).
+ * at which a set can fit, no set below reaches limit. Before selecting, a cheaper sum that
+ * is never above it is tried (below); where the selection and its multiplier do not show
+ * G > 0, the count step does (struct counts), with each group's CPUs counted by the nodes T
+ * takes there. The rounding of these sums is far below the slack that limit carries (bnb_cut).
  */
+/* The positions from u on group by group, and each group's Cg(n), into k. */
+static void counts_init(const struct bnb *b, int u, struct counts *k)
+{
+	int n = b->n, G = b->ncls, at = 0;
+
+	k->G = G;
+	k->u = u;
+	k->len = n - u;
+	for (int g = 0; g < G; g++) {
+		int s0 = at;
+
+		k->gstart[g] = at;
+		for (int t = u; t < n; t++)
+			if (b->cls[t] == g) {
+				int z = at++;
+
+				/* most CPUs first */
+				while (z > s0 && b->cpu[u + k->gpos[z - 1]] < b->cpu[t]) {
+					k->gpos[z] = k->gpos[z - 1];
+					z--;
+				}
+				k->gpos[z] = t - u;
+			}
+		k->cg[s0 + g] = 0;
+		for (int q = s0; q < at; q++)
+			k->cg[q + g + 1] = k->cg[q + g] + b->cpu[u + k->gpos[q]];
+	}
+	k->gstart[G] = at;
+}
+
+/*
+ * The count step at one m (see struct counts): true when h(mu) > floor for some mu >= 0
+ * that it tries, first mu0 (the plain bound's multiplier at this m, 0 for none). The line
+ * of the m positions with the most memory, counted by group, starts the cutting planes on
+ * the side of sets that fit; h's pick at 0 (or at mu0) on the other.
+ */
+static bool count_cut(struct bnb *b, struct counts *k, int m, double need, double floor, double mu0)
+{
+	int cnt[BNB_MAX] = { 0 };
+	double lv = 0, la = 0, hv = 0, ha = 0, pv, pa;
+	bool have_lo = false;
+
+	k->m = m;
+	if (mu0 > 0) {
+		/* the plain bound's multiplier first: often it is enough */
+		count_pick(k, mu0, &pv, &pa);
+		b->picks++;
+		if (pv + mu0 * (need - pa) > floor)
+			return true;
+		if (pa >= need)
+			goto lo;
+		lv = pv;
+		la = pa;
+		have_lo = true;
+	}
+	/* the line of the m positions with the most memory */
+	for (int z = 0, got = 0; got < m; z++)
+		if (b->arank[z] >= k->u) {
+			cnt[b->cls[b->arank[z]]]++;
+			got++;
+		}
+	for (int z = 0, got = 0; got < m; z++)
+		if (b->arank[z] >= k->u) {
+			int t = b->arank[z] - k->u, g = b->cls[b->arank[z]];
+
+			hv += k->w0[t] - k->ea[t] * fmin(k->cg[k->gstart[g] + g + cnt[g]], k->cmax);
+			ha += k->at[t];
+			got++;
+		}
+	if (have_lo)
+		return fit_dual_above(count_pick_cb, k, need, floor, lv, la, hv, ha, &b->picks, NULL);
+	pv = hv;
+	pa = ha;
+lo:
+	count_pick(k, 0, &lv, &la);
+	b->picks++;
+	if (lv > floor)
+		return true;
+	if (!(need > la))
+		return false;  /* the cheapest count vector fits: mu = 0 is the best multiplier */
+	return fit_dual_above(count_pick_cb, k, need, floor, lv, la, pv, pa, &b->picks, NULL);
+}
+
 static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limit)
 {
 	const struct ctx *c = b->c;
@@ -416,39 +627,92 @@ static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limi
 	const double *x = &b->x[b->k * n], *din = &b->din[u * G], *cu = &b->cu[u * G];
 	double L[BNB_MAX], v[BNB_MAX], e[BNB_MAX], D = isfinite(b->dout[u]) ? b->dout[u] : b->dpair[u];
 	double wn = c->p->w_mem * c->need;
+	double qs[BNB_MAX], eas[BNB_MAX], sq = 0, sea = 0, cumax = 0;
+	struct counts k;
+	bool kset = false;
 
 	for (int t = u; t < n; t++) {
+		double q, ea;
+		int z = t - u;
+
 		e[t - u] = fmax(0, D - din[b->cls[t]]);
 		L[t - u] = x[t] + b->cpu[t] * b->a[t] * (b->d[t * n + t] - D) + 10.0 * b->cpu[t] * wn;
+		q = L[t - u] + e[t - u] * b->a[t] * b->cpu[t];
+		ea = e[t - u] * b->a[t];
+		while (z > 0 && qs[z - 1] > q) {
+			qs[z] = qs[z - 1];
+			z--;
+		}
+		qs[z] = q;
+		for (z = t - u; z > 0 && eas[z - 1] < ea; z--)
+			eas[z] = eas[z - 1];
+		eas[z] = ea;
 	}
+	for (int g = 0; g < G; g++)
+		cumax = fmax(cumax, cu[g]);
 	for (int m = 1; m <= len; m++) {
-		double lambda, g0, beta, cl, lv, la, hv, ha, cmax = b->cmax[u * w + m];
+		double lambda, g0, beta, cl, lv, la, hv, ha, cmax = b->cmax[u * w + m], cmin = b->cmin[u * w + m], alo;
+		double mu0 = 0;
+		struct plain_pick q = { v, b->a + u, len, m };
 
+		sq += qs[m - 1];
+		sea += eas[m - 1];
 		if (s->A + b->amax[u * w + m] < c->need * (1 - 1e-12) || s->C + cmax <= 0)
 			continue;
 		lambda = limit - agg_cpu_move(b, s->idle + b->imax[u * w + m], s->res + b->rmax[u * w + m]);
 		g0 = s->N + 10.0 * s->C * (wn - lambda * s->A);
 		cl = 10.0 * lambda * s->A;
-		beta = 10.0 * lambda * s->C - (D - 10.0 * lambda) * (D < 10.0 * lambda ? cmax : b->cmin[u * w + m]);
+		beta = 10.0 * lambda * s->C - (D - 10.0 * lambda) * (D < 10.0 * lambda ? cmax : cmin);
+		/*
+		 * First the sum over T of v_t = q_t - cpus_t*cl - avail_t*beta - e_t*avail_t*min(cu_g, Cmax_m),
+		 * q_t = L_t + e_t*avail_t*cpus_t, with each part at its least on its own: the m
+		 * smallest q_t; -cl*C_T and -beta*A_T at the worse end of C_T's range [Cmin_m,
+		 * Cmax_m] and of A_T's [max(Amin_m, need - A_s), Amax_m] (a T that fits holds
+		 * need - A_s); and, e_t*avail_t >= 0 and min(cu_g, Cmax_m) <= min(max cu_g, Cmax_m),
+		 * the m largest e_t*avail_t times that cap. Every T of size m that fits has a sum of
+		 * v_t at least this, so when it exceeds -g0 this m needs no selection.
+		 */
+		alo = fmax(b->amin[u * w + m], c->need - s->A);
+		if (alo > b->amax[u * w + m])
+			alo = b->amax[u * w + m];
+		if (sq - fmax(cl * cmax, cl * cmin) - fmax(beta * b->amax[u * w + m], beta * alo) -
+		    fmin(cumax, cmax) * sea > -g0)
+			continue;
 		for (int t = u; t < n; t++) {
 			double ct = b->cpu[t], at = b->a[t];
 
-			v[t - u] = L[t - u] - ct * cl - beta * at - e[t - u] * at * (fmin(cu[b->cls[t]], cmax) - ct);
+			v[t - u] = L[t - u] - ct * cl - beta * at - e[t - u] * at * (lesser(cu[b->cls[t]], cmax) - ct);
 		}
 		fit_pick(v, b->a + u, len, m, 0, &lv, &la);
 		b->picks++;
 		if (lv > -g0)
 			continue;
-		if (!(c->need - s->A > la))
-			return false;  /* the cheapest m fit: mu = 0 is the best multiplier */
-		hv = ha = 0;
-		for (int z = 0, got = 0; got < m; z++)
-			if (b->arank[z] >= u) {
-				hv += v[b->arank[z] - u];
-				ha += b->a[b->arank[z]];
-				got++;
-			}
-		if (!fit_dual_above(v, b->a + u, len, m, c->need - s->A, -g0, lv, la, hv, ha, &b->picks))
+		if (c->need - s->A > la) {
+			hv = ha = 0;
+			for (int z = 0, got = 0; got < m; z++)
+				if (b->arank[z] >= u) {
+					hv += v[b->arank[z] - u];
+					ha += b->a[b->arank[z]];
+					got++;
+				}
+			if (fit_dual_above(plain_pick, &q, c->need - s->A, -g0, lv, la, hv, ha, &b->picks, &mu0))
+				continue;
+		}
+		if (G < 2)
+			return false;  /* one group: the count step would add nothing */
+		if (!kset) {
+			counts_init(b, u, &k);
+			kset = true;
+		}
+		k.cmax = cmax;
+		for (int t = u; t < n; t++) {
+			double ct = b->cpu[t], at = b->a[t];
+
+			k.ea[t - u] = e[t - u] * at;
+			k.at[t - u] = at;
+			k.w0[t - u] = L[t - u] - ct * cl - beta * at + e[t - u] * at * ct;
+		}
+		if (!count_cut(b, &k, m, c->need - s->A, -g0, mu0))
 			return false;
 	}
 	return true;
@@ -631,7 +895,7 @@ static bool must_hold(const struct ctx *c, int z)
  * node that gives the best price (a set that fits first) until it fits and stops improving.
  * Prices come from running sums: this only orders and seeds the exact search.
  */
-static void grow_quick(const struct ctx *c, int seed, struct grown *g)
+static void grow_quick(const struct ctx *c, uint64_t seed, struct grown *g)
 {
 	int n = c->ncand;
 	double x[BNB_MAX] = { 0 };
@@ -642,7 +906,7 @@ static void grow_quick(const struct ctx *c, int seed, struct grown *g)
 	g->total = INFINITY;
 	g->fits = false;
 	for (int z = 0; z < n; z++)
-		if (must_hold(c, z) || z == seed) {
+		if (must_hold(c, z) || (seed >> z & 1)) {
 			g->total = quick_total(c, &s, z, x[z], &g->fits);
 			order_add(c, &s, x, z);
 			g->bits |= UINT64_C(1) << z;
@@ -676,6 +940,114 @@ static void grow_quick(const struct ctx *c, int seed, struct grown *g)
 }
 
 #define BNB_SEEDS 4
+#define BNB_ROUNDS 32
+
+/* Price of the set s, from its running sums, as quick_total prices one. */
+static double agg_price(const struct ctx *c, const struct agg *s, bool *fits)
+{
+	double mem = s->A > 0 ? c->need / s->A : 10.0;
+	double cpu = c->r->ncpus > 0 && s->idle < c->r->ncpus ? (c->r->ncpus - s->idle) / c->r->ncpus : 0;
+	double move = c->res_total > 0 ? (c->res_total - s->res) / c->res_total : 0;
+
+	*fits = s->C > 0 && s->A >= c->need;
+	return (s->A > 0 && s->C > 0 ? s->N / (10.0 * s->A * s->C) : 10.0) + c->p->w_mem * mem + c->p->w_cpu * cpu +
+	       c->p->w_move * move;
+}
+
+/*
+ * Improve a grown set by single moves (a node in, a node out, or one for another), the best
+ * move first, while one lowers its price: the greedy growth adds a node at a time and can
+ * stop on one side of the host while the best sets lie across two others. Prices come from
+ * running sums, as in grow_quick; the costs of the positions outside follow the final set.
+ */
+static void improve_grown(const struct ctx *c, struct grown *g)
+{
+	int n = c->ncand, nn = c->t->nnodes;
+	double x[BNB_MAX];
+	struct agg s;
+
+	for (int round = 0;; round++) {
+		int bo = -1, bz = -1;
+		double bt = g->total;
+		bool bf = g->fits;
+
+		memset(x, 0, sizeof(x));
+		memset(&s, 0, sizeof(s));
+		for (int m = 0; m < g->k; m++)
+			order_add(c, &s, x, g->pos[m]);
+		if (round == BNB_ROUNDS)
+			break;
+		for (int o = -1; o < n; o++) {
+			struct agg r = s;
+
+			if (o >= 0) {
+				int io = c->cand[o];
+				double v;
+				bool f;
+
+				if (!(g->bits >> o & 1) || must_hold(c, o) || g->k < 2)
+					continue;
+				r.N -= x[o] - c->cpus[io] * c->avail[io] * c->t->dist[io * nn + io];
+				r.A -= c->avail[io];
+				r.C -= c->cpus[io];
+				r.idle -= c->idle[io];
+				r.res -= c->res[io];
+				v = agg_price(c, &r, &f);
+				if ((f && !bf) || (f == bf && v < bt - slack(bt))) {
+					bo = o;
+					bz = -1;
+					bt = v;
+					bf = f;
+				}
+			}
+			for (int z = 0; z < n; z++) {
+				int iz = c->cand[z];
+				double xz = x[z], v;
+				bool f;
+
+				if (g->bits >> z & 1)
+					continue;
+				if (o >= 0) {
+					int io = c->cand[o];
+
+					xz -= c->cpus[io] * c->avail[iz] * c->t->dist[io * nn + iz] +
+					      c->cpus[iz] * c->avail[io] * c->t->dist[iz * nn + io];
+				}
+				v = quick_total(c, &r, z, xz, &f);
+				if ((f && !bf) || (f == bf && v < bt - slack(bt))) {
+					bo = o;
+					bz = z;
+					bt = v;
+					bf = f;
+				}
+			}
+		}
+		if (bo < 0 && bz < 0)
+			break;
+		if (bo >= 0) {
+			int m = 0;
+
+			while (g->pos[m] != bo)
+				m++;
+			memmove(&g->pos[m], &g->pos[m + 1], (size_t)(g->k - 1 - m) * sizeof(g->pos[0]));
+			g->k--;
+			g->bits &= ~(UINT64_C(1) << bo);
+		}
+		if (bz >= 0) {
+			g->pos[g->k++] = bz;
+			g->bits |= UINT64_C(1) << bz;
+		}
+		g->total = bt;
+		g->fits = bf;
+	}
+	for (int z = 0; z < n; z++) {
+		bool f;
+
+		if (!(g->bits >> z & 1))
+			g->cost[z] = quick_total(c, &s, z, x[z], &f);
+	}
+}
+
 
 /*
  * The sets one swap away from g (a node out, another in), priced from running sums: the
@@ -735,8 +1107,9 @@ static void swap_neighbours(const struct ctx *c, const struct grown *g, struct e
 
 /*
  * The search order (candidate positions into cpos): the nodes every set must hold, then
- * the nodes of the best of a few greedy growths, in the order it added them, then the
- * others by what each would cost added to that set. The growths start from the must nodes
+ * the nodes of the best of a few greedy growths (each improved by single moves,
+ * improve_grown), in the order they joined it, then the others by what each would cost
+ * added to that set. The growths start from the must nodes
  * or, without those, from the best single node outside the sets grown so far, so they
  * look at different parts of the host. Each grown set, with its neighbours (one node more
  * or less), goes to the top list first: the search then cuts against good sets from its
@@ -771,9 +1144,12 @@ static int bnb_order(const struct ctx *c, int *cpos, struct engine_result *out)
 			}
 			if (seed < 0)
 				break;
+			grow_quick(c, UINT64_C(1) << seed, cur);
+		} else {
+			grow_quick(c, 0, cur);
 		}
-		grow_quick(c, seed, cur);
 		seen |= cur->bits;
+		improve_grown(c, cur);
 		for (int z = 0; z < n; z++) {
 			uint64_t v = cur->bits ^ (UINT64_C(1) << z);
 

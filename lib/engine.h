@@ -22,10 +22,11 @@
  * when none of those has CPUs), so the guest can start and spread.
  * The search is exact up to exact_max_nodes (64) candidates: a branch and bound over the
  * subsets that returns the ENGINE_TOP best sets every subset would give, ties included
- * (engine_better's order). It starts from a few greedy growths (one node added at a time)
- * and their one-swap neighbours; should it price exact_budget sets without proving the
- * optimum, it stops and keeps the best set found so far, which is at least as good as those
- * growths (budget_spent says so). Above 64 candidates a greedy search from the 16 best
+ * (engine_better's order); its bound counts the nodes a set takes in each group of near
+ * nodes (socket). It starts from a few greedy growths (one node added at a time, then
+ * improved by single moves) and their one-swap neighbours; should it price exact_budget
+ * sets without proving the optimum, it stops and keeps the best set found so far, which is
+ * at least as good as those growths (budget_spent says so). Above 64 candidates a greedy search from the 16 best
  * single nodes decides.
  * An extension (must) keeps the guest's current nodes in every candidate set; nodes to
  * avoid are never candidates, and never in the advice (not even when nothing fits).

@@ -1877,6 +1877,66 @@ static void test_exact_vs_exhaustive(void **state)
 	test_free(h);
 }
 
+/*
+ * Hosts of 18 nodes in 3 sockets (SLIT 10, 12 within a socket, 32 across), beyond the sizes of
+ * exact_family, where the best sets take whole sockets and a few nodes of another: the exact
+ * search, whose bound counts the nodes a set takes in each socket, against every subset.
+ * Nodes of 4, 8 or 16 CPUs, so that a socket's CPUs depend on which of its nodes a set takes.
+ * Same status, advice and top list to the last bit, proven within the default budget.
+ */
+static void test_exact_sockets_vs_exhaustive(void **state)
+{
+	static const double fractions[] = { 0.05, 0.3, 0.6 };
+	unsigned long sets = 0, all = 0;
+
+	(void)state;
+	for (int trial = 0; trial < 6; trial++) {
+		struct rng r = { 4000 + (uint64_t)trial };
+		struct host *h = host_new();
+		struct engine_policy p;
+		struct engine_request rq;
+		struct engine_result ex, bb;
+		struct engine_host eh;
+		struct topology t;
+		struct oracle o;
+		struct ask a = { .ncpus = 8 };
+		double offer_mb = 0;
+		char what[256];
+
+		memset(h, 0, sizeof(*h));
+		h->huge_page_kb = 2048;
+		for (int i = 0; i < 18; i++) {
+			host_add(h, i, 4 << rnd_in(&r, 0, 2), 65536, (uint64_t)rnd_in(&r, 12000, 60000));
+			h->free_kb[i] += (uint64_t)rnd_in(&r, 0, 1023);
+		}
+		host_slit_groups(h, 6, 12, 32);
+		engine_policy_default(&p);
+		oracle_init(&o, h, &p, &a);
+		for (int i = 0; i < h->n; i++)
+			offer_mb += o.offer_kb[i] / 1024.0;
+		a.mem_mb = (uint64_t)(offer_mb * fractions[trial % 3]);
+		snprintf(what, sizeof(what), "18 nodes, 3 sockets, trial %d: 8 vCPUs : %llu MB (%.0f%% of the offer)",
+			 trial, (unsigned long long)a.mem_mb, fractions[trial % 3] * 100);
+		host_to_topology(h, &t);
+		eh.topo = &t;
+		eh.cpu_busy = NULL;
+		eh.owed_kb = NULL;
+		to_request(&a, &rq);
+		assert_int_equal(oracle_place_every_subset(&eh, &p, &rq, &ex), 0);
+		assert_int_equal(engine_place(&eh, &p, &rq, &bb), 0);
+		expect_same_result(what, &ex, &bb);
+		EXPECT(ex.status == ENGINE_OK, what, "status %s: the request should fit", engine_status_name(ex.status));
+		EXPECT(bb.exhaustive && !bb.budget_spent, what, "exhaustive %d, budget spent %d", bb.exhaustive,
+		       bb.budget_spent);
+		sets += bb.evaluated;
+		all += ex.evaluated;
+		host_topology_free(&t);
+		test_free(h);
+	}
+	print_message("  %-70s %lu sets priced where every subset scores %lu\n",
+		      "exact search on 18-node socket hosts against every subset", sets, all);
+}
+
 /* The default policy takes the exact search up to 64 candidates. */
 static void test_exact_default_limit(void **state)
 {
@@ -2142,6 +2202,7 @@ int main(void)
 		cmocka_unit_test(test_greedy_vs_oracle),
 		cmocka_unit_test(test_exact_max_nodes_raised),
 		cmocka_unit_test(test_exact_vs_exhaustive),
+		cmocka_unit_test(test_exact_sockets_vs_exhaustive),
 		cmocka_unit_test(test_exact_default_limit),
 		cmocka_unit_test(test_exact_budget_spent),
 		cmocka_unit_test(test_bad_requests),
