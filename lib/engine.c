@@ -225,6 +225,41 @@ struct agg {
 	double A, C, idle, res, N;  /* N: sum over i,j in the set of cpus_i * avail_j * SLIT(i,j) */
 };
 
+/* A binary min-heap of h[0..n-1]: make one, and take its least element out. */
+static void heap_down(double *h, int n, int z)
+{
+	double v = h[z];
+
+	for (;;) {
+		int y = 2 * z + 1;
+
+		if (y >= n)
+			break;
+		if (y + 1 < n && h[y + 1] < h[y])
+			y++;
+		if (!(h[y] < v))
+			break;
+		h[z] = h[y];
+		z = y;
+	}
+	h[z] = v;
+}
+
+static void heap_make(double *h, int n)
+{
+	for (int z = n / 2 - 1; z >= 0; z--)
+		heap_down(h, n, z);
+}
+
+static double heap_pop(double *h, int *n)
+{
+	double v = h[0];
+
+	h[0] = h[--*n];
+	heap_down(h, *n, 0);
+	return v;
+}
+
 /* The smaller of two numbers that are not NaN (fmin is a call on most targets). */
 static inline double lesser(double a, double b)
 {
@@ -628,26 +663,21 @@ static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limi
 	double L[BNB_MAX], v[BNB_MAX], e[BNB_MAX], D = isfinite(b->dout[u]) ? b->dout[u] : b->dpair[u];
 	double wn = c->p->w_mem * c->need;
 	double qs[BNB_MAX], eas[BNB_MAX], sq = 0, sea = 0, cumax = 0;
+	int nq = len, ne = len;
 	struct counts k;
 	bool kset = false;
 
 	for (int t = u; t < n; t++) {
-		double q, ea;
-		int z = t - u;
+		double ge = D - din[b->cls[t]];
 
-		e[t - u] = fmax(0, D - din[b->cls[t]]);
+		e[t - u] = ge > 0 ? ge : 0;
 		L[t - u] = x[t] + b->cpu[t] * b->a[t] * (b->d[t * n + t] - D) + 10.0 * b->cpu[t] * wn;
-		q = L[t - u] + e[t - u] * b->a[t] * b->cpu[t];
-		ea = e[t - u] * b->a[t];
-		while (z > 0 && qs[z - 1] > q) {
-			qs[z] = qs[z - 1];
-			z--;
-		}
-		qs[z] = q;
-		for (z = t - u; z > 0 && eas[z - 1] < ea; z--)
-			eas[z] = eas[z - 1];
-		eas[z] = ea;
+		qs[t - u] = L[t - u] + e[t - u] * b->a[t] * b->cpu[t];
+		eas[t - u] = -e[t - u] * b->a[t];
 	}
+	/* smallest first, one a step: a call that fails at a small m sorts no further */
+	heap_make(qs, nq);
+	heap_make(eas, ne);
 	for (int g = 0; g < G; g++)
 		cumax = fmax(cumax, cu[g]);
 	for (int m = 1; m <= len; m++) {
@@ -655,8 +685,8 @@ static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limi
 		double mu0 = 0;
 		struct plain_pick q = { v, b->a + u, len, m };
 
-		sq += qs[m - 1];
-		sea += eas[m - 1];
+		sq += heap_pop(qs, &nq);
+		sea -= heap_pop(eas, &ne);
 		if (s->A + b->amax[u * w + m] < c->need * (1 - 1e-12) || s->C + cmax <= 0)
 			continue;
 		lambda = limit - agg_cpu_move(b, s->idle + b->imax[u * w + m], s->res + b->rmax[u * w + m]);
