@@ -1135,11 +1135,26 @@ static void swap_neighbours(const struct ctx *c, const struct grown *g, struct e
 	}
 }
 
+/* A grown set, its neighbours one node more or less, and its best one-swap neighbours, into the top list. */
+static void seed_list(const struct ctx *c, const struct grown *g, struct engine_result *out)
+{
+	for (int z = 0; z < c->ncand; z++) {
+		uint64_t v = g->bits ^ (UINT64_C(1) << z);
+
+		if (v && !((g->bits >> z & 1) && must_hold(c, z))) {
+			insert_bits(c, out, v);
+			out->evaluated++;
+		}
+	}
+	insert_bits(c, out, g->bits);
+	out->evaluated++;
+	swap_neighbours(c, g, out);
+}
+
 /*
  * The search order (candidate positions into cpos): the nodes every set must hold, then
- * the nodes of the best of a few greedy growths (each improved by single moves,
- * improve_grown), in the order they joined it, then the others by what each would cost
- * added to that set. The growths start from the must nodes
+ * the nodes of the best of a few greedy growths, improved by single moves (improve_grown),
+ * in the order they joined it, then the others by what each would cost added to that set. The growths start from the must nodes
  * or, without those, from the best single node outside the sets grown so far, so they
  * look at different parts of the host. Each grown set, with its neighbours (one node more
  * or less), goes to the top list first: the search then cuts against good sets from its
@@ -1179,24 +1194,20 @@ static int bnb_order(const struct ctx *c, int *cpos, struct engine_result *out)
 			grow_quick(c, 0, cur);
 		}
 		seen |= cur->bits;
-		improve_grown(c, cur);
-		for (int z = 0; z < n; z++) {
-			uint64_t v = cur->bits ^ (UINT64_C(1) << z);
-
-			if (v && !((cur->bits >> z & 1) && must_hold(c, z))) {
-				insert_bits(c, out, v);
-				out->evaluated++;
-			}
-		}
-		insert_bits(c, out, cur->bits);
-		out->evaluated++;
-		swap_neighbours(c, cur, out);
+		seed_list(c, cur, out);
 		if (best->k == 0 || (cur->fits && !best->fits) || (cur->fits == best->fits && cur->total < best->total)) {
 			struct grown *t = best;
 
 			best = cur;
 			cur = t;
 		}
+	}
+	if (best->k > 0) {
+		uint64_t was = best->bits;
+
+		improve_grown(c, best);
+		if (best->bits != was)
+			seed_list(c, best, out);
 	}
 	k = best->k;
 	memcpy(cpos, best->pos, (size_t)k * sizeof(*cpos));
