@@ -49,12 +49,12 @@ static void notify_status(struct daemon *d)
 		   d->nguests, managed, risk, d->advices, d->paused ? ", paused" : "");
 }
 
-/* Whether some node loses free memory at FAST_DECLINE_KBPS or more, smoothed or over the last tick. */
+/* Whether some node loses free memory faster than FAST_DECLINE_KBPS, smoothed or over the last tick. */
 static bool declining_fast(const struct daemon *d)
 {
 	for (int i = 0; i < d->topo.nnodes; i++) {
 		const struct growth *e = &d->node_free[i];
-		if (e->has_rate && (e->rate <= -FAST_DECLINE_KBPS || e->last_rate <= -FAST_DECLINE_KBPS))
+		if (e->has_rate && (e->rate < -FAST_DECLINE_KBPS || e->last_rate < -FAST_DECLINE_KBPS))
 			return true;
 	}
 	return false;
@@ -62,7 +62,7 @@ static bool declining_fast(const struct daemon *d)
 
 /*
  * The fast tier ticks every --fast-interval while there is a guest to protect: the urgent
- * path acts on what it samples. While a node loses FAST_DECLINE_KBPS or more it ticks every
+ * path acts on what it samples. While a node loses more than FAST_DECLINE_KBPS it ticks every
  * FAST_DECLINE_MS (when --fast-interval is longer): at 6 GB/s a 250 ms tick is 1.5 GB
  * unseen. With no guest nothing acts within the second, so it ticks once a second (node
  * free memory stays fresh for status, -w through the daemon and the next scan) and spares

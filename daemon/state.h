@@ -30,8 +30,8 @@ struct persist;
 struct reserve;
 struct metrics_http;
 
-/* While a node loses free memory this fast (KiB/s), the fast tier ticks every FAST_DECLINE_MS. */
-#define FAST_DECLINE_KBPS (512.0 * 1024)
+/* While a node loses free memory faster than this (KiB/s), the fast tier ticks every FAST_DECLINE_MS. */
+#define FAST_DECLINE_KBPS (1024.0 * 1024)
 #define FAST_DECLINE_MS 50
 /* The most of its own lag (a tick, a libvirt call) the urgent path adds to --horizon. */
 #define LAG_CAP_MS 1000
