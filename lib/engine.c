@@ -972,6 +972,19 @@ static void grow_quick(const struct ctx *c, uint64_t seed, struct grown *g)
 #define BNB_SEEDS 4
 #define BNB_ROUNDS 32
 
+/* The running sums of a set less its member at position o (x: order_add's per position sums). */
+static void agg_del(const struct ctx *c, struct agg *r, const double *x, int o)
+{
+	int io = c->cand[o], nn = c->t->nnodes;
+
+	/* x[o] counts o's pair with itself twice */
+	r->N -= x[o] - c->cpus[io] * c->avail[io] * c->t->dist[io * nn + io];
+	r->A -= c->avail[io];
+	r->C -= c->cpus[io];
+	r->idle -= c->idle[io];
+	r->res -= c->res[io];
+}
+
 /* Price of the set s, from its running sums, as quick_total prices one. */
 static double agg_price(const struct ctx *c, const struct agg *s, bool *fits)
 {
@@ -1011,17 +1024,12 @@ static void improve_grown(const struct ctx *c, struct grown *g)
 			struct agg r = s;
 
 			if (o >= 0) {
-				int io = c->cand[o];
 				double v;
 				bool f;
 
 				if (!(g->bits >> o & 1) || must_hold(c, o) || g->k < 2)
 					continue;
-				r.N -= x[o] - c->cpus[io] * c->avail[io] * c->t->dist[io * nn + io];
-				r.A -= c->avail[io];
-				r.C -= c->cpus[io];
-				r.idle -= c->idle[io];
-				r.res -= c->res[io];
+				agg_del(c, &r, x, o);
 				v = agg_price(c, &r, &f);
 				if ((f && !bf) || (f == bf && v < bt - slack(bt))) {
 					bo = o;
@@ -1099,12 +1107,7 @@ static void swap_neighbours(const struct ctx *c, const struct grown *g, struct e
 
 		if (!(g->bits >> o & 1) || must_hold(c, o))
 			continue;
-		/* s less o: x[o] counts o's pair with itself twice */
-		r.N -= x[o] - c->cpus[io] * c->avail[io] * c->t->dist[io * nn + io];
-		r.A -= c->avail[io];
-		r.C -= c->cpus[io];
-		r.idle -= c->idle[io];
-		r.res -= c->res[io];
+		agg_del(c, &r, x, o);
 		for (int z = 0; z < n; z++) {
 			int iz = c->cand[z], y;
 			double xz, v;
