@@ -37,6 +37,7 @@
 #     use across its steps); numad's Private_Dirty is given as the process's less that: an
 #     upper bound, since it still holds the libraries' data, the stacks and malloc's free space.
 set -euo pipefail
+here=$(pwd)
 cd "$(dirname "$0")/../.."
 usage() { sed -n 's/^#   \{0,1\}//p' "$0" | sed -n '/^tests\/bench\/scale.sh/p' >&2; exit 2; }
 quick=0 topo=${SCALE_TOPO:-} guests="" duration="" speed="" seed=1 what=both
@@ -57,6 +58,9 @@ bin=${NUMAD:-./build/daemon/numad}
 if [ ! -x "$bin" ]; then
 	echo "scale.sh: no numad at $bin (NUMAD=PATH names another)" >&2
 	exit 2
+fi
+if [ -n "$topo" ] && [ "${topo#/}" = "$topo" ] && [ -r "$here/$topo" ]; then
+	topo=$here/$topo # relative to where it was run from
 fi
 if [ -n "$topo" ] && [ ! -r "$topo" ]; then
 	echo "scale.sh: cannot read the layout $topo" >&2
