@@ -17,7 +17,6 @@
 #include "log.h"
 #include "pages.h"
 #include "persist.h"
-#include "reserve.h"
 #include "state.h"
 
 #define CHUNK_MIN_KB (16.0 * 1024)
@@ -877,7 +876,7 @@ static struct staged *new_move(struct apply *a, const struct guest *g, const str
 	return m;
 }
 
-static int submit_plan(struct apply *a, struct guest *g, const struct move *plan)
+int apply_submit(struct apply *a, struct guest *g, const struct move *plan)
 {
 	struct move p = *plan;
 	struct staged *m = move_of(a, g->uuid);
@@ -916,14 +915,6 @@ static int submit_plan(struct apply *a, struct guest *g, const struct move *plan
 	inline_calls = j->ops->inline_calls;
 	submit_job(a, j); /* an inline job is done and freed on return */
 	return inline_calls ? OUT_ADVICE_ONLY : OUT_NONE;
-}
-
-int apply_submit(struct apply *a, struct guest *g, const struct move *plan)
-{
-	int r = submit_plan(a, g, plan);
-
-	reserve_owed_changed(a->d); /* a staged move's pages in flight, or nodes changed inline */
-	return r;
 }
 
 void apply_tick(struct apply *a, int64_t now)

@@ -66,6 +66,13 @@ static bool urgent_may_act(struct daemon *d, struct guest *g, const struct move 
 	return true;
 }
 
+/* Hand a plan to the actuator: a staged move's pages in flight, or nodes set inline, change what is owed. */
+static void submit(struct daemon *d, struct guest *g, const struct move *m)
+{
+	apply_submit(d->apply, g, m);
+	reserve_owed_changed(d);
+}
+
 static void urgent_act(struct daemon *d, struct guest *g, const struct move *m, bool offline)
 {
 	char detail[512];
@@ -77,7 +84,7 @@ static void urgent_act(struct daemon *d, struct guest *g, const struct move *m, 
 		guest_log_advice(d, g, &g->nodes, &m->to, REASON_URGENT, OUT_TRANSIENT, detail);
 		return;
 	}
-	apply_submit(d->apply, g, m);
+	submit(d, g, m);
 }
 
 static void warn_no_room(struct guest *g, int64_t now, const char *what)
@@ -301,6 +308,6 @@ bool plan_consolidate(struct daemon *d, struct guest *g, int64_t now)
 	}
 	if (advise)
 		not_moved(g, "advise only", "%s: the move is logged as advice, not made", advising(d));
-	apply_submit(d->apply, g, &m);
+	submit(d, g, &m);
 	return true;
 }

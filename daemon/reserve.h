@@ -36,8 +36,8 @@ const double *reserve_owed(struct daemon *d, const struct guest *g);
  * own part out, instead of summing all the others for each decision: the loops that decide
  * for every guest in turn (the fast tick's urgent path, the full scan's consolidation) open
  * one, so that a tick costs one pass over the guests, not one per guest. Nothing may change
- * a guest's memory, nodes or moves inside it without reserve_owed_changed() (apply_submit
- * calls it).
+ * a guest's memory, nodes or moves inside it without reserve_owed_changed() (plan.c calls it
+ * after each apply_submit).
  */
 void reserve_owed_begin(struct daemon *d);
 void reserve_owed_changed(struct daemon *d);
