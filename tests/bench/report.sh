@@ -596,7 +596,9 @@ summary() {
 	echo "| reaction at ${rates[*]}/s: p99 from the true horizon crossing to the nodeset change (rounds where numad moved before the crossing) | $r_cells | never before the OOM kill | |"
 	echo "| CPU per hour, $((sleepers + bigs)) real processes, scans every 1 s | $fp_hour s ($fp_scan ms a scan) | $peer_fp | |"
 	echo "| CPU per hour, $idle_guests idle simulated guests | $idle_hour | | |"
+	grep '^| [^-]' "$here/apart.md" | grep -v '^| *|' || true # rows measured apart, by hand
 	echo
+	echo "The last $(grep '^| [^-]' "$here/apart.md" | grep -vc '^| *|') rows were measured apart, by hand ([apart.md](apart.md) names where each comes from)."
 	echo "Where numad 0.5 is as good or better:"
 	echo
 	if [ -s "$work/quality_better" ]; then
