@@ -170,11 +170,31 @@ void reserve_scan(struct daemon *d)
 	sync_file(d, false);
 }
 
+/* Whether node index i has memory, is in over and not in but (NULL: none). */
+static bool spread_to(const struct daemon *d, int i, const struct nodeset *over, const struct nodeset *but)
+{
+	int id = d->topo.nodes[i].id;
+
+	return d->topo.nodes[i].has_memory && nodeset_has(over, id) && !(but && nodeset_has(but, id));
+}
+
+/* kb spread evenly over the nodes spread_to() takes, added to out. */
+static void spread(const struct daemon *d, const struct nodeset *over, const struct nodeset *but, double kb,
+		   double *out)
+{
+	int k = 0;
+
+	for (int i = 0; i < d->topo.nnodes; i++)
+		k += spread_to(d, i, over, but);
+	for (int i = 0; k && i < d->topo.nnodes; i++)
+		if (spread_to(d, i, over, but))
+			out[i] += kb / k;
+}
+
 /* A guest's memory not touched yet, spread evenly over its nodes with memory, added to out. */
 static void untouched(const struct daemon *d, const struct guest *g, double *out)
 {
 	double left;
-	int k = 0;
 
 	if (nodeset_empty(&g->nodes) || g->mem_kb == 0)
 		return;
@@ -182,13 +202,8 @@ static void untouched(const struct daemon *d, const struct guest *g, double *out
 		left = g->mem_kb > g->res_total_kb ? (double)(g->mem_kb - g->res_total_kb) : 0;
 	else
 		left = g->fresh ? (double)g->mem_kb : 0; /* started while numad runs, nothing read of it yet */
-	if (left <= 0)
-		return;
-	for (int i = 0; i < d->topo.nnodes; i++)
-		k += nodeset_has(&g->nodes, d->topo.nodes[i].id) && d->topo.nodes[i].has_memory;
-	for (int i = 0; k && i < d->topo.nnodes; i++)
-		if (nodeset_has(&g->nodes, d->topo.nodes[i].id) && d->topo.nodes[i].has_memory)
-			out[i] += left / k;
+	if (left > 0)
+		spread(d, &g->nodes, NULL, left, out);
 }
 
 /*
@@ -200,22 +215,14 @@ static void arriving(const struct daemon *d, const struct guest *g, double *out)
 {
 	struct nodeset to, leave;
 	double left = 0;
-	int k = 0;
 
 	if (!g->res_valid || !apply_moving(d->apply, g, &to, &leave))
 		return;
-	for (int i = 0; i < d->topo.nnodes; i++) {
-		int id = d->topo.nodes[i].id;
-		if (nodeset_has(&leave, id) && !nodeset_has(&to, id))
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (nodeset_has(&leave, d->topo.nodes[i].id) && !nodeset_has(&to, d->topo.nodes[i].id))
 			left += (double)g->res_kb[i];
-		else if (nodeset_has(&to, id) && d->topo.nodes[i].has_memory)
-			k++;
-	}
-	for (int i = 0; k && left > 0 && i < d->topo.nnodes; i++) {
-		int id = d->topo.nodes[i].id;
-		if (nodeset_has(&to, id) && !nodeset_has(&leave, id) && d->topo.nodes[i].has_memory)
-			out[i] += left / k;
-	}
+	if (left > 0)
+		spread(d, &to, &leave, left, out);
 }
 
 /* The ledger's reservations and what every guest but skip owes, per node index, into out. */

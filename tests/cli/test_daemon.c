@@ -469,7 +469,7 @@ struct sim_result {
 struct sim_case {
 	const char *name;
 	const char *scenario;
-	const char *flags[5];    /* extra options (NULL-terminated): --numad05-timing, --advise-only, -i */
+	const char *flags[5];    /* extra options (NULL-terminated): --numad05-timing, --advise-only, -i, --sim-bandwidth */
 	const char *inject;      /* NUMAD_INJECT_FAULT=... or NULL */
 	const char *speed;       /* SPEED_QUICK, or SPEED_IN_TIME where numad must act within a window */
 	long oom_min, oom_max;   /* the summary's "OOM kills: N" */
@@ -1102,8 +1102,8 @@ static void check_quiet(struct sim_result *r)
 
 /*
  * pileup.scn: three guests on the same two nodes must all leave one of them at once. Each
- * guest has one urgent move (none back), none ends where its pages would not fit, and no
- * node ends holding more whole guests than its free memory less its hogs takes.
+ * guest has at most one urgent move (none back), none ends where its pages would not fit,
+ * and no node ends holding more whole guests than its free memory less its hogs takes.
  */
 static void check_pileup(struct sim_result *r)
 {
