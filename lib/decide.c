@@ -371,6 +371,7 @@ enum verdict decide_consolidate(const struct decide_host *h, const struct decide
 		return DECIDE_WAIT;
 	}
 	decide_consolidation_request(h, g, p, &req, own);
+	req.advice_only = true; /* the rule needs the best alone */
 	engine_place(&eh, p->engine, &req, &res);
 	if (res.status != ENGINE_OK || nodeset_equal(&res.best, g->nodes)) {
 		m->hold = res.status == ENGINE_KEEP ? "already good" : "no better set";

@@ -20,6 +20,9 @@ struct ctx {
 	double res_total;
 	int *cand;       /* candidate node indexes */
 	int ncand;
+	int want;        /* the sets of the top list the caller needs: ENGINE_TOP, or 1 (advice_only) */
+	bool capped;     /* advice_only with a current set that would be kept unless a set scores below cap */
+	double cap;
 };
 
 void engine_policy_default(struct engine_policy *p)
@@ -100,6 +103,8 @@ static int ctx_init(struct ctx *c, const struct engine_host *h, const struct eng
 	c->idle = c->cpus + n;
 	c->res = c->idle + n;
 	c->need = (double)r->mem_mb * 1024.0;
+	c->want = r->advice_only ? 1 : ENGINE_TOP;
+	c->cap = INFINITY;
 	for (int i = 0; i < n; i++) {
 		const struct node_info *ni = &c->t->nodes[i];
 		double busy = h->cpu_busy ? h->cpu_busy[i] : 0;
@@ -748,18 +753,39 @@ static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limi
 	return true;
 }
 
+/*
+ * What a set must score to matter, once it is known: at most the last of the c->want sets
+ * kept (within slack), or, capped, below the cap (only sets that fit: the current set fits).
+ * fits says whether only sets that fit can matter. False while every set may still enter.
+ */
+static bool cut_limit(const struct ctx *c, const struct engine_result *out, double *limit, bool *fits)
+{
+	const struct engine_score *thr = out->ntop >= c->want ? &out->top[c->want - 1] : NULL;
+
+	if (c->capped) {
+		*limit = c->cap + slack(c->cap);
+		if (thr && thr->fits)
+			*limit = lesser(*limit, thr->total + slack(thr->total));
+		*fits = true;
+		return true;
+	}
+	if (!thr)
+		return false;
+	*limit = thr->total + slack(thr->total);
+	*fits = thr->fits;
+	return true;
+}
+
 /* True when no set s + T, T a non-empty subset of the positions from u on, can enter the top list. */
 static bool bnb_cut(struct bnb *b, const struct agg *s, int u)
 {
-	const struct engine_score *thr = &b->out->top[ENGINE_TOP - 1];
 	const struct ctx *c = b->c;
 	double A_hi = s->A + b->sa[u], C_hi = s->C + b->sc[u], limit, lb;
-	bool can_fit = C_hi > 0 && A_hi >= c->need * (1 - 1e-12);
+	bool can_fit = C_hi > 0 && A_hi >= c->need * (1 - 1e-12), fits;
 
-	if (!b->prune || b->out->ntop < ENGINE_TOP)
+	if (!b->prune || !cut_limit(c, b->out, &limit, &fits))
 		return false;
-	limit = thr->total + slack(thr->total);
-	if (thr->fits) {
+	if (fits) {
 		if (!can_fit)
 			return true;
 		if (!(c->need > 0))
@@ -797,16 +823,17 @@ static void bnb_visit(struct bnb *b, const struct agg *s)
 	const struct ctx *c = b->c;
 	struct engine_result *out = b->out;
 	uint64_t bits = 0;
+	double limit;
+	bool fits;
 
 	out->evaluated++;
-	if (b->prune && out->ntop == ENGINE_TOP) {
-		const struct engine_score *thr = &out->top[ENGINE_TOP - 1];
+	if (b->prune && cut_limit(c, out, &limit, &fits)) {
 		double total = (s->A > 0 && s->C > 0 ? s->N / (10.0 * s->A * s->C) : 10.0) +
 			       agg_rest(b, s->A, s->idle, s->res);
 		bool nofit = s->C <= 0 || s->A < c->need * (1 - 1e-12);
-		bool close = total <= thr->total + slack(thr->total);
+		bool close = total <= limit;
 
-		if (thr->fits ? nofit || !close : nofit && !close)
+		if (fits ? nofit || !close : nofit && !close)
 			return;
 	}
 	for (int m = 0; m < b->k; m++)
@@ -1536,8 +1563,8 @@ int engine_score_set(const struct engine_host *h, const struct engine_policy *p,
 	return 0;
 }
 
-/* Keep the current set when it fits, is local enough, and the best is not clearly better. */
-static bool keep_current(const struct ctx *c, const struct engine_result *out, struct engine_score *cur)
+/* Whether the current set may be kept: it holds no node to avoid, fits, and is local enough (cur: its score). */
+static bool keepable(const struct ctx *c, struct engine_score *cur)
 {
 	int idx[NUMAD_MAX_NODES], k = 0;
 	double local = 0;
@@ -1554,9 +1581,51 @@ static bool keep_current(const struct ctx *c, const struct engine_result *out, s
 	score(c, idx, k, cur);
 	if (!cur->fits)
 		return false;
-	if (c->res_total > 0 && local * 100.0 < c->res_total * c->p->locality_target)
-		return false;
-	return !(out->best_score.total < cur->total * (1.0 - c->p->hysteresis));
+	return !(c->res_total > 0 && local * 100.0 < c->res_total * c->p->locality_target);
+}
+
+/* What a set must score below to replace a current set that may be kept. */
+static double keep_cap(const struct ctx *c, const struct engine_score *cur)
+{
+	return cur->total * (1.0 - c->p->hysteresis);
+}
+
+/*
+ * A bound below the total of every set of the candidates that fits, from the sums over all
+ * of them: distance at least the smallest SLIT / 10 (a weighted mean of SLITs), mem at least
+ * need over all their memory, cpu at least the share their idle CPUs leave uncovered, move
+ * at least 0. -INFINITY when the weights do not make it a bound.
+ */
+static double floor_total(const struct ctx *c)
+{
+	const struct engine_policy *p = c->p;
+	double A = 0, idle = 0, dmin = INFINITY, cpu;
+	int n = c->t->nnodes;
+
+	if (!(p->w_mem >= 0 && p->w_cpu >= 0 && p->w_move >= 0 && isfinite(p->w_mem) && isfinite(p->w_cpu) &&
+	      isfinite(p->w_move) && isfinite(c->need)))
+		return -INFINITY;
+	for (int a = 0; a < c->ncand; a++) {
+		int i = c->cand[a];
+
+		A += c->avail[i];
+		idle += c->idle[i];
+		for (int b = 0; b < c->ncand; b++)
+			dmin = lesser(dmin, c->t->dist[i * n + c->cand[b]]);
+	}
+	if (!(A > 0))
+		return -INFINITY;
+	cpu = c->r->ncpus > 0 && idle < c->r->ncpus ? (c->r->ncpus - idle) / c->r->ncpus : 0;
+	return lesser(dmin / 10.0, 10.0) + p->w_mem * (c->need / A) + p->w_cpu * cpu;
+}
+
+/* The current set (cur) stays. */
+static void kept(struct engine_result *out, const struct engine_score *cur)
+{
+	out->status = ENGINE_KEEP;
+	out->best = cur->set;
+	out->best_score = *cur;
+	out->why = "current nodes fit, meet the locality target, and nothing is clearly better";
 }
 
 int engine_place(const struct engine_host *h, const struct engine_policy *p, const struct engine_request *r,
@@ -1565,6 +1634,7 @@ int engine_place(const struct engine_host *h, const struct engine_policy *p, con
 	struct engine_score cur;
 	double all = 0;
 	struct ctx c;
+	bool keep;
 
 	memset(out, 0, sizeof(*out));
 	out->status = ENGINE_ERROR;
@@ -1585,6 +1655,18 @@ int engine_place(const struct engine_host *h, const struct engine_policy *p, con
 		ctx_free(&c);
 		return 0;
 	}
+	keep = r->current && !nodeset_empty(r->current) && keepable(&c, &cur);
+	if (keep && r->advice_only) {
+		c.capped = true;
+		c.cap = keep_cap(&c, &cur);
+		if (floor_total(&c) > c.cap + slack(c.cap)) {
+			/* no set can score below the cap: the current set stays, proven without a search */
+			out->exhaustive = true;
+			kept(out, &cur);
+			ctx_free(&c);
+			return 0;
+		}
+	}
 	if (c.ncand <= p->exact_max_nodes && c.ncand <= BNB_MAX &&
 	    search_exact(&c, out, p->exact_budget > 0 ? p->exact_budget : 1))
 		out->exhaustive = true;
@@ -1593,6 +1675,12 @@ int engine_place(const struct engine_host *h, const struct engine_policy *p, con
 		out->budget_spent = true;
 	else
 		search_greedy(&c, out);
+	if (c.capped && !(out->ntop > 0 && out->top[0].fits && out->top[0].total < c.cap)) {
+		/* nothing scored below the cap: every set that could was scored, so the current set stays */
+		kept(out, &cur);
+		ctx_free(&c);
+		return 0;
+	}
 	if (!out->top[0].fits) {
 		/* the memory is there, but only on nodes without CPUs: advise every node with memory */
 		int cpus = 0;
@@ -1609,12 +1697,8 @@ int engine_place(const struct engine_host *h, const struct engine_policy *p, con
 	out->best_score = out->top[0];
 	out->status = ENGINE_OK;
 	out->why = "best scoring node set that fits";
-	if (r->current && !nodeset_empty(r->current) && keep_current(&c, out, &cur)) {
-		out->status = ENGINE_KEEP;
-		out->best = cur.set;
-		out->best_score = cur;
-		out->why = "current nodes fit, meet the locality target, and nothing is clearly better";
-	}
+	if (keep && !(out->best_score.total < keep_cap(&c, &cur)))
+		kept(out, &cur);
 	ctx_free(&c);
 	return 0;
 }

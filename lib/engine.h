@@ -28,6 +28,11 @@
  * sets without proving the optimum, it stops and keeps the best set found so far, which is
  * at least as good as those growths (budget_spent says so). Above 64 candidates a greedy search from the 16 best
  * single nodes decides.
+ * A decision alone (advice_only, as consolidation asks) gives the same status and best with
+ * less work: the search cuts against the best set so far instead of the ENGINE_TOP-th, and a
+ * current set that would be kept unless a set scores below total * (1 - hysteresis) makes
+ * that the limit; when a bound over all candidates at once (the smallest SLIT, all their
+ * memory and idle CPUs) is already above it, the current set stays without a search.
  * An extension (must) keeps the guest's current nodes in every candidate set; nodes to
  * avoid are never candidates, and never in the advice (not even when nothing fits).
  */
@@ -60,6 +65,10 @@ struct engine_request {
 	const struct nodeset *must;    /* every advised set must hold these nodes (extension), or NULL */
 	const struct nodeset *avoid;   /* no advised set may hold these nodes, or NULL */
 	const double *own_busy;        /* per node index: CPUs the guest itself keeps busy there now, or NULL */
+	bool advice_only;              /* the caller needs the status and best alone (a decision), not the top
+					  list: the search cuts against the best set so far and, when the current
+					  set would be kept, against what the best must beat to replace it; top[0]
+					  is then the best, and the rest of the list only what was scored on the way */
 };
 
 struct engine_host {

@@ -1797,13 +1797,36 @@ static void expect_same_result(const char *what, const struct engine_result *ex,
 	       ex->ncandidates);
 }
 
+/*
+ * A decision alone (advice_only) against every subset: the same status and advice, the best's
+ * score to the last bit, and proven where a set fits.
+ */
+static void expect_same_advice(const char *what, const struct engine_result *ex, const struct engine_result *dec)
+{
+	char b1[512], b2[512];
+
+	EXPECT(dec->status == ex->status, what, "as a decision alone: status %s, every subset gives %s",
+	       engine_status_name(dec->status), engine_status_name(ex->status));
+	EXPECT(nodeset_equal(&dec->best, &ex->best), what, "as a decision alone: advised %s, every subset gives %s",
+	       fmt_set(&dec->best, b1, sizeof(b1)), fmt_set(&ex->best, b2, sizeof(b2)));
+	EXPECT(dec->best_score.total == ex->best_score.total && dec->best_score.fits == ex->best_score.fits, what,
+	       "as a decision alone: best total %.17g, every subset gives %.17g", dec->best_score.total,
+	       ex->best_score.total);
+	if (ex->status != ENGINE_NOFIT && ex->ntop > 0 && ex->top[0].fits)
+		EXPECT(dec->exhaustive && !dec->budget_spent, what,
+		       "as a decision alone: not proven (exhaustive %d, budget %d)", dec->exhaustive, dec->budget_spent);
+	EXPECT(dec->ncandidates == ex->ncandidates, what, "as a decision alone: %d candidates, every subset counts %d",
+	       dec->ncandidates, ex->ncandidates);
+}
+
 static void test_exact_vs_exhaustive(void **state)
 {
 	struct family fam = exact_family, *f = &fam;
 	struct rng r = { f->seed * UINT64_C(0x1000193) };
 	struct host *h = host_new();
-	unsigned long sets_pruned = 0, sets_all = 0;
-	int checked = 0, within_default = 0, nofit = 0, with_must = 0, sixteen = 0, total = 0;
+	unsigned long sets_pruned = 0, sets_all = 0, decided_sets = 0;
+	int checked = 0, within_default = 0, nofit = 0, with_must = 0, sixteen = 0, total = 0, decided_keep = 0;
+	int decided_unsearched = 0;
 
 	(void)state;
 	for (int n = 0; n < 16; n++)
@@ -1815,7 +1838,7 @@ static void test_exact_vs_exhaustive(void **state)
 		struct nodeset avoid, cur, must;
 		struct engine_policy p;
 		struct engine_request rq;
-		struct engine_result ex, bb;
+		struct engine_result ex, bb, dec;
 		struct engine_host eh;
 		struct topology t;
 		struct ask a;
@@ -1855,6 +1878,14 @@ static void test_exact_vs_exhaustive(void **state)
 		p.exact_budget = (unsigned long)-1;
 		assert_int_equal(engine_place(&eh, &p, &rq, &bb), 0);
 		expect_same_result(what, &ex, &bb);
+		/* a decision alone (advice_only): the same status and advice, without the rest of the list */
+		rq.advice_only = true;
+		assert_int_equal(engine_place(&eh, &p, &rq, &dec), 0);
+		rq.advice_only = false;
+		expect_same_advice(what, &ex, &dec);
+		decided_keep += dec.status == ENGINE_KEEP;
+		decided_unsearched += dec.status == ENGINE_KEEP && dec.evaluated == 0;
+		decided_sets += dec.evaluated;
 		if (ex.status != ENGINE_NOFIT && ex.ntop > 0 && ex.top[0].fits) {
 			EXPECT(bb.exhaustive && !bb.budget_spent, what, "exact search not exact: exhaustive %d, budget %d",
 			       bb.exhaustive, bb.budget_spent);
@@ -1870,9 +1901,12 @@ static void test_exact_vs_exhaustive(void **state)
 		host_topology_free(&t);
 	}
 	print_message("  %-70s %d decisions (%d of 16 nodes, %d nofit, %d with must); %lu sets priced where every "
-		      "subset scores %lu; %d within the default budget\n",
-		      f->what, checked, sixteen, nofit, with_must, sets_pruned, sets_all, within_default);
+		      "subset scores %lu; %d within the default budget; as decisions alone %lu sets priced, %d kept (%d without a search)\n",
+		      f->what, checked, sixteen, nofit, with_must, sets_pruned, sets_all, within_default, decided_sets,
+		      decided_keep, decided_unsearched);
 	assert_int_equal(checked, 10000);
+	/* both ways of keeping the current set were taken */
+	assert_true(decided_unsearched > 0 && decided_keep > decided_unsearched);
 	assert_true(nofit > 0 && nofit < checked && with_must > 0 && sixteen == exact_sizes[15]);
 	test_free(h);
 }
