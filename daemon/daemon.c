@@ -86,7 +86,8 @@ static void fast_period(struct daemon *d)
 
 /*
  * A guest's memory.numa_stat at a fast tick: read at every tick while anything may change
- * it (guest_sample_due) or a move of it is in flight, else once every NUMA_STAT_QUIET_MS.
+ * it (guest_sample_due) or a move of it is in flight, else at its quiet refresh (every 2 s, longer
+ * with more than 200 guests).
  * The kernel flushes memcg statistics at each read of it, so the fast tier's cost follows
  * what changes on the host, not how many guests it runs.
  */
@@ -97,6 +98,18 @@ static void sample_guest(struct daemon *d, struct guest *g, int64_t now)
 	if (how != READ_AT_TICK && g->cgroup[0] && apply_busy(d->apply, g))
 		how = READ_AT_TICK;
 	guest_sample(d, g, now, how);
+}
+
+/*
+ * Whether a guest's urgent rules run at this tick: when its memory was read at it (which
+ * covers every guest with a node that declines, growing, at risk or with a move under way:
+ * guest_sample_due), when it has no cgroup to read, or after the rules changed. What they
+ * weigh of any other guest has not changed since its last read but by the drift of nodes
+ * that do not decline, under 1 MB/s.
+ */
+static bool urgent_due(const struct daemon *d, const struct guest *g, int64_t now)
+{
+	return g->tick_read_ms == now || !g->cgroup[0] || g->at_risk || d->urgent_all;
 }
 
 static void fast_tick(evutil_socket_t fd, short what, void *arg)
@@ -112,13 +125,16 @@ static void fast_tick(evutil_socket_t fd, short what, void *arg)
 		if (d->topo.nodes[i].mem.valid)
 			growth_update(&d->node_free[i], now,
 				      (double)node_free_kb(&d->topo.nodes[i].mem, d->o->policy.count_inactive_file));
+	guests_tick_begin(d, now);
 	for (int i = 0; i < d->nguests; i++)
 		sample_guest(d, &d->guests[i], now);
 	guests_track_taken(d, now);
 	d->last_tick_ms = now;
 	reserve_owed_begin(d);
 	for (int i = 0; i < d->nguests && !d->o->numad05_timing; i++) /* numad 0.5 has no urgent path */
-		plan_urgent(d, &d->guests[i], now);
+		if (urgent_due(d, &d->guests[i], now))
+			plan_urgent(d, &d->guests[i], now);
+	d->urgent_all = false;
 	reserve_owed_end(d);
 	apply_tick(d->apply, now);
 	persist_flush(d, false);
@@ -304,6 +320,7 @@ static int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		log_set_stderr_level(d->o->log_level);
 	tb_init(&d->migrate_bucket, d->o->migrate_mb_s, d->o->migrate_mb_s, daemon_now(d));
 	tb_init(&d->urgent_bucket, 1.0 / 10.0, d->o->urgent_burst, daemon_now(d));
+	d->urgent_all = true; /* a new margin or horizon: every guest is weighed again at the next tick */
 	if (d->o->config_path && access(d->o->config_path, F_OK) < 0)
 		log_notice("configuration reloaded: %s does not exist, so numad runs on its defaults and its command line",
 			   d->o->config_path);
@@ -462,7 +479,8 @@ static int setup_host(struct daemon *d)
 	d->node_free = calloc((size_t)n, sizeof(*d->node_free));
 	d->taken = calloc((size_t)n, sizeof(*d->taken));
 	d->tick_free_kb = calloc((size_t)n * 2, sizeof(double));
-	if (!d->busy || !d->wm || !d->node_free || !d->taken || !d->tick_free_kb ||
+	d->declining = calloc((size_t)n, sizeof(*d->declining));
+	if (!d->busy || !d->wm || !d->node_free || !d->taken || !d->tick_free_kb || !d->declining ||
 	    node_mem_files_init(&d->mem_files, d->host.root, &d->topo) < 0)
 		return -1;
 	d->taken_kb = d->tick_free_kb + n;
@@ -567,6 +585,7 @@ static void teardown(struct daemon *d)
 	free(d->node_free);
 	free(d->taken);
 	free(d->tick_free_kb);
+	free(d->declining);
 	node_mem_files_close(&d->mem_files);
 	buf_free(&d->buf);
 }

@@ -208,6 +208,29 @@ void guest_remove(struct daemon *d, struct guest *g)
 }
 
 /*
+ * A quiet guest is read every NUMA_STAT_QUIET_MS, or, with more than QUIET_READS_PER_S
+ * times that many guests, as often as QUIET_READS_PER_S reads a second allow: every 10 s
+ * with 1,000. Each tick makes the share of those reads of the time since the last tick and
+ * no more, the guests due first in table order, so that guests started together are not read together ever after.
+ */
+#define QUIET_READS_PER_S 100
+
+static int64_t quiet_period_ms(const struct daemon *d)
+{
+	int64_t spread = (int64_t)d->nguests * 1000 / QUIET_READS_PER_S;
+
+	return spread > NUMA_STAT_QUIET_MS ? spread : NUMA_STAT_QUIET_MS;
+}
+
+static int quiet_reads_per_tick(const struct daemon *d, int64_t now)
+{
+	int64_t since = d->last_tick_ms > 0 && now > d->last_tick_ms ? now - d->last_tick_ms : d->fast_period_ms;
+
+	/* the share of nguests reads per quiet period of the time since the last tick, rounded up, and one more */
+	return (int)(((int64_t)d->nguests * since + quiet_period_ms(d) - 1) / quiet_period_ms(d)) + 1;
+}
+
+/*
  * What guest_sample_due counts as change. A node declines when its free memory falls
  * faster than NODE_DECLINE_KBPS, smoothed or over the last tick (so the first tick of a
  * fall counts); a guest grows when its residency rises that fast. A guest started less than
@@ -224,14 +247,25 @@ static bool falls(const struct growth *e, double kbps)
 	return e->has_rate && (e->rate < -kbps || e->last_rate < -kbps);
 }
 
-/* Whether a node the guest may use or holds memory on declines. */
+/* Whether a node the guest may use or holds memory on declines (of those guests_tick_begin found). */
 static bool nodes_decline(const struct daemon *d, const struct guest *g)
 {
-	for (int i = 0; i < d->topo.nnodes; i++)
-		if ((nodeset_has(&g->nodes, d->topo.nodes[i].id) || g->res_kb[i] > 0) &&
-		    falls(&d->node_free[i], NODE_DECLINE_KBPS))
+	for (int k = 0; k < d->ndeclining; k++) {
+		int i = d->declining[k];
+
+		if (nodeset_has(&g->nodes, d->topo.nodes[i].id) || g->res_kb[i] > 0)
 			return true;
+	}
 	return false;
+}
+
+void guests_tick_begin(struct daemon *d, int64_t now)
+{
+	d->ndeclining = 0;
+	for (int i = 0; i < d->topo.nnodes; i++)
+		if (falls(&d->node_free[i], NODE_DECLINE_KBPS))
+			d->declining[d->ndeclining++] = i;
+	d->quiet_left = quiet_reads_per_tick(d, now);
 }
 
 static bool may_grow(const struct guest *g, int64_t now)
@@ -252,7 +286,7 @@ enum guest_read guest_sample_due(const struct daemon *d, const struct guest *g, 
 	if (!g->res_valid || !g->gain_ready || !g->tick_read_ms || g->at_risk || g->awaiting_libvirt ||
 	    may_grow(g, now) || nodes_decline(d, g))
 		return READ_AT_TICK;
-	return now - g->read_ms >= NUMA_STAT_QUIET_MS ? READ_QUIET : READ_NONE;
+	return now - g->read_ms >= quiet_period_ms(d) && d->quiet_left > 0 ? READ_QUIET : READ_NONE;
 }
 
 /*
@@ -299,6 +333,8 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now, enum guest_rea
 	d->numa_stat_reads++;
 	g->numa_stat_reads++;
 	g->read_ms = now;
+	if (how == READ_QUIET)
+		d->quiet_left--;
 	if (read_file_at(d->host.root, rel, &d->buf, 1 << 20) < 0 ||
 	    cgroup_numa_stat_parse(d->buf.data, &d->topo, g->res_kb, &version) < 0) {
 		g->res_valid = false; /* gone or garbled: the next refresh sorts it out */

@@ -128,9 +128,12 @@ enum guest_read { READ_NONE, READ_OUTSIDE_TICK, READ_AT_TICK, READ_QUIET };
 /*
  * At a fast tick, after the nodes' sample: how this guest's memory.numa_stat is read now,
  * READ_AT_TICK while something may change it (a node of its declines, it grows or may grow,
- * it is at risk), READ_QUIET once NUMA_STAT_QUIET_MS has passed since its last read, else READ_NONE.
+ * it is at risk), READ_QUIET once its quiet period (NUMA_STAT_QUIET_MS, longer with more than
+ * 200 guests) has passed since its last read and the tick has reads left for it, else READ_NONE.
  */
 enum guest_read guest_sample_due(const struct daemon *d, const struct guest *g, int64_t now);
+/* At a fast tick, after the nodes' sample and before guest_sample_due: the nodes that decline, and the quiet reads' share. */
+void guests_tick_begin(struct daemon *d, int64_t now);
 /* Read a guest's residency from its cgroup and update its growth estimate (how: guest_sample_due, or READ_OUTSIDE_TICK). */
 void guest_sample(struct daemon *d, struct guest *g, int64_t now, enum guest_read how);
 /* After res_kb changed: its total, and the trends of both (the per-node trend only at a tick). */

@@ -55,6 +55,10 @@ struct daemon {
 	struct growth *taken;       /* per node index: the rate of taken_kb */
 	struct node_mem_files mem_files;  /* every node's meminfo, kept open for the fast tier */
 	int64_t last_tick_ms;       /* daemon time of the last fast tick, 0 before the first */
+	int *declining;             /* the node indexes that decline at this tick (guest_sample_due), ndeclining of them */
+	int ndeclining;
+	int quiet_left;             /* quiet guests' slow refreshes this tick may still make (guest_sample_due) */
+	bool urgent_all;            /* the rules changed (reload): every guest's urgent rules run at the next tick */
 	struct guest *guests;
 	int nguests, capguests;
 	struct virt *virt;
