@@ -363,7 +363,7 @@ static void conclude_first(struct apply *a, struct guest *g, const struct job *j
 		break;
 	case OUT_PERMANENT:
 		g->permanent_failure = true;
-		snprintf(g->failure, sizeof(g->failure), "%s", j->why);
+		guest_set_text(&g->failure, j->why, GUEST_FAILURE_MAX);
 		d->failed++;
 		snprintf(detail, sizeof(detail), "%s", j->why);
 		break;

@@ -569,11 +569,8 @@ static void teardown(struct daemon *d)
 	event_base_loop(d->base, EVLOOP_NONBLOCK);
 	evbridge_shutdown();
 	event_base_free(d->base);
-	for (int i = 0; i < d->nguests; i++) {
-		free(d->guests[i].res_kb);
-		free(d->guests[i].tick_res_kb);
-		free(d->guests[i].gain);
-	}
+	for (int i = 0; i < d->nguests; i++)
+		guest_release(&d->guests[i]);
 	free(d->guests);
 	proc_list_free(&d->numad_style);
 	free(d->pstate);

@@ -86,7 +86,7 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 		d->capguests = cap;
 	}
 	g = &d->guests[d->nguests];
-	memset(g, 0, sizeof(*g));
+	guest_clear(g);
 	g->res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->res_kb));
 	g->tick_res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->tick_res_kb));
 	g->gain = calloc((size_t)d->topo.nnodes, sizeof(*g->gain));
@@ -107,6 +107,44 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 	growth_init(&g->growth, 1.0);
 	d->nguests++;
 	return g;
+}
+
+/* What a guest's strings hold while empty: never freed. */
+static const char no_text[] = "";
+
+void guest_clear(struct guest *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->name = g->cgroup = g->failure = g->last_advice = no_text;
+}
+
+void guest_set_text(const char **field, const char *text, size_t max)
+{
+	size_t len;
+	char *copy;
+
+	if (!text)
+		text = "(null)"; /* as snprintf's "%s" writes it, which set these before */
+	len = strnlen(text, max ? max - 1 : 0);
+	if (*field && strncmp(*field, text, len) == 0 && (*field)[len] == '\0')
+		return; /* the same: most refreshes */
+	copy = len ? strndup(text, len) : NULL;
+	if (*field && *field != no_text)
+		free((void *)(uintptr_t)*field); /* ours: const only to the readers */
+	*field = copy ? copy : no_text;
+}
+
+void guest_release(struct guest *g)
+{
+	guest_set_text(&g->name, "", 1);
+	guest_set_text(&g->cgroup, "", 1);
+	guest_set_text(&g->failure, "", 1);
+	guest_set_text(&g->last_advice, "", 1);
+	free(g->res_kb);
+	free(g->tick_res_kb);
+	free(g->gain);
+	g->res_kb = g->tick_res_kb = NULL;
+	g->gain = NULL;
 }
 
 void guest_set_managed(struct daemon *d, struct guest *g)
@@ -200,9 +238,7 @@ void guest_remove(struct daemon *d, struct guest *g)
 {
 	int i = (int)(g - d->guests);
 
-	free(g->res_kb);
-	free(g->tick_res_kb);
-	free(g->gain);
+	guest_release(g);
 	memmove(&d->guests[i], &d->guests[i + 1], (size_t)(d->nguests - i - 1) * sizeof(*g));
 	d->nguests--;
 }
@@ -518,12 +554,13 @@ static void log_outcome_line(struct daemon *d, struct guest *g, const char *f, c
 void guest_log_advice(struct daemon *d, struct guest *g, const struct nodeset *from, const struct nodeset *to,
 		      enum reason why, enum outcome out, const char *detail)
 {
-	char f[1024], t[1024];
+	char f[1024], t[1024], advice[GUEST_ADVICE_MAX];
 
 	nodeset_format(from, f, sizeof(f));
 	nodeset_format(to, t, sizeof(t));
 	log_advice(g->pid, g->comm[0] ? g->comm : NULL, f, t);
-	snprintf(g->last_advice, sizeof(g->last_advice), "%.60s -> %.60s (%s)", f, t, reason_name(why));
+	snprintf(advice, sizeof(advice), "%.60s -> %.60s (%s)", f, t, reason_name(why));
+	guest_set_text(&g->last_advice, advice, sizeof(advice));
 	d->advices++;
 	record_history(d, g, f, t, why, out, detail);
 	log_outcome_line(d, g, f, t, why, out, detail);

@@ -6,6 +6,7 @@
 #define NUMAD_GUESTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -45,14 +46,27 @@ struct killed_guest {
 	int64_t at_ms;          /* daemon clock */
 };
 
+/*
+ * The most each of a guest's strings may hold, its terminating NUL included: longer text is
+ * cut to this less one byte, as snprintf into a buffer of that size cuts it.
+ */
+#define GUEST_NAME_MAX 256
+#define GUEST_CGROUP_MAX 512
+#define GUEST_FAILURE_MAX 256
+#define GUEST_ADVICE_MAX 160
+
+/*
+ * A guest's strings (name, cgroup, failure, last_advice) are never NULL once guest_clear or
+ * guest_add has made the guest: "" until set, each on the heap as long as it is (guest_set_text).
+ */
 struct guest {
-	char name[256];
+	const char *name;
 	char uuid[40];
 	int dom_id;
 	int pid;
 	uint64_t pid_start;       /* starttime of pid, to notice pid reuse */
 	char comm[PROC_COMM_MAX];
-	char cgroup[512];         /* path under the cgroup mount holding memory.numa_stat */
+	const char *cgroup;       /* path under the cgroup mount holding memory.numa_stat, "": none found */
 	int cgroup_version;
 	bool managed;             /* placement_auto or named by -p, and not named by -x (guest_set_managed) */
 	signed char listed;       /* what the lists said at the last guest_set_managed: -1 -x, 1 -p, 0 neither */
@@ -95,8 +109,8 @@ struct guest {
 	int64_t retry_at_ms;
 	bool awaiting_libvirt;    /* an urgent extension decided while libvirt was away: decided again when it is back */
 	bool permanent_failure;
-	char failure[256];
-	char last_advice[160];
+	const char *failure;      /* why it failed for good (permanent_failure) */
+	const char *last_advice;  /* "FROM -> TO (REASON)" of its last decision, "": none */
 	enum outcome last_outcome;
 	bool seen;                /* mark for the refresh sweep */
 };
@@ -108,6 +122,16 @@ struct guest *guest_find(struct daemon *d, const char *uuid);
 struct guest *guest_add(struct daemon *d, const char *uuid);
 /* Remove a guest. */
 void guest_remove(struct daemon *d, struct guest *g);
+/* Make g all zero with its strings empty: a guest to fill in, which holds nothing yet. */
+void guest_clear(struct guest *g);
+/* Free what a guest holds (its strings and per-node arrays); the guest is not usable afterwards. */
+void guest_release(struct guest *g);
+/*
+ * Set one of a guest's strings to text (NULL reads as snprintf's "%s" writes it), cut to
+ * max - 1 bytes: a copy on the heap, kept as it is when the text is the same. When memory
+ * runs out it is left empty.
+ */
+void guest_set_text(const char **field, const char *text, size_t max);
 /*
  * A guest stopped (may_be_oom: not by its own shutdown): when the host's oom_kill count
  * rose as it stopped, it is logged and kept for status as OOM-killed. Then it is removed.

@@ -171,14 +171,15 @@ static bool consider(struct daemon *d, struct proc_info *pi, double cpus, struct
 		out = procs_apply(&d->topo, pi->st.pid, &res.best, why, sizeof(why)) == 0 ? OUT_APPLIED : OUT_TRANSIENT;
 	}
 	ps->last_move_ms = now;
-	memset(&shown, 0, sizeof(shown));
+	guest_clear(&shown);
 	shown.pid = pi->st.pid;
 	snprintf(shown.comm, sizeof(shown.comm), "%s", pi->st.comm);
-	snprintf(shown.name, sizeof(shown.name), "%s", pi->st.comm);
+	guest_set_text(&shown.name, pi->st.comm, GUEST_NAME_MAX);
 	snprintf(detail, sizeof(detail), "numad-style, %llu MB, %.1f CPUs; %s",
 		 (unsigned long long)(pi->res.total_kb / 1024), cpus,
 		 out == OUT_APPLIED ? "sched_setaffinity and migrate_pages done" : why);
 	guest_log_advice(d, &shown, &cur, &res.best, REASON_CONSOLIDATE, out, detail);
+	guest_release(&shown);
 	return true;
 }
 

@@ -162,11 +162,10 @@ static bool xml_placement_auto(const char *xml)
 static void find_cgroup(struct daemon *d, struct guest *g)
 {
 	static const char *bases[] = { "sys/fs/cgroup/machine.slice", "sys/fs/cgroup/memory/machine.slice" };
-	char prefix[64], path[4096], rel[1024];
+	char prefix[64], path[4096], rel[1024], cgroup[GUEST_CGROUP_MAX] = "";
 
 	snprintf(prefix, sizeof(prefix), "machine-qemu\\x2d%d\\x2d", g->dom_id);
-	g->cgroup[0] = '\0';
-	for (size_t b = 0; b < 2 && !g->cgroup[0]; b++) {
+	for (size_t b = 0; b < 2 && !cgroup[0]; b++) {
 		struct dirent *de;
 		DIR *dir;
 
@@ -174,11 +173,12 @@ static void find_cgroup(struct daemon *d, struct guest *g)
 			continue;
 		while ((de = readdir(dir)))
 			if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
-				snprintf(g->cgroup, sizeof(g->cgroup), "%s/%.400s", bases[b], de->d_name);
+				snprintf(cgroup, sizeof(cgroup), "%s/%.400s", bases[b], de->d_name);
 				break;
 			}
 		closedir(dir);
 	}
+	guest_set_text(&g->cgroup, cgroup, sizeof(cgroup));
 	g->pid = 0;
 	if (g->cgroup[0]) {
 		static const char *procs[] = { "cgroup.procs", "libvirt/emulator/cgroup.procs" };
@@ -246,7 +246,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 	if (!g)
 		return NULL;
 	g->seen = true;
-	snprintf(g->name, sizeof(g->name), "%s", virDomainGetName(dom));
+	guest_set_text(&g->name, virDomainGetName(dom), GUEST_NAME_MAX);
 	g->dom_id = (int)virDomainGetID(dom);
 	g->mem_kb = info.maxMem;
 	g->nvcpus = info.nrVirtCpu;
