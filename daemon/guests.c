@@ -89,15 +89,12 @@ struct guest *guest_add(struct daemon *d, const char *uuid)
 	guest_clear(g);
 	g->res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->res_kb));
 	g->tick_res_kb = calloc((size_t)d->topo.nnodes, sizeof(*g->tick_res_kb));
-	g->gain = calloc((size_t)d->topo.nnodes, sizeof(*g->gain));
-	if (!g->res_kb || !g->tick_res_kb || !g->gain) {
+	if (!g->res_kb || !g->tick_res_kb) {
 		free(g->res_kb);
 		free(g->tick_res_kb);
-		free(g->gain);
 		return NULL;
 	}
-	for (int i = 0; i < d->topo.nnodes; i++)
-		growth_init(&g->gain[i], 1.0);
+	node_trends_init(&g->gain, 1.0);
 	g->fresh = d->fast_ticks > 0; /* started while numad runs, not found at its start */
 	g->added_ms = daemon_now(d);
 	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
@@ -142,9 +139,8 @@ void guest_release(struct guest *g)
 	guest_set_text(&g->last_advice, "", 1);
 	free(g->res_kb);
 	free(g->tick_res_kb);
-	free(g->gain);
+	node_trends_free(&g->gain);
 	g->res_kb = g->tick_res_kb = NULL;
-	g->gain = NULL;
 }
 
 void guest_set_managed(struct daemon *d, struct guest *g)
@@ -326,6 +322,15 @@ enum guest_read guest_sample_due(const struct daemon *d, const struct guest *g, 
 }
 
 /*
+ * Before node i's trend is fed a value other than 0: its own trend, a copy of gain.rest,
+ * which is what a node fed only 0s holds. Should memory run out it stays on gain.rest.
+ */
+static void gain_own(struct guest *g, int i)
+{
+	(void)node_trends_add(&g->gain, i);
+}
+
+/*
  * A guest read again at a tick after ticks that did not read it: while it was not read
  * nothing of it changed that the nodes showed (or it would have been read), so its trends
  * take its last value as steady until the last tick, and what changed comes within the
@@ -333,8 +338,9 @@ enum guest_read guest_sample_due(const struct daemon *d, const struct guest *g, 
  */
 static void hold_until_last_tick(const struct daemon *d, struct guest *g)
 {
-	for (int i = 0; i < d->topo.nnodes; i++)
-		growth_update(&g->gain[i], d->last_tick_ms, g->gain[i].last_kb);
+	for (int k = 0; k < g->gain.n; k++)
+		growth_update(&g->gain.v[k].g, d->last_tick_ms, g->gain.v[k].g.last_kb);
+	growth_update(&g->gain.rest, d->last_tick_ms, g->gain.rest.last_kb);
 	growth_update(&g->growth, d->last_tick_ms, g->growth.last_kb);
 }
 
@@ -351,8 +357,12 @@ static void quiet_refresh(struct daemon *d, struct guest *g, int64_t now)
 	g->res_total_kb = 0;
 	for (int i = 0; i < d->topo.nnodes; i++) {
 		g->res_total_kb += g->res_kb[i];
-		growth_rebase(&g->gain[i], now, (double)g->res_kb[i]);
+		if (g->res_kb[i])
+			gain_own(g, i);
 	}
+	for (int k = 0; k < g->gain.n; k++)
+		growth_rebase(&g->gain.v[k].g, now, (double)g->res_kb[g->gain.v[k].index]);
+	growth_rebase(&g->gain.rest, now, 0);
 	g->res_valid = true;
 	g->quiet_read = true;
 	growth_update(&g->growth, now, (double)g->res_total_kb);
@@ -399,10 +409,9 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now, enum guest_rea
  * node's current decline, up to what its memory there shows in that trend had it all
  * arrived within the node's last interval. A guest found at numad's start explains nothing.
  */
-static void seed_gain(const struct daemon *d, struct guest *g, int i, int64_t now)
+static void seed_gain(const struct daemon *d, const struct guest *g, struct growth *e, int i, int64_t now)
 {
 	const struct growth *node = &d->node_free[i];
-	struct growth *e = &g->gain[i];
 	double decline = node->has_rate && node->rate < 0 ? -node->rate : 0, dt = node->last_dt_s;
 	double step = dt > 0 ? (1.0 - exp(-dt / node->tau_s)) * (double)g->res_kb[i] / dt : 0;
 
@@ -412,16 +421,37 @@ static void seed_gain(const struct daemon *d, struct guest *g, int i, int64_t no
 	e->rate = e->last_rate = g->fresh ? fmin(decline, step) : 0;
 }
 
+/*
+ * seed_gain of every node the guest holds nothing on, whichever node: its step is 0, and the
+ * node's decline is never below 0, so its rate is 0.
+ */
+static void seed_gain_rest(struct growth *e, int64_t now)
+{
+	e->primed = e->has_rate = true;
+	e->last_ms = now;
+	e->last_kb = 0;
+	e->rate = e->last_rate = 0;
+}
+
 void guest_residency_updated(struct daemon *d, struct guest *g, int64_t now, bool tick)
 {
 	g->res_total_kb = 0;
 	for (int i = 0; i < d->topo.nnodes; i++) {
 		g->res_total_kb += g->res_kb[i];
-		if (tick && !g->gain_ready)
-			seed_gain(d, g, i, now);
-		else if (tick)
-			growth_update(&g->gain[i], now, (double)g->res_kb[i]);
+		if (tick && g->res_kb[i])
+			gain_own(g, i);
 	}
+	for (int k = 0; tick && k < g->gain.n; k++) {
+		struct node_trend *e = &g->gain.v[k];
+		if (!g->gain_ready)
+			seed_gain(d, g, &e->g, e->index, now);
+		else
+			growth_update(&e->g, now, (double)g->res_kb[e->index]);
+	}
+	if (tick && !g->gain_ready)
+		seed_gain_rest(&g->gain.rest, now);
+	else if (tick)
+		growth_update(&g->gain.rest, now, 0);
 	g->gain_ready |= tick;
 	g->res_valid = true;
 	growth_update(&g->growth, now, (double)g->res_total_kb);

@@ -82,7 +82,11 @@ struct guest {
 	uint64_t res_total_kb;
 	bool res_valid;
 	struct growth growth;
-	struct growth *gain;      /* per node index: trend of res_kb, fed at fast ticks */
+	/*
+	 * Per node index: trend of res_kb, fed at fast ticks. Only a node it has held memory on
+	 * at a tick has a trend of its own; every other shares gain.rest, which was fed only 0s.
+	 */
+	struct node_trends gain;
 	bool gain_ready;          /* gain seeded at a fast tick */
 	bool fresh;               /* it started while numad ran */
 	bool reservation_matched; /* a -w reservation was matched to it (reserve.c) */

@@ -121,7 +121,7 @@ static void guest_view(const struct guest *g, struct decide_guest *v)
 	v->res_kb = g->res_valid ? g->res_kb : NULL;
 	v->res_total_kb = g->res_total_kb;
 	v->growth = &g->growth;
-	v->gain = g->gain;
+	v->gain = &g->gain;
 	v->cpu_used = g->cpu_used;
 	v->cpu_known = g->cpu_known;
 	v->cpu_pending = g->pid > 0 && !g->cpu_known; /* not measured yet, or measured afresh after a read that failed */

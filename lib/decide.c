@@ -63,6 +63,7 @@ double decide_others_kbps(const struct decide_host *h, const struct decide_guest
 
 	for (int n = nodeset_next(nodes, 0); n >= 0; n = nodeset_next(nodes, n + 1)) {
 		int i = topology_index(h->topo, n);
+		const struct growth *gain;
 		double lost;
 
 		if (i < 0 || !h->node_free)
@@ -72,8 +73,9 @@ double decide_others_kbps(const struct decide_host *h, const struct decide_guest
 		 * pages migrating in): smoothed, or over the last two intervals when that is more
 		 * (recent_rate_of).
 		 */
-		lost = fmax(-rate_of(&h->node_free[i]) - (g->gain ? rate_of(&g->gain[i]) : 0),
-			    -recent_rate_of(&h->node_free[i], false) - (g->gain ? recent_rate_of(&g->gain[i], false) : 0));
+		gain = g->gain ? node_trends_get(g->gain, i) : NULL;
+		lost = fmax(-rate_of(&h->node_free[i]) - rate_of(gain),
+			    -recent_rate_of(&h->node_free[i], false) - recent_rate_of(gain, false));
 		if (lost > 0)
 			sum += lost;
 	}

@@ -74,7 +74,7 @@ struct decide_guest {
 	const uint64_t *res_kb;            /* resident per node index (NULL: unknown) */
 	uint64_t res_total_kb;
 	const struct growth *growth;       /* trend of res_total_kb, or NULL */
-	const struct growth *gain;         /* trend of res_kb per node index, or NULL */
+	const struct node_trends *gain;    /* trend of res_kb per node index (node_trends_get), or NULL */
 	double cpu_used;                   /* CPUs it kept busy between the last two scans */
 	bool cpu_known;                    /* cpu_used is measured */
 	bool cpu_pending;                  /* cpu_used not measured yet (or again): it comes at a next scan */

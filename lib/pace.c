@@ -2,6 +2,7 @@
 #include "pace.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void growth_init(struct growth *g, double tau_s)
@@ -57,6 +58,50 @@ void growth_rebase(struct growth *g, int64_t now_ms, double value_kb)
 	}
 	g->last_ms = now_ms;
 	g->last_kb = value_kb;
+}
+
+void node_trends_init(struct node_trends *t, double tau_s)
+{
+	t->v = NULL;
+	t->n = t->cap = 0;
+	growth_init(&t->rest, tau_s);
+}
+
+void node_trends_free(struct node_trends *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = t->cap = 0;
+}
+
+const struct growth *node_trends_get(const struct node_trends *t, int index)
+{
+	for (int k = 0; k < t->n; k++)
+		if (t->v[k].index == index)
+			return &t->v[k].g;
+	return &t->rest;
+}
+
+struct growth *node_trends_add(struct node_trends *t, int index)
+{
+	struct node_trend *e;
+
+	for (int k = 0; k < t->n; k++)
+		if (t->v[k].index == index)
+			return &t->v[k].g;
+	if (t->n == t->cap) {
+		/* one more at a time: most guests hold memory on one or two nodes, and seldom more */
+		int cap = t->cap ? t->cap + 1 : 1;
+		struct node_trend *v = realloc(t->v, (size_t)cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	e = &t->v[t->n++];
+	e->index = index;
+	e->g = t->rest;
+	return &e->g;
 }
 
 double time_to_exhaust(double headroom_kb, double rate_kbps)

@@ -31,6 +31,33 @@ void growth_update(struct growth *g, int64_t now_ms, double value_kb);
  * make it decay. Ignored like growth_update's samples; primes an estimator not yet primed.
  */
 void growth_rebase(struct growth *g, int64_t now_ms, double value_kb);
+/*
+ * One trend per node index, e.g. of a guest's residency there, kept for the indexes that
+ * were given one (node_trends_add): every other index has the trend rest. Fed as an array
+ * of trends would be (each index's trend the same samples at the same times), rest is what
+ * each index that was only ever fed 0 holds, so an index needs a trend of its own only from
+ * the first sample other than 0 that it takes, and that trend starts as a copy of rest.
+ */
+struct node_trend {
+	int index;
+	struct growth g;
+};
+
+struct node_trends {
+	struct node_trend *v;   /* n of them (room for cap), in the order they were added */
+	int n, cap;
+	struct growth rest;     /* the trend of every index without one in v */
+};
+
+/* Start with no index of its own and rest a trend with time constant tau_s (growth_init). */
+void node_trends_init(struct node_trends *t, double tau_s);
+/* Free the indexes' trends; t is empty (n 0) afterwards, rest as it was. */
+void node_trends_free(struct node_trends *t);
+/* The trend of index i: its own, else rest. */
+const struct growth *node_trends_get(const struct node_trends *t, int index);
+/* The own trend of index i, added as a copy of rest when it has none; NULL when memory runs out. */
+struct growth *node_trends_add(struct node_trends *t, int index);
+
 /* Seconds until headroom_kb is used up at rate_kbps; INFINITY when rate_kbps <= 0. */
 double time_to_exhaust(double headroom_kb, double rate_kbps);
 

@@ -32,7 +32,9 @@
 struct world {
 	struct topology t;
 	struct zone_wm wm[MAX_NODES];
-	struct growth node_free[MAX_NODES], taken[MAX_NODES], gain[MAX_NODES], growth;
+	struct growth node_free[MAX_NODES], taken[MAX_NODES], growth;
+	struct node_trend gain[MAX_NODES];
+	struct node_trends gains;
 	uint64_t res[MAX_NODES];
 	struct nodeset nodes, prev;
 	struct engine_policy engine;
@@ -85,7 +87,7 @@ static void build(struct fuzz_in *in, struct world *w)
 		w->wm[i].low_pages = fuzz_u16(in);
 		w->node_free[i] = trend(in);
 		w->taken[i] = trend(in);
-		w->gain[i] = trend(in);
+		w->gain[i] = (struct node_trend){ i, trend(in) };
 	}
 	t->max_cpu = cpu - 1;
 	for (int i = 0; i < n; i++)
@@ -101,6 +103,8 @@ static void build(struct fuzz_in *in, struct world *w)
 	}
 	if (nodeset_empty(&w->nodes))
 		nodeset_add(&w->nodes, t->nodes[fuzz_range(in, 0, n - 1)].id);
+	w->gains = (struct node_trends){ .v = w->gain, .n = n, .cap = MAX_NODES };
+	growth_init(&w->gains.rest, 1.0);
 	w->growth = trend(in);
 	engine_policy_default(&w->engine);
 	w->h = (struct decide_host){ t, NULL, fuzz_bool(in) ? w->wm : NULL, fuzz_bool(in) ? w->node_free : NULL, w->taken,
@@ -108,7 +112,7 @@ static void build(struct fuzz_in *in, struct world *w)
 	w->g = (struct decide_guest){
 		.name = "fuzz", .mode = (enum guest_mode)fuzz_range(in, -1, 3), .nodes = &w->nodes,
 		.nvcpus = fuzz_range(in, 0, 16), .mem_kb = fuzz_bool(in) ? total + (uint64_t)fuzz_u16(in) * 1024 : 0,
-		.res_kb = w->res, .res_total_kb = total, .growth = &w->growth, .gain = fuzz_bool(in) ? w->gain : NULL,
+		.res_kb = w->res, .res_total_kb = total, .growth = &w->growth, .gain = fuzz_bool(in) ? &w->gains : NULL,
 		.cpu_used = fuzz_range(in, 0, 8), .cpu_known = fuzz_bool(in), .cpu_pending = fuzz_u8(in) > 230,
 		.last_move_ms = fuzz_bool(in) ? fuzz_range(in, 1, 1000000) : 0, .prev_nodes = fuzz_bool(in) ? &w->prev : NULL,
 	};

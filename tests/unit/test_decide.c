@@ -63,7 +63,9 @@ struct built {
 	int cpus[N][4];
 	int dist[N * N];
 	struct zone_wm wm[N];
-	struct growth node_free[N], taken[N], gain[N], growth;
+	struct growth node_free[N], taken[N], growth;
+	struct node_trend gain[N];
+	struct node_trends gains;
 	uint64_t res_kb[N];
 	struct nodeset gnodes, prev;
 	struct engine_policy engine;
@@ -130,10 +132,12 @@ static void build(const struct world *w, struct built *b)
 			b->node_free[i].prev_rate = w->free_ticks_kbps[i][1];
 		}
 		b->taken[i] = rate(w->taken_kbps[i]);
-		b->gain[i] = rate(w->gain_kbps[i]);
+		b->gain[i] = (struct node_trend){ i, rate(w->gain_kbps[i]) };
 		b->res_kb[i] = (uint64_t)(w->res_mb[i] * MB);
 		total += w->res_mb[i] * MB;
 	}
+	b->gains = (struct node_trends){ .v = b->gain, .n = N, .cap = N };
+	growth_init(&b->gains.rest, 1.0);
 	b->growth = rate(w->growth_kbps);
 	b->gnodes = set_of(w->nodes);
 	b->prev = set_of(w->prev_nodes);
@@ -141,7 +145,7 @@ static void build(const struct world *w, struct built *b)
 	b->h = (struct decide_host){ &b->topo, NULL, b->wm, b->node_free, b->taken, true, NULL };
 	b->g = (struct decide_guest){
 		.name = "vm1", .mode = w->mode, .nodes = &b->gnodes, .nvcpus = 2, .mem_kb = (uint64_t)(w->mem_mb * MB),
-		.res_kb = b->res_kb, .res_total_kb = (uint64_t)total, .growth = &b->growth, .gain = b->gain,
+		.res_kb = b->res_kb, .res_total_kb = (uint64_t)total, .growth = &b->growth, .gain = &b->gains,
 		.cpu_used = w->cpu_used, .cpu_known = !w->cpu_pending, .cpu_pending = w->cpu_pending,
 		.last_move_ms = w->last_move_ago_s > 0 ? NOW_MS - (int64_t)(w->last_move_ago_s * 1000) : 0,
 		.prev_nodes = w->prev_nodes ? &b->prev : NULL,
@@ -570,9 +574,64 @@ static void test_consolidate_engine_precondition(void **state)
 	test_free(b);
 }
 
+/* ---- decide_others_kbps with the guest's gain as the daemon keeps it ---- */
+
+/*
+ * The daemon gives a node a trend of the guest's gain of its own only once the guest holds
+ * memory there; every other node has the list's rest, a trend fed 0s (a rate of 0, known).
+ * What others take of each set is the same as with a trend for every node. Nodes 0-2
+ * decline (node 2 over its last ticks only), the guest gains on 1 and loses on 3.
+ */
+static void test_others_sparse_gain(void **state)
+{
+	static const struct world w = {
+		.free_kbps = { -4 * GB, -2 * GB, 0, 1 * GB },
+		.free_ticks_kbps = { [2] = { -3 * GB, -1 * GB } },
+		.mode = MODE_RESTRICTIVE, .nodes = "1,3", .mem_mb = 4096, .res_mb = { 0, 1024, 0, 512 },
+		.gain_kbps = { 0, 1 * GB, 0, -1 * GB },
+	};
+	struct built *b = test_malloc(sizeof(*b));
+	struct node_trend own[N];
+	struct node_trends sparse = { .v = own };
+	struct decide_guest g;
+
+	(void)state;
+	build(&w, b);
+	for (int i = 0; i < N; i++)
+		if (w.res_mb[i] > 0)
+			own[sparse.n++] = b->gain[i];
+	sparse.cap = sparse.n;
+	sparse.rest = b->gain[0].g; /* a node the guest holds nothing on: rate 0 */
+	g = b->g;
+	g.gain = &sparse;
+	for (int m = 1; m < 1 << N; m++) {
+		struct nodeset s;
+		double dense_kbps, sparse_kbps;
+		char set[32];
+
+		nodeset_clear(&s);
+		for (int i = 0; i < N; i++)
+			if (m & 1 << i)
+				nodeset_add(&s, i);
+		dense_kbps = decide_others_kbps(&b->h, &b->g, &s);
+		sparse_kbps = decide_others_kbps(&b->h, &g, &s);
+		if (sparse_kbps != dense_kbps)
+			fail_msg("others take %.17g KiB/s of %s with a trend per node held, %.17g with one per node",
+				 sparse_kbps, fmt(&s, set, sizeof(set)), dense_kbps);
+	}
+	/* and by hand for node 0 (nothing held: its decline alone) and 1 (less the guest's gain) */
+	{
+		struct nodeset s = set_of("0,1");
+		double want = 4 * GB + (2 * GB - 1 * GB), got = decide_others_kbps(&b->h, &g, &s);
+		if (fabs(got - want) > 1e-6)
+			fail_msg("others take %.6g KiB/s of 0,1, want %.6g", got, want);
+	}
+	test_free(b);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[NELEM(urgent_cases) + NELEM(crowded_cases) + NELEM(cons_cases) + 2];
+	struct CMUnitTest tests[NELEM(urgent_cases) + NELEM(crowded_cases) + NELEM(cons_cases) + 3];
 	size_t n = 0;
 
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_exhaust);
@@ -583,5 +642,6 @@ int main(void)
 	for (size_t k = 0; k < NELEM(cons_cases); k++)
 		tests[n++] = (struct CMUnitTest){ cons_cases[k].what, test_consolidate, NULL, NULL, &cons_cases[k] };
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_consolidate_engine_precondition);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_others_sparse_gain);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -700,6 +700,99 @@ static void test_growth_rebase(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- node_trends */
+
+/* The same bits in every field (a -0 is not a 0 here). */
+static bool same_trend(const struct growth *a, const struct growth *b)
+{
+	const double da[] = { a->last_kb, a->rate, a->last_rate, a->prev_rate, a->last_dt_s, a->tau_s };
+	const double db[] = { b->last_kb, b->rate, b->last_rate, b->prev_rate, b->last_dt_s, b->tau_s };
+
+	return a->last_ms == b->last_ms && a->primed == b->primed && a->has_rate == b->has_rate &&
+	       memcmp(da, db, sizeof(da)) == 0;
+}
+
+static void test_node_trends_own_and_rest(void **state)
+{
+	struct node_trends t;
+	struct growth *own;
+
+	(void)state;
+	node_trends_init(&t, 2.0);
+	assert_ptr_equal(node_trends_get(&t, 0), &t.rest);
+	assert_ptr_equal(node_trends_get(&t, 63), &t.rest);
+	assert_true(t.rest.tau_s == 2.0 && !t.rest.primed);
+	growth_update(&t.rest, 1000, 0);
+	growth_update(&t.rest, 1250, 0);
+	own = node_trends_add(&t, 5);
+	assert_non_null(own);
+	assert_true(same_trend(own, &t.rest)); /* as rest was when it was added */
+	assert_ptr_equal(node_trends_add(&t, 5), own);
+	assert_int_equal(t.n, 1);
+	assert_ptr_equal(node_trends_get(&t, 5), own);
+	assert_ptr_equal(node_trends_get(&t, 4), &t.rest);
+	growth_update(own, 1500, 4096);
+	assert_true(own->rate > 0 && t.rest.last_ms == 1250);
+	own = node_trends_add(&t, 0);
+	assert_true(own && own->last_ms == 1250 && own->last_kb == 0);
+	assert_int_equal(t.n, 2);
+	assert_true(node_trends_get(&t, 5)->last_kb == 4096);
+	node_trends_free(&t);
+	assert_int_equal(t.n, 0);
+	assert_ptr_equal(node_trends_get(&t, 5), &t.rest);
+}
+
+/*
+ * Fed as pace.h says (an index gets a trend of its own before its first sample other than
+ * 0, rest takes the 0 of every other), every index's trend is bit for bit the one an array
+ * of trends, one per index and all fed every sample, would hold: through updates, rebases
+ * after a gap, and an index that goes back to 0.
+ */
+static void test_node_trends_as_array(void **state)
+{
+	enum { NIDX = 6, STEPS = 40 };
+	struct growth dense[NIDX];
+	struct node_trends t;
+
+	(void)state;
+	node_trends_init(&t, 1.0);
+	for (int i = 0; i < NIDX; i++)
+		growth_init(&dense[i], 1.0);
+	for (int s = 0; s < STEPS; s++) {
+		int64_t now = 1000 + 250 * (int64_t)s + (s > 20 ? 3000 : 0); /* a gap before step 21 */
+		bool rebase = s == 21 || s == 30;
+		double kb[NIDX] = { 0 };
+
+		kb[1] = 1024.0 * (s + 1);                          /* from the start */
+		kb[2] = s >= 5 && s < 12 ? 512.0 * (s - 4) : 0;    /* for a while, then gone */
+		kb[3] = s == 21 ? 8192 : 0;                        /* only at a rebase */
+		kb[5] = s >= 33 ? 300.0 * (s - 32) : 0;            /* late */
+		for (int i = 0; i < NIDX; i++) {
+			if (kb[i] != 0)
+				assert_non_null(node_trends_add(&t, i));
+			if (rebase)
+				growth_rebase(&dense[i], now, kb[i]);
+			else
+				growth_update(&dense[i], now, kb[i]);
+		}
+		for (int k = 0; k < t.n; k++)
+			if (rebase)
+				growth_rebase(&t.v[k].g, now, kb[t.v[k].index]);
+			else
+				growth_update(&t.v[k].g, now, kb[t.v[k].index]);
+		if (rebase)
+			growth_rebase(&t.rest, now, 0);
+		else
+			growth_update(&t.rest, now, 0);
+		for (int i = 0; i < NIDX; i++)
+			if (!same_trend(node_trends_get(&t, i), &dense[i]))
+				fail_msg("step %d: index %d's trend differs from the array's (rate %.17g, want %.17g)", s, i,
+					 node_trends_get(&t, i)->rate, dense[i].rate);
+	}
+	assert_int_equal(t.n, 4); /* 1, 2, 3, 5: 0 and 4 never held anything */
+	node_trends_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +805,8 @@ int main(void)
 		cmocka_unit_test(test_time_to_exhaust_from_growth),
 		cmocka_unit_test(test_token_bucket_table),
 		cmocka_unit_test(test_rate_limit_scenarios),
+		cmocka_unit_test(test_node_trends_own_and_rest),
+		cmocka_unit_test(test_node_trends_as_array),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
