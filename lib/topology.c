@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ void topology_free(struct topology *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Find "key" at the start of a line (after the "Node N " prefix) and parse its number. */
+/* Find "key" at the start of a line (after any "Node N " prefix) and parse its number. */
 static int meminfo_field(const char *text, const char *key, uint64_t *out)
 {
 	size_t klen = strlen(key);
@@ -106,21 +107,62 @@ static int meminfo_field(const char *text, const char *key, uint64_t *out)
 	return -1;
 }
 
+/*
+ * The fields numad takes from a node's meminfo, in one pass over its lines (the fast tier
+ * parses every node's at every tick): a line is "Node N Key: value [kB]", and a key given
+ * twice counts at its first line.
+ */
 int node_meminfo_parse(const char *text, struct node_mem *m)
 {
-	uint64_t v;
+	static const struct {
+		const char *key;
+		size_t len;
+		size_t off;
+	} fields[] = {
+#define F(k, member) { k, sizeof(k) - 1, offsetof(struct node_mem, member) }
+		F("MemTotal", total_kb),      F("MemFree", free_kb),	    F("Inactive(file)", inactive_file_kb),
+		F("FilePages", file_kb),      F("HugePages_Total", huge_total), F("HugePages_Free", huge_free),
+#undef F
+	};
+	enum { NFIELDS = sizeof(fields) / sizeof(fields[0]) };
+	bool got[NFIELDS] = { false };
+	int left = NFIELDS;
+	const char *line = text;
 
 	memset(m, 0, sizeof(*m));
-	if (meminfo_field(text, "MemTotal", &m->total_kb) < 0 || meminfo_field(text, "MemFree", &m->free_kb) < 0)
+	while (line && *line && left > 0) {
+		const char *p = line, *colon;
+
+		if (strncmp(p, "Node ", 5) == 0) {
+			p += 5;
+			while (*p >= '0' && *p <= '9')
+				p++;
+			while (*p == ' ')
+				p++;
+		}
+		colon = strpbrk(p, ":\n");
+		if (colon && *colon == ':')
+			for (int k = 0; k < NFIELDS; k++)
+				if (!got[k] && (size_t)(colon - p) == fields[k].len && memcmp(p, fields[k].key, fields[k].len) == 0) {
+					const char *v = colon + 1;
+					uint64_t x;
+
+					got[k] = true;
+					left--;
+					if (parse_u64(&v, &x) < 0) {
+						if (k < 2)
+							return -1; /* MemTotal and MemFree are needed, and as numbers */
+					} else {
+						memcpy((char *)m + fields[k].off, &x, sizeof(x));
+					}
+					break;
+				}
+		line = !colon ? NULL : *colon == '\n' ? colon : strchr(colon, '\n');
+		if (line)
+			line++;
+	}
+	if (!got[0] || !got[1])
 		return -1;
-	if (meminfo_field(text, "Inactive(file)", &v) == 0)
-		m->inactive_file_kb = v;
-	if (meminfo_field(text, "FilePages", &v) == 0)
-		m->file_kb = v;
-	if (meminfo_field(text, "HugePages_Total", &v) == 0)
-		m->huge_total = v;
-	if (meminfo_field(text, "HugePages_Free", &v) == 0)
-		m->huge_free = v;
 	if (m->free_kb > m->total_kb)
 		m->free_kb = m->total_kb;
 	m->valid = true;
@@ -185,7 +227,7 @@ int node_mem_files_init(struct node_mem_files *f, const char *root, const struct
 	 * write it with fixture_write(), which replaces a file by rename so that no reader ever
 	 * sees half of one (the simulator's writer threads rewrite node memory while the loop
 	 * reads it); a kept descriptor would go on reading the old file. There, and only there,
-	 * each sample checks that the path still names the open file, at the price of a stat(2).
+	 * each sample checks that the open file is still linked, at the price of an fstat(2).
 	 */
 	f->check_replaced = root && *root && strcmp(root, "/") != 0;
 	return 0;
@@ -200,12 +242,17 @@ void node_mem_files_close(struct node_mem_files *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Whether the file open at fd is no longer the one at path (replaced, or removed). */
-static bool replaced(int fd, const char *path)
+/*
+ * Whether the file open at fd is no longer in the tree: a rename over it (how fixture_write()
+ * replaces a file) or its removal unlinks it, and an unlinked file has no links left. One
+ * fstat(2), not a stat(2) of the path as well: the tree is deep, and this is every node at
+ * every tick.
+ */
+static bool replaced(int fd)
 {
-	struct stat a, b;
+	struct stat a;
 
-	return fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+	return fstat(fd, &a) < 0 || a.st_nlink == 0;
 }
 
 /* The open meminfo of node index i, opened (again) when needed; -1 when it cannot be. */
@@ -213,18 +260,18 @@ static int mem_fd(struct node_mem_files *f, const char *root, int i, int id)
 {
 	char rel[128], path[4096];
 
-	snprintf(rel, sizeof(rel), NODE_DIR "/node%d/meminfo", id);
-	if (path_join(path, sizeof(path), root, rel) < 0)
-		return -1;
-	if (f->fd[i] >= 0 && f->check_replaced && replaced(f->fd[i], path)) {
+	if (f->fd[i] >= 0 && f->check_replaced && replaced(f->fd[i])) {
 		close(f->fd[i]);
 		f->fd[i] = -1;
 	}
-	if (f->fd[i] < 0) {
-		f->fd[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (f->fd[i] >= 0)
-			f->opens++;
-	}
+	if (f->fd[i] >= 0)
+		return f->fd[i];
+	snprintf(rel, sizeof(rel), NODE_DIR "/node%d/meminfo", id);
+	if (path_join(path, sizeof(path), root, rel) < 0)
+		return -1;
+	f->fd[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f->fd[i] >= 0)
+		f->opens++;
 	return f->fd[i];
 }
 

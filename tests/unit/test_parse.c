@@ -834,6 +834,13 @@ static void test_node_meminfo_table(void **state)
 		{ .what = "free + inactive file capped at total",
 		  .text = "Node 0 MemTotal: 1000 kB\nNode 0 MemFree: 900 kB\nNode 0 Inactive(file): 500 kB\n", .ret = 0,
 		  .total = 1000, .free_kb = 900, .inactive_file = 500, .free_c1 = 1000, .free_c0 = 900 },
+		{ .what = "fields out of order, a line with no colon, a key twice (its first line counts)",
+		  .text = "Node 2 HugePages_Free: 7\nNode 2 no colon here\nNode 2 MemFree: 300 kB\n"
+			  "Node 2 MemTotal: 1000 kB\nNode 2 MemFree: 999 kB\n",
+		  .ret = 0, .total = 1000, .free_kb = 300, .huge_free = 7, .free_c1 = 300, .free_c0 = 300 },
+		{ .what = "a key that only begins like one is another key",
+		  .text = "Node 0 MemTotalX: 5 kB\nNode 0 MemTotal: 10 kB\nNode 0 MemFre: 1 kB\nNode 0 MemFree: 2 kB\n",
+		  .ret = 0, .total = 10, .free_kb = 2, .free_c1 = 2, .free_c0 = 2 },
 		{ .what = "missing MemFree",
 		  .text = "Node 0 MemTotal:        5204184 kB\nNode 0 MemUsed:          387580 kB\n", .ret = -1 },
 		{ .what = "missing MemTotal", .text = "Node 0 MemFree:         4816604 kB\n", .ret = -1 },
