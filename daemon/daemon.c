@@ -216,6 +216,7 @@ static void scan_processes(struct daemon *d, int64_t now)
 			g->res_valid = false;
 		} else if (pi.have_residency) {
 			memcpy(g->res_kb, pi.res_kb, (size_t)d->topo.nnodes * sizeof(*g->res_kb));
+			g->res_new = true;
 			guest_residency_updated(d, g, now, true);
 		}
 		proc_info_free(&pi);

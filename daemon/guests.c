@@ -65,9 +65,14 @@ const char *reason_name(enum reason r)
 
 struct guest *guest_find(struct daemon *d, const char *uuid)
 {
-	for (int i = 0; i < d->nguests; i++)
-		if (strcmp(d->guests[i].uuid, uuid) == 0)
+	for (int k = 0; k < d->nguests; k++) {
+		int i = (d->find_from + k) % d->nguests;
+
+		if (strcmp(d->guests[i].uuid, uuid) == 0) {
+			d->find_from = i + 1;
 			return &d->guests[i];
+		}
+	}
 	return NULL;
 }
 
@@ -381,6 +386,7 @@ void guest_sample(struct daemon *d, struct guest *g, int64_t now, enum guest_rea
 	g->read_ms = now;
 	if (how == READ_QUIET)
 		d->quiet_left--;
+	g->res_new = true;
 	if (read_file_at(d->host.root, rel, &d->buf, 1 << 20) < 0 ||
 	    cgroup_numa_stat_parse(d->buf.data, &d->topo, g->res_kb, &version) < 0) {
 		g->res_valid = false; /* gone or garbled: the next refresh sorts it out */
@@ -472,17 +478,28 @@ void guests_track_taken(struct daemon *d, int64_t now)
 {
 	double gained[NUMAD_MAX_NODES];
 
-	/* guest by guest, so that a guest that does not count costs one test, not one per node */
+	/*
+	 * Guest by guest, so that a guest that does not count costs one test, not one per node,
+	 * and so that one unread since the last tick costs no more: its res_kb is still the
+	 * tick's copy (res_kb is written only with res_new set), so it gains nothing.
+	 */
 	memset(gained, 0, (size_t)d->topo.nnodes * sizeof(gained[0]));
 	for (int k = 0; k < d->nguests; k++) {
-		const struct guest *g = &d->guests[k];
-		if (!g->res_valid || g->quiet_read || nodeset_count(&g->nodes) < 2)
-			continue;
-		for (int i = 0; i < d->topo.nnodes; i++)
-			if (g->tick_res_valid)
-				gained[i] += (double)g->res_kb[i] - (double)g->tick_res_kb[i];
-			else if (g->fresh) /* its first tick: what it touched before libvirt said it runs is its own */
-				gained[i] += (double)g->res_kb[i];
+		struct guest *g = &d->guests[k];
+
+		if ((g->res_new || !g->tick_res_valid) && g->res_valid && !g->quiet_read && nodeset_count(&g->nodes) >= 2) {
+			for (int i = 0; i < d->topo.nnodes; i++)
+				if (g->tick_res_valid)
+					gained[i] += (double)g->res_kb[i] - (double)g->tick_res_kb[i];
+				else if (g->fresh) /* its first tick: what it touched before libvirt said it runs is its own */
+					gained[i] += (double)g->res_kb[i];
+		}
+		/* the copy for the next tick, once this guest's gain is counted */
+		g->tick_res_valid = g->res_valid;
+		g->quiet_read = false;
+		if (g->res_valid && g->res_new)
+			memcpy(g->tick_res_kb, g->res_kb, (size_t)d->topo.nnodes * sizeof(*g->tick_res_kb));
+		g->res_new = false;
 	}
 	for (int i = 0; i < d->topo.nnodes; i++) {
 		const struct node_info *ni = &d->topo.nodes[i];
@@ -497,13 +514,6 @@ void guests_track_taken(struct daemon *d, int64_t now)
 			growth_update(&d->taken[i], now, d->taken_kb[i]);
 		}
 		d->tick_free_kb[i] = free;
-	}
-	for (int k = 0; k < d->nguests; k++) {
-		struct guest *g = &d->guests[k];
-		g->tick_res_valid = g->res_valid;
-		g->quiet_read = false;
-		if (g->res_valid)
-			memcpy(g->tick_res_kb, g->res_kb, (size_t)d->topo.nnodes * sizeof(*g->tick_res_kb));
 	}
 }
 

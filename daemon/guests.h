@@ -63,6 +63,7 @@ struct guest {
 	const char *name;
 	char uuid[40];
 	int dom_id;
+	int64_t virt_read_ms;     /* daemon time libvirt was last asked for its size, vCPUs and NUMA settings */
 	int pid;
 	uint64_t pid_start;       /* starttime of pid, to notice pid reuse */
 	char comm[PROC_COMM_MAX];
@@ -91,6 +92,7 @@ struct guest {
 	bool fresh;               /* it started while numad ran */
 	bool reservation_matched; /* a -w reservation was matched to it (reserve.c) */
 	uint64_t *tick_res_kb;    /* per node index: res_kb at the last fast tick */
+	bool res_new;             /* res_kb written (or a read of it tried) since the last fast tick copied it */
 	bool tick_res_valid;
 	int64_t added_ms;         /* daemon time numad first saw it */
 	int64_t read_ms;          /* daemon time of the last read of its memory.numa_stat, 0: none yet */
