@@ -53,6 +53,8 @@ struct virt {
 	struct event *retry_ev;
 	int backoff_s;
 	bool lost;           /* the close callback fired: reopen from the loop */
+	bool reread_all;     /* the next refresh asks libvirt about every domain (a new connection) */
+	int64_t refreshed_ms; /* daemon time of the last refresh */
 	/*
 	 * NUMAD_INJECT_FAULT's disconnect:AT:FOR (a test fake, never set in production) loses
 	 * the connection AT seconds of daemon time after the start (simulated seconds under
@@ -246,6 +248,7 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 	if (!g)
 		return NULL;
 	g->seen = true;
+	g->virt_read_ms = daemon_now(d);
 	guest_set_text(&g->name, virDomainGetName(dom), GUEST_NAME_MAX);
 	g->dom_id = (int)virDomainGetID(dom);
 	g->mem_kb = info.maxMem;
@@ -295,10 +298,25 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
 	return g;
 }
 
+/*
+ * What a running domain's settings are (its size, vCPUs, persistence, NUMA mode and
+ * nodeset) is asked of libvirt, four calls, when numad first sees it, when an event says
+ * it changed (lifecycle, tunable), when numad connects, at every scan while its mode or
+ * nodeset is not known, or its cgroup or pid not found, and otherwise once every
+ * VIRT_REREAD_MS, spread over the scans: REREAD_MS / full-scan interval of them a scan,
+ * not every domain at every scan, which with 1,000 domains would be 4,000 calls to
+ * libvirtd every few seconds for settings that change only when someone changes them.
+ * The list of running domains (one call) is taken at every scan, so a start or a stop
+ * whose event was lost is still seen at the next one.
+ */
+#define VIRT_REREAD_MS 60000
+
 void virt_refresh(struct virt *v)
 {
 	struct daemon *d = v->d;
 	virDomainPtr *doms = NULL;
+	int64_t now = daemon_now(d);
+	double budget;
 	int n;
 
 	if (!virt_connected(v))
@@ -310,11 +328,29 @@ void virt_refresh(struct virt *v)
 	}
 	for (int i = 0; i < d->nguests; i++)
 		d->guests[i].seen = false;
+	/* the domains due again, at the rate that asks each once every VIRT_REREAD_MS */
+	budget = 1.0 + (double)n * (double)(v->refreshed_ms ? now - v->refreshed_ms : VIRT_REREAD_MS) / VIRT_REREAD_MS;
 	for (int i = 0; i < n; i++) {
-		update_domain(v, doms[i]);
+		char uuid[VIR_UUID_STRING_BUFLEN];
+		struct guest *g = virDomainGetUUIDString(doms[i], uuid) == 0 ? guest_find(d, uuid) : NULL;
+
+		/* known under the same id, with its cgroup, pid, mode and nodeset: only its settings may be due */
+		bool known = g && !v->reread_all && g->cgroup[0] && g->pid && g->mode != MODE_UNKNOWN &&
+			     !nodeset_empty(&g->nodes) && g->dom_id == (int)virDomainGetID(doms[i]);
+
+		if (known && (now - g->virt_read_ms < VIRT_REREAD_MS || budget < 1.0)) {
+			g->seen = true; /* fresh, or due but this scan has asked about enough of them */
+			guest_set_managed(d, g); /* -x and -p may have changed at a reload */
+		} else {
+			if (known)
+				budget -= 1.0;
+			update_domain(v, doms[i]);
+		}
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+	v->reread_all = false;
+	v->refreshed_ms = now;
 	persist_listed(d); /* what the state file knew of domains not listed is gone */
 	for (int i = d->nguests - 1; i >= 0; i--)
 		if (!d->guests[i].seen) {
@@ -458,6 +494,7 @@ static void connected(struct virt *v, virConnectPtr conn, const char *err, bool 
 	v->cb_tune = virConnectDomainEventRegisterAny(v->conn, NULL, VIR_DOMAIN_EVENT_ID_TUNABLE,
 						      VIR_DOMAIN_EVENT_CALLBACK(on_tunable), v, NULL);
 	log_notice("connected to libvirt at %s", v->uri);
+	v->reread_all = true; /* what changed while numad was not connected */
 	virt_refresh(v);
 	/*
 	 * What waited for libvirt, or backed off after failures on the lost connection, is
