@@ -87,7 +87,7 @@ static void fast_period(struct daemon *d)
 /*
  * A guest's memory.numa_stat at a fast tick: read at every tick while anything may change
  * it (guest_sample_due) or a move of it is in flight, else at its quiet refresh (every 2 s, longer
- * with more than 200 guests).
+ * with more than 100 guests).
  * The kernel flushes memcg statistics at each read of it, so the fast tier's cost follows
  * what changes on the host, not how many guests it runs.
  */

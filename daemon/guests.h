@@ -159,7 +159,7 @@ enum guest_read { READ_NONE, READ_OUTSIDE_TICK, READ_AT_TICK, READ_QUIET };
  * At a fast tick, after the nodes' sample: how this guest's memory.numa_stat is read now,
  * READ_AT_TICK while something may change it (a node of its declines, it grows or may grow,
  * it is at risk), READ_QUIET once its quiet period (NUMA_STAT_QUIET_MS, longer with more than
- * 200 guests) has passed since its last read and the tick has reads left for it, else READ_NONE.
+ * 100 guests) has passed since its last read and the tick has reads left for it, else READ_NONE.
  */
 enum guest_read guest_sample_due(const struct daemon *d, const struct guest *g, int64_t now);
 /* At a fast tick, after the nodes' sample and before guest_sample_due: the nodes that decline, and the quiet reads' share. */
