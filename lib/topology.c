@@ -80,6 +80,19 @@ void topology_free(struct topology *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* A meminfo line past its "Node N " prefix, when it has one. */
+static const char *after_node_prefix(const char *p)
+{
+	if (strncmp(p, "Node ", 5) == 0) {
+		p += 5;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		while (*p == ' ')
+			p++;
+	}
+	return p;
+}
+
 /* Find "key" at the start of a line (after any "Node N " prefix) and parse its number. */
 static int meminfo_field(const char *text, const char *key, uint64_t *out)
 {
@@ -87,15 +100,8 @@ static int meminfo_field(const char *text, const char *key, uint64_t *out)
 	const char *line = text;
 
 	while (line && *line) {
-		const char *p = line;
+		const char *p = after_node_prefix(line);
 
-		if (strncmp(p, "Node ", 5) == 0) {
-			p += 5;
-			while (*p >= '0' && *p <= '9')
-				p++;
-			while (*p == ' ')
-				p++;
-		}
 		if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
 			p += klen + 1;
 			return parse_u64(&p, out);
@@ -131,15 +137,8 @@ int node_meminfo_parse(const char *text, struct node_mem *m)
 
 	memset(m, 0, sizeof(*m));
 	while (line && *line && left > 0) {
-		const char *p = line, *colon;
+		const char *p = after_node_prefix(line), *colon;
 
-		if (strncmp(p, "Node ", 5) == 0) {
-			p += 5;
-			while (*p >= '0' && *p <= '9')
-				p++;
-			while (*p == ' ')
-				p++;
-		}
 		colon = strpbrk(p, ":\n");
 		if (colon && *colon == ':')
 			for (int k = 0; k < NFIELDS; k++)
