@@ -248,8 +248,9 @@ void guest_remove(struct daemon *d, struct guest *g)
  * A quiet guest is read every NUMA_STAT_QUIET_MS, or, with more than QUIET_READS_PER_S
  * times that many guests, as often as QUIET_READS_PER_S reads a second allow: every 20 s
  * with 1,000, about a full scan's interval on a calm host (the kernel flushes the cgroups'
- * statistics at each read, so each one costs on a real host). Each tick makes the share of those reads of the time since the last tick and
- * no more, the guests due first in table order, so that guests started together are not read together ever after.
+ * statistics at each read, so each one costs on a real host). Each tick makes the share of
+ * those reads of the time since the last tick and no more, the guests due first in table
+ * order, so that guests started together are not read together ever after.
  */
 #define QUIET_READS_PER_S 50
 

@@ -61,7 +61,7 @@ struct daemon {
 	bool urgent_all;            /* the rules changed (reload): every guest's urgent rules run at the next tick */
 	struct guest *guests;
 	int nguests, capguests;
-	int find_from;              /* where guest_find() starts: lookups in the table's order (libvirt's list) cost one compare each */
+	int find_from;              /* where guest_find() starts: lookups in table order cost one compare */
 	struct virt *virt;
 	struct apply *apply;        /* the actuator: plans are carried out off the loop's thread */
 	struct host host;           /* the host: its root, libvirt URI and clock (host.h) */

@@ -303,8 +303,8 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
  * nodeset) is asked of libvirt, four calls, when numad first sees it, when an event says
  * it changed (lifecycle, tunable), when numad connects, at every scan while its mode or
  * nodeset is not known, or its cgroup or pid not found, and otherwise once every
- * VIRT_REREAD_MS, spread over the scans: REREAD_MS / full-scan interval of them a scan,
- * not every domain at every scan, which with 1,000 domains would be 4,000 calls to
+ * VIRT_REREAD_MS, spread over the scans (the share of the domains that the time since the
+ * last scan is of VIRT_REREAD_MS), not every domain at every scan, which with 1,000 domains would be 4,000 calls to
  * libvirtd every few seconds for settings that change only when someone changes them.
  * The list of running domains (one call) is taken at every scan, so a start or a stop
  * whose event was lost is still seen at the next one.

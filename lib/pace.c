@@ -74,21 +74,28 @@ void node_trends_free(struct node_trends *t)
 	t->n = t->cap = 0;
 }
 
-const struct growth *node_trends_get(const struct node_trends *t, int index)
+/* The own trend of index, or NULL. */
+static struct node_trend *own_trend(const struct node_trends *t, int index)
 {
 	for (int k = 0; k < t->n; k++)
 		if (t->v[k].index == index)
-			return &t->v[k].g;
-	return &t->rest;
+			return &t->v[k];
+	return NULL;
+}
+
+const struct growth *node_trends_get(const struct node_trends *t, int index)
+{
+	const struct node_trend *e = own_trend(t, index);
+
+	return e ? &e->g : &t->rest;
 }
 
 struct growth *node_trends_add(struct node_trends *t, int index)
 {
-	struct node_trend *e;
+	struct node_trend *e = own_trend(t, index);
 
-	for (int k = 0; k < t->n; k++)
-		if (t->v[k].index == index)
-			return &t->v[k].g;
+	if (e)
+		return &e->g;
 	if (t->n == t->cap) {
 		/* one more at a time: most guests hold memory on one or two nodes, and seldom more */
 		int cap = t->cap ? t->cap + 1 : 1;

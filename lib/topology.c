@@ -113,52 +113,57 @@ static int meminfo_field(const char *text, const char *key, uint64_t *out)
 	return -1;
 }
 
+/* The fields numad takes from a node's meminfo, where each goes in struct node_mem. */
+static const struct {
+	const char *key;
+	size_t len;
+	size_t off;
+} mem_fields[] = {
+#define F(k, member) { k, sizeof(k) - 1, offsetof(struct node_mem, member) }
+	F("MemTotal", total_kb),
+	F("MemFree", free_kb),
+	F("Inactive(file)", inactive_file_kb),
+	F("FilePages", file_kb),
+	F("HugePages_Total", huge_total),
+	F("HugePages_Free", huge_free),
+#undef F
+};
+enum { NMEM_FIELDS = sizeof(mem_fields) / sizeof(mem_fields[0]) }; /* MemTotal and MemFree first: both needed */
+
+/* The index in mem_fields of the key of len bytes at p, or -1. */
+static int mem_field(const char *p, size_t len)
+{
+	for (int k = 0; k < NMEM_FIELDS; k++)
+		if (len == mem_fields[k].len && memcmp(p, mem_fields[k].key, len) == 0)
+			return k;
+	return -1;
+}
+
 /*
- * The fields numad takes from a node's meminfo, in one pass over its lines (the fast tier
- * parses every node's at every tick): a line is "Node N Key: value [kB]", and a key given
- * twice counts at its first line.
+ * In one pass over its lines (the fast tier parses every node's at every tick): a line is
+ * "Node N Key: value [kB]", and a key given twice counts at its first line.
  */
 int node_meminfo_parse(const char *text, struct node_mem *m)
 {
-	static const struct {
-		const char *key;
-		size_t len;
-		size_t off;
-	} fields[] = {
-#define F(k, member) { k, sizeof(k) - 1, offsetof(struct node_mem, member) }
-		F("MemTotal", total_kb),      F("MemFree", free_kb),	    F("Inactive(file)", inactive_file_kb),
-		F("FilePages", file_kb),      F("HugePages_Total", huge_total), F("HugePages_Free", huge_free),
-#undef F
-	};
-	enum { NFIELDS = sizeof(fields) / sizeof(fields[0]) };
-	bool got[NFIELDS] = { false };
-	int left = NFIELDS;
-	const char *line = text;
+	bool got[NMEM_FIELDS] = { false };
+	int left = NMEM_FIELDS;
 
 	memset(m, 0, sizeof(*m));
-	while (line && *line && left > 0) {
-		const char *p = after_node_prefix(line), *colon;
+	for (const char *line = text; line && *line && left > 0; line = line ? line + 1 : NULL) {
+		const char *p = after_node_prefix(line), *colon = strpbrk(p, ":\n"), *v;
+		int k = colon && *colon == ':' ? mem_field(p, (size_t)(colon - p)) : -1;
+		uint64_t x;
 
-		colon = strpbrk(p, ":\n");
-		if (colon && *colon == ':')
-			for (int k = 0; k < NFIELDS; k++)
-				if (!got[k] && (size_t)(colon - p) == fields[k].len && memcmp(p, fields[k].key, fields[k].len) == 0) {
-					const char *v = colon + 1;
-					uint64_t x;
-
-					got[k] = true;
-					left--;
-					if (parse_u64(&v, &x) < 0) {
-						if (k < 2)
-							return -1; /* MemTotal and MemFree are needed, and as numbers */
-					} else {
-						memcpy((char *)m + fields[k].off, &x, sizeof(x));
-					}
-					break;
-				}
 		line = !colon ? NULL : *colon == '\n' ? colon : strchr(colon, '\n');
-		if (line)
-			line++;
+		if (k < 0 || got[k])
+			continue;
+		got[k] = true;
+		left--;
+		v = colon + 1;
+		if (parse_u64(&v, &x) == 0)
+			memcpy((char *)m + mem_fields[k].off, &x, sizeof(x));
+		else if (k < 2)
+			return -1; /* MemTotal and MemFree are needed, and as numbers */
 	}
 	if (!got[0] || !got[1])
 		return -1;
