@@ -55,6 +55,7 @@ struct virt {
 	bool lost;           /* the close callback fired: reopen from the loop */
 	bool reread_all;     /* the next refresh asks libvirt about every domain (a new connection) */
 	int64_t refreshed_ms; /* daemon time of the last refresh */
+	int64_t listed_ms;    /* daemon time of the last list of running domains */
 	/*
 	 * NUMAD_INJECT_FAULT's disconnect:AT:FOR (a test fake, never set in production) loses
 	 * the connection AT seconds of daemon time after the start (simulated seconds under
@@ -306,10 +307,74 @@ static struct guest *update_domain(struct virt *v, virDomainPtr dom)
  * VIRT_REREAD_MS, spread over the scans (the share of the domains that the time since the
  * last scan is of VIRT_REREAD_MS), not every domain at every scan, which with 1,000 domains would be 4,000 calls to
  * libvirtd every few seconds for settings that change only when someone changes them.
- * The list of running domains (one call) is taken at every scan, so a start or a stop
- * whose event was lost is still seen at the next one.
+ * Whether a domain started or stopped without its event is asked at every scan by the
+ * number of running domains (one call that returns one number); the list itself (one call
+ * that returns every domain) is taken when that number is not the number numad knows, when
+ * a known domain is not wholly known, at a new connection, and at least once every
+ * VIRT_REREAD_MS, so that a stop and a start between two scans, both events lost, are seen
+ * within that time.
  */
 #define VIRT_REREAD_MS 60000
+
+/* The domains due again, at the rate that asks each once every VIRT_REREAD_MS. */
+static double reread_budget(const struct virt *v, int ndomains, int64_t now)
+{
+	return 1.0 + (double)ndomains * (double)(v->refreshed_ms ? now - v->refreshed_ms : VIRT_REREAD_MS) /
+			     VIRT_REREAD_MS;
+}
+
+/* Known under its id, with its cgroup, pid, mode and nodeset: only its settings may be due. */
+static bool wholly_known(const struct guest *g)
+{
+	return g->cgroup[0] && g->pid && g->mode != MODE_UNKNOWN && !nodeset_empty(&g->nodes);
+}
+
+/*
+ * Without the list: when the number of running domains is the number of domains numad
+ * knows, each wholly known, and the last list is recent. The domains due are looked up by
+ * UUID. Returns false when the list is to be taken.
+ */
+static bool refresh_known(struct virt *v, int64_t now)
+{
+	struct daemon *d = v->d;
+	double budget;
+	int n, known = 0;
+
+	if (v->reread_all || !v->listed_ms || now - v->listed_ms >= VIRT_REREAD_MS)
+		return false;
+	for (int i = 0; i < d->nguests; i++)
+		if (d->guests[i].uuid[0]) {
+			if (!wholly_known(&d->guests[i]))
+				return false;
+			known++;
+		}
+	n = virConnectNumOfDomains(v->conn);
+	if (n != known)
+		return false; /* a start or a stop numad has not heard of (or the call failed) */
+	budget = reread_budget(v, n, now);
+	for (int i = 0; i < d->nguests; i++) {
+		struct guest *g = &d->guests[i];
+		virDomainPtr dom;
+
+		if (!g->uuid[0])
+			continue;
+		if (now - g->virt_read_ms < VIRT_REREAD_MS || budget < 1.0) {
+			guest_set_managed(d, g); /* -x and -p may have changed at a reload */
+			continue;
+		}
+		budget -= 1.0;
+		dom = virDomainLookupByUUIDString(v->conn, g->uuid);
+		if (!dom || virDomainIsActive(dom) != 1 || (int)virDomainGetID(dom) != g->dom_id) {
+			if (dom)
+				virDomainFree(dom);
+			return false; /* stopped, or restarted, since the count: the list says which */
+		}
+		update_domain(v, dom);
+		virDomainFree(dom);
+	}
+	v->refreshed_ms = now;
+	return true;
+}
 
 void virt_refresh(struct virt *v)
 {
@@ -319,7 +384,7 @@ void virt_refresh(struct virt *v)
 	double budget;
 	int n;
 
-	if (!virt_connected(v))
+	if (!virt_connected(v) || refresh_known(v, now))
 		return;
 	n = virConnectListAllDomains(v->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	if (n < 0) {
@@ -328,15 +393,11 @@ void virt_refresh(struct virt *v)
 	}
 	for (int i = 0; i < d->nguests; i++)
 		d->guests[i].seen = false;
-	/* the domains due again, at the rate that asks each once every VIRT_REREAD_MS */
-	budget = 1.0 + (double)n * (double)(v->refreshed_ms ? now - v->refreshed_ms : VIRT_REREAD_MS) / VIRT_REREAD_MS;
+	budget = reread_budget(v, n, now);
 	for (int i = 0; i < n; i++) {
 		char uuid[VIR_UUID_STRING_BUFLEN];
 		struct guest *g = virDomainGetUUIDString(doms[i], uuid) == 0 ? guest_find(d, uuid) : NULL;
-
-		/* known under the same id, with its cgroup, pid, mode and nodeset: only its settings may be due */
-		bool known = g && !v->reread_all && g->cgroup[0] && g->pid && g->mode != MODE_UNKNOWN &&
-			     !nodeset_empty(&g->nodes) && g->dom_id == (int)virDomainGetID(doms[i]);
+		bool known = g && !v->reread_all && wholly_known(g) && g->dom_id == (int)virDomainGetID(doms[i]);
 
 		if (known && (now - g->virt_read_ms < VIRT_REREAD_MS || budget < 1.0)) {
 			g->seen = true; /* fresh, or due but this scan has asked about enough of them */
@@ -350,7 +411,7 @@ void virt_refresh(struct virt *v)
 	}
 	free(doms);
 	v->reread_all = false;
-	v->refreshed_ms = now;
+	v->refreshed_ms = v->listed_ms = now;
 	persist_listed(d); /* what the state file knew of domains not listed is gone */
 	for (int i = d->nguests - 1; i >= 0; i--)
 		if (!d->guests[i].seen) {
