@@ -825,6 +825,25 @@ bool apply_moving(const struct apply *a, const struct guest *g, struct nodeset *
 	return true;
 }
 
+bool apply_setting(const struct apply *a, const struct guest *g, struct nodeset *to)
+{
+	const struct job *last = NULL;
+
+	if (!a)
+		return false;
+	/* the jobs held wait for the one in flight, so one of them is the later */
+	for (const struct job *j = a->flight; j; j = j->flight_next)
+		if (j->kind != JOB_PAGES && same_guest(j, g->uuid))
+			last = j;
+	for (const struct job *j = a->held; j; j = j->next)
+		if (j->kind != JOB_PAGES && same_guest(j, g->uuid))
+			last = j;
+	if (!last)
+		return false;
+	*to = last->nodes;
+	return true;
+}
+
 bool apply_any_consolidation(const struct apply *a)
 {
 	for (const struct staged *m = a ? a->moves : NULL; m; m = m->next)

@@ -56,6 +56,12 @@ bool apply_pages_refused(const struct apply *a);
  * when g has none, or its move stops (it then stays widened and moves no more pages).
  */
 bool apply_moving(const struct apply *a, const struct guest *g, struct nodeset *to, struct nodeset *leave);
+/*
+ * The nodeset g's last nodeset write in flight (or waiting for its turn) sets, into to; false
+ * when it has none. Until that write lands g->nodes is still the old set, though the guest's
+ * next allocations are to come from the new one.
+ */
+bool apply_setting(const struct apply *a, const struct guest *g, struct nodeset *to);
 /* True when a staged consolidation of any guest is in flight (they run one at a time). */
 bool apply_any_consolidation(const struct apply *a);
 /* At each fast tick: staged moves look at what is left on the nodes they leave. */

@@ -191,9 +191,14 @@ static void spread(const struct daemon *d, const struct nodeset *over, const str
 			out[i] += kb / k;
 }
 
-/* A guest's memory not touched yet, spread evenly over its nodes with memory, added to out. */
+/*
+ * A guest's memory not touched yet, spread evenly over its nodes with memory, added to out:
+ * over the nodes a nodeset write in flight gives it, once one is on its way, so that the
+ * next decisions of the same scan see those nodes as taken and do not all pick them.
+ */
 static void untouched(const struct daemon *d, const struct guest *g, double *out)
 {
+	struct nodeset to;
 	double left;
 
 	if (nodeset_empty(&g->nodes) || g->mem_kb == 0)
@@ -203,7 +208,7 @@ static void untouched(const struct daemon *d, const struct guest *g, double *out
 	else
 		left = g->fresh ? (double)g->mem_kb : 0; /* started while numad runs, nothing read of it yet */
 	if (left > 0)
-		spread(d, &g->nodes, NULL, left, out);
+		spread(d, apply_setting(d->apply, g, &to) ? &to : &g->nodes, NULL, left, out);
 }
 
 /*

@@ -1182,6 +1182,50 @@ static void check_pileup(struct sim_result *r)
 }
 
 /*
+ * herd.scn: three guests that must leave one node in the same tick, with room elsewhere for
+ * one on each of three nodes. Each restrictive guest is moved once, and no node besides
+ * the one they started on ends in the nodesets of two of them.
+ */
+static void check_herd(struct sim_result *r)
+{
+	uint64_t taken = 0, start = 0;
+
+	check_safe(r);
+	for (int k = 0; k < r->scen.nstart; k++)
+		if (strcmp(r->scen.start[k].mode, "restrictive") == 0)
+			start |= nodes_of(r->scen.start[k].nodes);
+	for (int k = 0; k < r->scen.nstart; k++) {
+		const char *name = r->scen.start[k].name;
+		char dom[80];
+		struct row row;
+		uint64_t more;
+		int moves = 0;
+
+		if (strcmp(r->scen.start[k].mode, "restrictive") != 0)
+			continue;
+		snprintf(dom, sizeof(dom), "domain %s,", name);
+		for (int i = 0; i < r->log.n; i++)
+			if (strstr(r->log.line[i], "Applied through libvirt:") && strstr(r->log.line[i], dom))
+				moves++;
+		if (moves != 1) {
+			dump_log(&r->log);
+			fail_msg("%s was moved %d times, want once: a node that holds one guest was given to more", name,
+				 moves);
+		}
+		must_row(r->run.out, name, &row);
+		if (strcmp(row.fate, "running") != 0)
+			fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
+		more = nodes_of(row.nodes) & ~start;
+		if (more & taken) {
+			dump_log(&r->log);
+			fail_msg("%s ends on nodes %s, which share a node with another guest that left node(s) with it\n%s",
+				 name, row.nodes, r->run.out);
+		}
+		taken |= more;
+	}
+}
+
+/*
  * fastfill.scn: six guests crowded one after another at 6 GB/s, more than the urgent burst
  * cap lets through. Each one's first decision is an extension from its node to a superset,
  * applied as an urgent move, and none is OOM-killed (the table's bounds). While nodes fill
@@ -1290,6 +1334,8 @@ static struct sim_case sim_cases[] = {
 	  SPEED_QUICK, 0, 0, check_stormmix, "epyc-2s-nps4.txt" },
 	{ "pileup: three guests leaving one node at once do not all pick the same destination", "pileup.scn",
 	  { FAST_TIER_ONLY, "--sim-bandwidth", "300", NULL }, NULL, SPEED_IN_TIME, 0, 0, check_pileup, "4x16g.txt" },
+	{ "herd: three guests leaving a full node in the same tick take a node each, one move each", "herd.scn",
+	  { NULL }, NULL, SPEED_IN_TIME, 0, 0, check_herd, "4x16g.txt" },
 	{ "fastfill: six guests crowded at 6 GB/s in quick succession are all extended in time", "fastfill.scn",
 	  { NULL }, NULL, SPEED_FILL, 0, 0, check_fastfill, NULL },
 	{ "storm1000: 1,000 guests started at 20 a second on the EPYC all run, placed safely", "many.scn", { NULL }, NULL,
