@@ -456,6 +456,14 @@ static void must_row(const char *out, const char *name, struct row *r)
 		fail_msg("the summary has no row for %s:\n%s", name, out);
 }
 
+/* The row of a guest that must end running. */
+static void must_run(const char *out, const char *name, struct row *r)
+{
+	must_row(out, name, r);
+	if (strcmp(r->fate, "running") != 0)
+		fail_msg("%s ends %s, want running\n%s", name, r->fate, out);
+}
+
 /* ---- scenario runs: one table, one case per row ---- */
 
 struct sim_result {
@@ -975,9 +983,7 @@ static uint64_t running_on(const struct sim_result *r, const char *prefix, int i
 	struct row row;
 
 	snprintf(name, sizeof(name), "%s%d", prefix, i);
-	must_row(r->run.out, name, &row);
-	if (strcmp(row.fate, "running") != 0)
-		fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
+	must_run(r->run.out, name, &row);
 	return nodes_of(row.nodes);
 }
 
@@ -1165,9 +1171,7 @@ static void check_pileup(struct sim_result *r)
 			fail_msg("%s had %d urgent moves, want one: its first destination could not hold it", name,
 				 moves);
 		}
-		must_row(r->run.out, name, &row);
-		if (strcmp(row.fate, "running") != 0)
-			fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
+		must_run(r->run.out, name, &row);
 		set = nodes_of(row.nodes);
 		if (popcount64(set) == 1)
 			whole[__builtin_ctzll(set)] += row.peak_mb;
@@ -1212,9 +1216,7 @@ static void check_herd(struct sim_result *r)
 			fail_msg("%s was moved %d times, want once: a node that holds one guest was given to more", name,
 				 moves);
 		}
-		must_row(r->run.out, name, &row);
-		if (strcmp(row.fate, "running") != 0)
-			fail_msg("%s ends %s, want running\n%s", name, row.fate, r->run.out);
+		must_run(r->run.out, name, &row);
 		more = nodes_of(row.nodes) & ~start;
 		if (more & taken) {
 			dump_log(&r->log);
