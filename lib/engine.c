@@ -135,7 +135,7 @@ static void ctx_free(struct ctx *c)
 /* Score the set of node indexes idx[0..k-1]. */
 static void score(const struct ctx *c, const int *idx, int k, struct engine_score *s)
 {
-	double A = 0, C = 0, idle = 0, res_in = 0, D = 0;
+	double A = 0, C = 0, idle = 0, res_in = 0, D = 0, av[NUMAD_MAX_NODES];
 	int n = c->t->nnodes;
 
 	memset(s, 0, sizeof(*s));
@@ -147,9 +147,29 @@ static void score(const struct ctx *c, const int *idx, int k, struct engine_scor
 		res_in += c->res[i];
 		nodeset_add(&s->set, c->t->nodes[i].id);
 	}
-	for (int a = 0; a < k; a++)
-		for (int b = 0; b < k; b++)
-			D += c->cpus[idx[a]] * c->avail[idx[b]] * c->t->dist[idx[a] * n + idx[b]];
+	/*
+	 * Row by row: each row's memory-weighted SLITs summed in four independent sums (the
+	 * adds of one chain wait on each other), then weighted by the row's CPUs. Every set is
+	 * scored here, by the search and by engine_score_set() alike, so the same set gets the
+	 * same score to the last bit whichever asks.
+	 */
+	for (int b = 0; b < k; b++)
+		av[b] = c->avail[idx[b]];
+	for (int a = 0; a < k; a++) {
+		const int *row = &c->t->dist[idx[a] * n];
+		double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+		int b = 0;
+
+		for (; b + 3 < k; b += 4) {
+			r0 += av[b] * row[idx[b]];
+			r1 += av[b + 1] * row[idx[b + 1]];
+			r2 += av[b + 2] * row[idx[b + 2]];
+			r3 += av[b + 3] * row[idx[b + 3]];
+		}
+		for (; b < k; b++)
+			r0 += av[b] * row[idx[b]];
+		D += c->cpus[idx[a]] * ((r0 + r1) + (r2 + r3));
+	}
 	/* A set without CPUs cannot run vCPUs, and one without memory cannot hold any. */
 	s->distance = (A > 0 && C > 0) ? D / (10.0 * A * C) : 10.0;
 	s->mem = A > 0 ? c->need / A : 10.0;
@@ -321,7 +341,7 @@ static double bnb_bound(const struct bnb *b, const struct agg *s, int u, double 
 		L[z] = v;
 	}
 	for (int m = 1; m <= len; m++) {
-		double Ahi = b->amax[u * w + m], Alo = fmax(b->amin[u * w + m], need_t);
+		double Ahi = b->amax[u * w + m], Alo = b->amin[u * w + m] > need_t ? b->amin[u * w + m] : need_t;
 		double Chi = b->cmax[u * w + m], Clo = b->cmin[u * w + m], alpha, dist, v;
 
 		sum += L[m - 1];
@@ -332,8 +352,9 @@ static double bnb_bound(const struct bnb *b, const struct agg *s, int u, double 
 		if (s->C <= 0 && Clo < b->cpos_min[u])
 			Clo = b->cpos_min[u];
 		alpha = s->N + sum;
-		dist = fmin(fmin(corner(alpha, dm, s->A, s->C, Alo, Clo), corner(alpha, dm, s->A, s->C, Alo, Chi)),
-			    fmin(corner(alpha, dm, s->A, s->C, Ahi, Clo), corner(alpha, dm, s->A, s->C, Ahi, Chi)));
+		/* finite: A + Alo >= need > 0, and C + Clo > 0 wherever a set can fit */
+		dist = lesser(lesser(corner(alpha, dm, s->A, s->C, Alo, Clo), corner(alpha, dm, s->A, s->C, Alo, Chi)),
+			      lesser(corner(alpha, dm, s->A, s->C, Ahi, Clo), corner(alpha, dm, s->A, s->C, Ahi, Chi)));
 		v = dist + agg_rest(b, s->A + Ahi, s->idle + b->imax[u * w + m], s->res + b->rmax[u * w + m]);
 		if (v < lb)
 			lb = v;
