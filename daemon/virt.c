@@ -364,7 +364,8 @@ static bool refresh_known(struct virt *v, int64_t now)
 		}
 		budget -= 1.0;
 		dom = virDomainLookupByUUIDString(v->conn, g->uuid);
-		if (!dom || virDomainIsActive(dom) != 1 || (int)virDomainGetID(dom) != g->dom_id) {
+		/* a domain no longer running has id -1 */
+		if (!dom || (int)virDomainGetID(dom) != g->dom_id) {
 			if (dom)
 				virDomainFree(dom);
 			return false; /* stopped, or restarted, since the count: the list says which */
