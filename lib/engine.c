@@ -207,8 +207,11 @@ static void top_insert(struct engine_result *out, const struct engine_score *s)
  * engine_score_set() scores a set, so that ties break as scoring every subset would, to the last bit.
  *
  * A branch is the set I built so far and the positions U not yet decided; it holds the
- * sets I + T, T a subset of U. Two lower bounds on the totals of those that fit, each
- * proved where it is computed, cut it; both are true bounds, so the cut is exact:
+ * sets I + T, T a subset of U. The sets with one node of U are priced exactly first
+ * (bnb_single): when one of them can enter the list nothing can be cut, and otherwise the
+ * bounds need only cover two nodes or more, where they are tighter. Two lower bounds on the
+ * totals of those that fit, each proved where it is computed, then cut it; both are true
+ * bounds, so the cut is exact:
  *  - bnb_bound: for each size of T, the distance at the corners of the ranges of T's
  *    memory and CPUs, with the pairs within T at the smallest SLIT of U, and the other
  *    terms at their best; cheap, and weak where memory and distance pull apart;
@@ -323,7 +326,7 @@ static double corner(double alpha, double dm, double A, double C, double At, dou
  * C_T, so its least value over their ranges for m nodes lies at a corner; the other terms
  * take their values for s plus the m nodes that favour each most.
  */
-static double bnb_bound(const struct bnb *b, const struct agg *s, int u, double limit)
+static double bnb_bound(const struct bnb *b, const struct agg *s, int u, double limit, int m0)
 {
 	const struct ctx *c = b->c;
 	int n = b->n, len = n - u, w = n + 1;
@@ -345,7 +348,7 @@ static double bnb_bound(const struct bnb *b, const struct agg *s, int u, double 
 		double Chi = b->cmax[u * w + m], Clo = b->cmin[u * w + m], alpha, dist, v;
 
 		sum += L[m - 1];
-		if (s->A + Ahi < c->need * (1 - 1e-12) || s->C + Chi <= 0)
+		if (m < m0 || s->A + Ahi < c->need * (1 - 1e-12) || s->C + Chi <= 0)
 			continue;
 		if (Alo > Ahi)
 			Alo = Ahi;
@@ -513,7 +516,7 @@ static void count_pick(const struct counts *k, double mu, double *sv, double *sa
 {
 	double best[BNB_MAX + 1], bv[BNB_MAX + 1], ba[BNB_MAX + 1];
 	double nb[BNB_MAX + 1], nv[BNB_MAX + 1], na[BNB_MAX + 1];
-	int top = 0;
+	int bot = 0, top = 0, nbot, ntop;
 
 	best[0] = bv[0] = ba[0] = 0;
 	for (int g = 0; g < k->G; g++) {
@@ -548,19 +551,25 @@ static void count_pick(const struct counts *k, double mu, double *sv, double *sa
 			}
 			f[n] = fv[n] - mu * fa[n];
 		}
-		for (int j = 0; j <= top + lim && j <= k->m; j++)
+		/* counts below nbot leave too few positions in the groups after g to reach m */
+		nbot = k->m - (k->gstart[k->G] - k->gstart[g + 1]);
+		if (nbot < bot)
+			nbot = bot;
+		ntop = top + lim < k->m ? top + lim : k->m;
+		for (int j = nbot; j <= ntop; j++)
 			nb[j] = INFINITY;
-		for (int j = 0; j <= top; j++)
-			for (int n = 0; n <= lim && j + n <= k->m; n++)
+		for (int j = bot; j <= top; j++)
+			for (int n = j < nbot ? nbot - j : 0; n <= lim && j + n <= k->m; n++)
 				if (best[j] + f[n] < nb[j + n]) {
 					nb[j + n] = best[j] + f[n];
 					nv[j + n] = bv[j] + fv[n];
 					na[j + n] = ba[j] + fa[n];
 				}
-		top = top + lim < k->m ? top + lim : k->m;
-		memcpy(best, nb, (size_t)(top + 1) * sizeof(*best));
-		memcpy(bv, nv, (size_t)(top + 1) * sizeof(*bv));
-		memcpy(ba, na, (size_t)(top + 1) * sizeof(*ba));
+		bot = nbot;
+		top = ntop;
+		memcpy(&best[bot], &nb[bot], (size_t)(top + 1 - bot) * sizeof(*best));
+		memcpy(&bv[bot], &nv[bot], (size_t)(top + 1 - bot) * sizeof(*bv));
+		memcpy(&ba[bot], &na[bot], (size_t)(top + 1 - bot) * sizeof(*ba));
 	}
 	*sv = bv[k->m];
 	*sa = ba[k->m];
@@ -681,7 +690,7 @@ lo:
 	return fit_dual_above(count_pick_cb, k, need, floor, lv, la, pv, pa, &b->picks, NULL);
 }
 
-static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limit)
+static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limit, int m0)
 {
 	const struct ctx *c = b->c;
 	int n = b->n, len = n - u, w = n + 1, G = b->ncls;
@@ -713,7 +722,7 @@ static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limi
 
 		sq += heap_pop(qs, &nq);
 		sea -= heap_pop(eas, &ne);
-		if (s->A + b->amax[u * w + m] < c->need * (1 - 1e-12) || s->C + cmax <= 0)
+		if (m < m0 || s->A + b->amax[u * w + m] < c->need * (1 - 1e-12) || s->C + cmax <= 0)
 			continue;
 		lambda = limit - agg_cpu_move(b, s->idle + b->imax[u * w + m], s->res + b->rmax[u * w + m]);
 		g0 = s->N + 10.0 * s->C * (wn - lambda * s->A);
@@ -797,6 +806,31 @@ static bool cut_limit(const struct ctx *c, const struct engine_result *out, doub
 	return true;
 }
 
+/*
+ * The least total of the sets s + t that fit, t one position from u on, as bnb_visit prices
+ * them (INFINITY when none fits): exact where the bounds above are loosest, and in the
+ * branches that cannot be cut it finds the set that stops the cut at once.
+ */
+static double bnb_single(const struct bnb *b, const struct agg *s, int u)
+{
+	const struct ctx *c = b->c;
+	int n = b->n;
+	const double *x = &b->x[b->k * n];
+	double lb = INFINITY;
+
+	for (int t = u; t < n; t++) {
+		double A = s->A + b->a[t], C = s->C + b->cpu[t], N, v;
+
+		if (C <= 0 || A < c->need * (1 - 1e-12))
+			continue;
+		N = s->N + (b->cpu[t] * b->a[t] * b->d[t * n + t] + x[t]);  /* as bnb_add sums it */
+		v = N / (10.0 * A * C) + agg_rest(b, A, s->idle + b->idle[t], s->res + b->res[t]);
+		if (v < lb)
+			lb = v;
+	}
+	return lb;
+}
+
 /* True when no set s + T, T a non-empty subset of the positions from u on, can enter the top list. */
 static bool bnb_cut(struct bnb *b, const struct agg *s, int u)
 {
@@ -811,10 +845,12 @@ static bool bnb_cut(struct bnb *b, const struct agg *s, int u)
 			return true;
 		if (!(c->need > 0))
 			lb = fmin(b->dmin / 10.0, 10.0) + agg_rest(b, A_hi, s->idle + b->si[u], s->res + b->sr[u]);
-		else if (bnb_bound(b, s, u, limit) > limit)
+		else if (!(bnb_single(b, s, u) > limit))
+			return false;  /* s and one more node can enter: nothing to cut */
+		else if (bnb_bound(b, s, u, limit, 2) > limit)
 			return true;
 		else
-			return b->picks < b->max_picks && bnb_ratio_cut(b, s, u, limit);
+			return b->picks < b->max_picks && bnb_ratio_cut(b, s, u, limit, 2);
 	} else {
 		/* only sets that cannot fit may be cut, and only by their total */
 		if (can_fit)
