@@ -294,6 +294,12 @@ static inline double lesser(double a, double b)
 	return a < b ? a : b;
 }
 
+/* The larger of two numbers that are not NaN. */
+static inline double greater(double a, double b)
+{
+	return a > b ? a : b;
+}
+
 static double slack(double x)
 {
 	return fabs(x) * 1e-9 + 1e-12;
@@ -672,7 +678,7 @@ static bool count_cut(struct bnb *b, struct counts *k, int m, double need, doubl
 		if (b->arank[z] >= k->u) {
 			int t = b->arank[z] - k->u, g = b->cls[b->arank[z]];
 
-			hv += k->w0[t] - k->ea[t] * fmin(k->cg[k->gstart[g] + g + cnt[g]], k->cmax);
+			hv += k->w0[t] - k->ea[t] * lesser(k->cg[k->gstart[g] + g + cnt[g]], k->cmax);
 			ha += k->at[t];
 			got++;
 		}
@@ -714,7 +720,7 @@ static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limi
 	heap_make(qs, nq);
 	heap_make(eas, ne);
 	for (int g = 0; g < G; g++)
-		cumax = fmax(cumax, cu[g]);
+		cumax = greater(cumax, cu[g]);
 	for (int m = 1; m <= len; m++) {
 		double lambda, g0, beta, cl, lv, la, hv, ha, cmax = b->cmax[u * w + m], cmin = b->cmin[u * w + m], alo;
 		double mu0 = 0;
@@ -737,11 +743,11 @@ static bool bnb_ratio_cut(struct bnb *b, const struct agg *s, int u, double limi
 		 * the m largest e_t*avail_t times that cap. Every T of size m that fits has a sum of
 		 * v_t at least this, so when it exceeds -g0 this m needs no selection.
 		 */
-		alo = fmax(b->amin[u * w + m], c->need - s->A);
+		alo = greater(b->amin[u * w + m], c->need - s->A);
 		if (alo > b->amax[u * w + m])
 			alo = b->amax[u * w + m];
-		if (sq - fmax(cl * cmax, cl * cmin) - fmax(beta * b->amax[u * w + m], beta * alo) -
-		    fmin(cumax, cmax) * sea > -g0)
+		if (sq - greater(cl * cmax, cl * cmin) - greater(beta * b->amax[u * w + m], beta * alo) -
+		    lesser(cumax, cmax) * sea > -g0)
 			continue;
 		for (int t = u; t < n; t++) {
 			double ct = b->cpu[t], at = b->a[t];
@@ -1005,11 +1011,11 @@ static bool must_hold(const struct ctx *c, int z)
 }
 
 /*
- * Grow a set from the must nodes plus candidate position seed (none when < 0), adding the
- * node that gives the best price (a set that fits first) until it fits and stops improving.
- * Prices come from running sums: this only orders and seeds the exact search.
+ * Grow a set from the must nodes plus the candidate positions in seed, adding the node
+ * outside ban that gives the best price (a set that fits first) until it fits and stops
+ * improving. Prices come from running sums: this only orders and seeds the exact search.
  */
-static void grow_quick(const struct ctx *c, uint64_t seed, struct grown *g)
+static void grow_quick(const struct ctx *c, uint64_t seed, uint64_t ban, struct grown *g)
 {
 	int n = c->ncand;
 	double x[BNB_MAX] = { 0 };
@@ -1019,13 +1025,15 @@ static void grow_quick(const struct ctx *c, uint64_t seed, struct grown *g)
 	g->bits = 0;
 	g->total = INFINITY;
 	g->fits = false;
-	for (int z = 0; z < n; z++)
-		if (must_hold(c, z) || (seed >> z & 1)) {
-			g->total = quick_total(c, &s, z, x[z], &g->fits);
-			order_add(c, &s, x, z);
-			g->bits |= UINT64_C(1) << z;
-			g->pos[g->k++] = z;
-		}
+	/* the must nodes first: the exact search takes the first positions of the order as those */
+	for (int pass = 0; pass < 2; pass++)
+		for (int z = 0; z < n; z++)
+			if (pass == 0 ? must_hold(c, z) : (seed >> z & 1) && !must_hold(c, z)) {
+				g->total = quick_total(c, &s, z, x[z], &g->fits);
+				order_add(c, &s, x, z);
+				g->bits |= UINT64_C(1) << z;
+				g->pos[g->k++] = z;
+			}
 	for (;;) {
 		int pick = -1;
 		bool pick_fits = false;
@@ -1034,7 +1042,7 @@ static void grow_quick(const struct ctx *c, uint64_t seed, struct grown *g)
 		for (int z = 0; z < n; z++) {
 			bool f;
 
-			if (g->bits >> z & 1)
+			if ((g->bits | ban) >> z & 1)
 				continue;
 			g->cost[z] = quick_total(c, &s, z, x[z], &f);
 			if (pick < 0 || (f && !pick_fits) || (f == pick_fits && g->cost[z] < best)) {
@@ -1055,6 +1063,13 @@ static void grow_quick(const struct ctx *c, uint64_t seed, struct grown *g)
 
 #define BNB_SEEDS 4
 #define BNB_ROUNDS 32
+#define BNB_REGROUPS 4
+
+/* Whether grown set a is priced below b (a set that fits first). */
+static bool grown_better(const struct grown *a, const struct grown *b)
+{
+	return (a->fits && !b->fits) || (a->fits == b->fits && a->total < b->total);
+}
 
 /* The running sums of a set less its member at position o (x: order_add's per position sums). */
 static void agg_del(const struct ctx *c, struct agg *r, const double *x, int o)
@@ -1240,14 +1255,15 @@ static void seed_list(const struct ctx *c, const struct grown *g, struct engine_
 
 /*
  * The search order (candidate positions into cpos): the nodes every set must hold, then
- * the nodes of the best of a few greedy growths, improved by single moves (improve_grown),
- * in the order they joined it, then the others by what each would cost added to that set. The growths start from the must nodes
- * or, without those, from the best single node outside the sets grown so far, so they
- * look at different parts of the host. Each grown set, with its neighbours (one node more
- * or less), goes to the top list first: the search then cuts against good sets from its
- * first step. Returns the number of nodes that must be held.
+ * the nodes of the best of a few greedy growths, improved by single moves (improve_grown)
+ * and by whole groups of near nodes (gcls: ngroups of them), in the order they joined it,
+ * then the others by what each would cost added to that set. The growths start from the
+ * must nodes or, without those, from the best single node outside the sets grown so far,
+ * so they look at different parts of the host. Each grown set, with its neighbours (one
+ * node more or less, and one swap away), goes to the top list first: the search then cuts
+ * against good sets from its first step. Returns the number of nodes that must be held.
  */
-static int bnb_order(const struct ctx *c, int *cpos, struct engine_result *out)
+static int bnb_order(const struct ctx *c, const int *gcls, int ngroups, int *cpos, struct engine_result *out)
 {
 	struct grown g[2], *best = &g[0], *cur = &g[1];
 	int n = c->ncand, nmust = 0, k;
@@ -1276,13 +1292,13 @@ static int bnb_order(const struct ctx *c, int *cpos, struct engine_result *out)
 			}
 			if (seed < 0)
 				break;
-			grow_quick(c, UINT64_C(1) << seed, cur);
+			grow_quick(c, UINT64_C(1) << seed, 0, cur);
 		} else {
-			grow_quick(c, 0, cur);
+			grow_quick(c, 0, 0, cur);
 		}
 		seen |= cur->bits;
 		seed_list(c, cur, out);
-		if (best->k == 0 || (cur->fits && !best->fits) || (cur->fits == best->fits && cur->total < best->total)) {
+		if (best->k == 0 || grown_better(cur, best)) {
 			struct grown *t = best;
 
 			best = cur;
@@ -1295,6 +1311,42 @@ static int bnb_order(const struct ctx *c, int *cpos, struct engine_result *out)
 		improve_grown(c, best);
 		if (best->bits != was)
 			seed_list(c, best, out);
+	}
+	/*
+	 * Whole groups: a growth settles in the first far group it reaches, and single moves
+	 * do not leave it (each one splits the set over one more group). So the set without
+	 * each group it holds nodes of, grown again outside that group and improved, takes
+	 * the best's place when it is priced lower; until no group gives a lower price.
+	 */
+	for (int round = 0; best->k > 0 && round < BNB_REGROUPS; round++) {
+		bool moved = false;
+
+		for (int gr = 0; gr < ngroups; gr++) {
+			uint64_t gm = 0;
+			bool pinned = false;
+
+			for (int z = 0; z < n; z++)
+				if (gcls[z] == gr) {
+					gm |= UINT64_C(1) << z;
+					pinned = pinned || must_hold(c, z);
+				}
+			if (pinned || !(best->bits & gm) || !(best->bits & ~gm))
+				continue;
+			grow_quick(c, best->bits & ~gm, gm, cur);
+			/* the same set summed in another order can be priced a rounding lower */
+			if (cur->bits != best->bits && (cur->fits != best->fits || !(cur->total > best->total - slack(best->total))) &&
+			    grown_better(cur, best)) {
+				struct grown *t = best;
+
+				improve_grown(c, cur);
+				seed_list(c, cur, out);
+				best = cur;
+				cur = t;
+				moved = true;
+			}
+		}
+		if (!moved)
+			break;
 	}
 	k = best->k;
 	memcpy(cpos, best->pos, (size_t)k * sizeof(*cpos));
@@ -1318,21 +1370,20 @@ static int bnb_order(const struct ctx *c, int *cpos, struct engine_result *out)
 #define BNB_PICKS 1   /* bnb_ratio_cut selections per set of the budget */
 
 /*
- * Group the positions so that nodes of two groups are far apart: the groups are the
- * components of "SLIT at most v either way", v the distinct SLIT value below the widest gap
- * to the next (sockets, on most hosts). Then, for every u, the smallest SLIT between two
- * groups (dout) and within each group (din), and each group's CPUs (cu), over positions
- * u on. Any grouping gives a true bound (bnb_ratio_cut); this one makes it tight. With
- * more than BNB_LEVELS distinct values, or no gap, every node is in one group.
+ * Group n nodes (d: their n*n SLITs) so that nodes of two groups are far apart: the groups
+ * are the components of "SLIT at most v either way", v the distinct SLIT value below the
+ * widest gap to the next (sockets, on most hosts), numbered in the order of their first
+ * node. With more than BNB_LEVELS distinct values, or no gap, every node is in one group.
+ * Returns the number of groups; cls[y] is node y's.
  */
-static void bnb_classes(struct bnb *b)
+static int slit_groups(int n, const double *d, int *cls)
 {
-	int n = b->n, G, lv[BNB_LEVELS], nlv = 0, par[BNB_MAX], id[BNB_MAX];
+	int G, lv[BNB_LEVELS], nlv = 0, par[BNB_MAX], id[BNB_MAX];
 	int thr = -1, gap = 0;
 
 	for (int y = 0; y < n; y++)
 		for (int z = y + 1; z < n && nlv <= BNB_LEVELS; z++) {
-			int v = (int)fmin(b->d[y * n + z], b->d[z * n + y]), k = 0;
+			int v = (int)lesser(d[y * n + z], d[z * n + y]), k = 0;
 
 			while (k < nlv && lv[k] < v)
 				k++;
@@ -1355,7 +1406,7 @@ static void bnb_classes(struct bnb *b)
 		par[y] = y;
 	for (int y = 0; y < n; y++)
 		for (int z = y + 1; z < n; z++)
-			if (thr < 0 || fmin(b->d[y * n + z], b->d[z * n + y]) <= thr) {
+			if (thr < 0 || lesser(d[y * n + z], d[z * n + y]) <= thr) {
 				int ry = y, rz = z;
 
 				while (par[ry] != ry)
@@ -1371,8 +1422,20 @@ static void bnb_classes(struct bnb *b)
 		while (par[r] != r)
 			r = par[r];
 		id[y] = r == y ? G++ : -1;
-		b->cls[y] = id[r];
+		cls[y] = id[r];
 	}
+	return G;
+}
+
+/*
+ * The groups of slit_groups over the search positions; then, for every u, the smallest SLIT
+ * between two groups (dout) and within each group (din), and each group's CPUs (cu), over
+ * positions u on. Any grouping gives a true bound (bnb_ratio_cut); this one makes it tight.
+ */
+static void bnb_classes(struct bnb *b)
+{
+	int n = b->n, G = slit_groups(n, b->d, b->cls);
+
 	b->ncls = G;
 	b->dout[n] = INFINITY;
 	for (int g = 0; g < G; g++) {
@@ -1387,12 +1450,12 @@ static void bnb_classes(struct bnb *b)
 		b->dout[y] = b->dout[y + 1];
 		cu[b->cls[y]] += b->cpu[y];
 		for (int z = y + 1; z < n; z++) {
-			double dv = fmin(b->d[y * n + z], b->d[z * n + y]);
+			double dv = lesser(b->d[y * n + z], b->d[z * n + y]);
 
 			if (b->cls[z] == b->cls[y])
-				din[b->cls[y]] = fmin(din[b->cls[y]], dv);
+				din[b->cls[y]] = lesser(din[b->cls[y]], dv);
 			else
-				b->dout[y] = fmin(b->dout[y], dv);
+				b->dout[y] = lesser(b->dout[y], dv);
 		}
 	}
 }
@@ -1403,7 +1466,7 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 	struct bnb *b = calloc(1, sizeof(*b));
 	const struct engine_policy *p = c->p;
 	struct agg s = { 0 };
-	int n = c->ncand, nmust = 0;
+	int n = c->ncand, nmust = 0, ngroups, gcls[BNB_MAX];
 	size_t sq = (size_t)(n + 1) * (size_t)(n + 1);
 	bool done = false;
 
@@ -1428,7 +1491,12 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 	b->max_picks = budget > ULONG_MAX / BNB_PICKS ? ULONG_MAX : budget * BNB_PICKS;
 	b->prune = p->w_mem >= 0 && p->w_cpu >= 0 && p->w_move >= 0 && isfinite(p->w_mem) && isfinite(p->w_cpu) &&
 		   isfinite(p->w_move) && isfinite(c->need);
-	nmust = bnb_order(c, b->cpos, out);
+	/* the groups of near nodes over the candidates, for bnb_order (b->d is refilled below) */
+	for (int y = 0; y < n; y++)
+		for (int z = 0; z < n; z++)
+			b->d[y * n + z] = c->t->dist[c->cand[y] * c->t->nnodes + c->cand[z]];
+	ngroups = slit_groups(n, b->d, gcls);
+	nmust = bnb_order(c, gcls, ngroups, b->cpos, out);
 	b->dmin = INFINITY;
 	for (int y = 0; y < n; y++) {
 		int i = c->cand[b->cpos[y]];
@@ -1441,7 +1509,7 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 			double dv = c->t->dist[i * c->t->nnodes + c->cand[b->cpos[z]]];
 
 			b->d[y * n + z] = dv;
-			b->dmin = fmin(b->dmin, dv);
+			b->dmin = lesser(b->dmin, dv);
 		}
 	}
 	b->dpair[n] = 0;
@@ -1453,8 +1521,8 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 		b->sr[y] = b->sr[y + 1] + b->res[y];
 		b->dpair[y] = y == n - 1 ? 0 : y == n - 2 ? INFINITY : b->dpair[y + 1];
 		for (int z = y + 1; z < n; z++)
-			b->dpair[y] = fmin(b->dpair[y], fmin(b->d[y * n + z], b->d[z * n + y]));
-		b->cpos_min[y] = b->cpu[y] > 0 ? fmin(b->cpos_min[y + 1], b->cpu[y]) : b->cpos_min[y + 1];
+			b->dpair[y] = lesser(b->dpair[y], lesser(b->d[y * n + z], b->d[z * n + y]));
+		b->cpos_min[y] = b->cpu[y] > 0 ? lesser(b->cpos_min[y + 1], b->cpu[y]) : b->cpos_min[y + 1];
 	}
 	bnb_classes(b);
 	for (int y = 0; y < n; y++) {
