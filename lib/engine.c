@@ -529,32 +529,59 @@ static void count_pick(const struct counts *k, double mu, double *sv, double *sa
 		int s0 = k->gstart[g], sz = k->gstart[g + 1] - s0, lim = sz < k->m ? sz : k->m;
 		double fv[BNB_MAX + 1], fa[BNB_MAX + 1], f[BNB_MAX + 1];
 
-		double key[BNB_MAX];
-		int ord[BNB_MAX];
+		/* g's positions in the order of their last keys, with their figures moved along */
+		double w0[BNB_MAX], ea[BNB_MAX], at[BNB_MAX], mk[BNB_MAX], key[BNB_MAX];
+		double pw[BNB_MAX + 1], pe[BNB_MAX + 1], pa[BNB_MAX + 1];
+		bool stale = true;
 
 		fv[0] = fa[0] = f[0] = 0;
-		memcpy(ord, &k->gpos[s0], (size_t)sz * sizeof(*ord));
+		for (int q = 0; q < sz; q++) {
+			int t = k->gpos[s0 + q];
+
+			w0[q] = k->w0[t];
+			ea[q] = k->ea[t];
+			at[q] = k->at[t];
+			mk[q] = w0[q] - mu * at[q];
+		}
 		for (int n = 1; n <= lim; n++) {
 			double cap = lesser(k->cg[s0 + g + n], k->cmax);
+			int q0 = 1;
 
+			for (int q = 0; q < sz; q++)
+				key[q] = mk[q] - ea[q] * cap;
+			while (q0 < sz && !(key[q0] < key[q0 - 1]))
+				q0++;
 			/* the order for n - 1 is nearly the order for n: insertion sort from it */
-			for (int q = 0; q < sz; q++) {
-				int t = ord[q], z = q;
-				double kv = k->w0[t] - k->ea[t] * cap - mu * k->at[t];
+			for (int q = q0; q < sz; q++) {
+				double kv = key[q], x0 = w0[q], x1 = ea[q], x2 = at[q], x3 = mk[q];
+				int z = q;
 
 				while (z > 0 && key[z - 1] > kv) {
 					key[z] = key[z - 1];
-					ord[z] = ord[z - 1];
+					w0[z] = w0[z - 1];
+					ea[z] = ea[z - 1];
+					at[z] = at[z - 1];
+					mk[z] = mk[z - 1];
 					z--;
 				}
 				key[z] = kv;
-				ord[z] = t;
+				w0[z] = x0;
+				ea[z] = x1;
+				at[z] = x2;
+				mk[z] = x3;
+				stale = true;
 			}
-			fv[n] = fa[n] = 0;
-			for (int q = 0; q < n; q++) {
-				fv[n] += k->w0[ord[q]] - k->ea[ord[q]] * cap;
-				fa[n] += k->at[ord[q]];
+			if (stale) {
+				pw[0] = pe[0] = pa[0] = 0;
+				for (int q = 0; q < sz; q++) {
+					pw[q + 1] = pw[q] + w0[q];
+					pe[q + 1] = pe[q] + ea[q];
+					pa[q + 1] = pa[q] + at[q];
+				}
+				stale = false;
 			}
+			fv[n] = pw[n] - cap * pe[n];
+			fa[n] = pa[n];
 			f[n] = fv[n] - mu * fa[n];
 		}
 		/* counts below nbot leave too few positions in the groups after g to reach m */
@@ -1186,71 +1213,89 @@ static void improve_grown(const struct ctx *c, struct grown *g)
 }
 
 
-/*
- * The sets one swap away from g (a node out, another in), priced from running sums: the
- * ENGINE_TOP best of them are scored and kept. They are the set's closest rivals, so the
- * search starts cutting against a list that is nearly the final one.
- */
-static void swap_neighbours(const struct ctx *c, const struct grown *g, struct engine_result *out)
-{
-	int n = c->ncand, nn = c->t->nnodes, nb = 0;
-	double x[BNB_MAX] = { 0 }, tot[ENGINE_TOP];
+/* The ENGINE_TOP best sets priced so far (those that fit first, then the lowest price). */
+struct shortlist {
+	int nb;
+	bool fits[ENGINE_TOP];
+	double tot[ENGINE_TOP];
 	uint64_t bits[ENGINE_TOP];
+};
+
+static bool priced_before(bool fa, double va, bool fb, double vb)
+{
+	return (fa && !fb) || (fa == fb && va < vb);
+}
+
+static void shortlist_add(struct shortlist *l, bool fits, double v, uint64_t bits)
+{
+	int y;
+
+	if (l->nb == ENGINE_TOP && !priced_before(fits, v, l->fits[l->nb - 1], l->tot[l->nb - 1]))
+		return;
+	y = l->nb < ENGINE_TOP ? l->nb++ : l->nb - 1;
+	while (y > 0 && priced_before(fits, v, l->fits[y - 1], l->tot[y - 1])) {
+		l->fits[y] = l->fits[y - 1];
+		l->tot[y] = l->tot[y - 1];
+		l->bits[y] = l->bits[y - 1];
+		y--;
+	}
+	l->fits[y] = fits;
+	l->tot[y] = v;
+	l->bits[y] = bits;
+}
+
+/*
+ * A grown set and its closest rivals into the top list: the sets one node more or less and
+ * one swap away (a node out, another in), priced from running sums; the set itself and the
+ * ENGINE_TOP best of those are scored and kept, so the search starts cutting against a list
+ * that is nearly the final one.
+ */
+static void seed_list(const struct ctx *c, const struct grown *g, struct engine_result *out)
+{
+	int n = c->ncand, nn = c->t->nnodes;
+	double x[BNB_MAX] = { 0 };
+	struct shortlist l = { 0 };
 	struct agg s = { 0 };
 
 	for (int m = 0; m < g->k; m++)
 		order_add(c, &s, x, g->pos[m]);
 	for (int o = 0; o < n; o++) {
 		int io = c->cand[o];
+		uint64_t less = g->bits & ~(UINT64_C(1) << o);
 		struct agg r = s;
+		double v;
+		bool f;
 
-		if (!(g->bits >> o & 1) || must_hold(c, o))
+		if (!(g->bits >> o & 1)) {
+			v = quick_total(c, &s, o, x[o], &f);
+			shortlist_add(&l, f, v, g->bits | UINT64_C(1) << o);
+			continue;
+		}
+		if (must_hold(c, o))
 			continue;
 		agg_del(c, &r, x, o);
+		if (less) {
+			v = agg_price(c, &r, &f);
+			shortlist_add(&l, f, v, less);
+		}
 		for (int z = 0; z < n; z++) {
-			int iz = c->cand[z], y;
-			double xz, v;
-			bool f;
+			int iz = c->cand[z];
+			double xz;
 
 			if (g->bits >> z & 1)
 				continue;
 			xz = x[z] - c->cpus[io] * c->avail[iz] * c->t->dist[io * nn + iz] -
 			     c->cpus[iz] * c->avail[io] * c->t->dist[iz * nn + io];
 			v = quick_total(c, &r, z, xz, &f);
-			if (!f)
-				continue;
-			if (nb == ENGINE_TOP && v >= tot[nb - 1])
-				continue;
-			y = nb < ENGINE_TOP ? nb++ : nb - 1;
-			while (y > 0 && tot[y - 1] > v) {
-				tot[y] = tot[y - 1];
-				bits[y] = bits[y - 1];
-				y--;
-			}
-			tot[y] = v;
-			bits[y] = (g->bits & ~(UINT64_C(1) << o)) | UINT64_C(1) << z;
-		}
-	}
-	for (int y = 0; y < nb; y++) {
-		insert_bits(c, out, bits[y]);
-		out->evaluated++;
-	}
-}
-
-/* A grown set, its neighbours one node more or less, and its best one-swap neighbours, into the top list. */
-static void seed_list(const struct ctx *c, const struct grown *g, struct engine_result *out)
-{
-	for (int z = 0; z < c->ncand; z++) {
-		uint64_t v = g->bits ^ (UINT64_C(1) << z);
-
-		if (v && !((g->bits >> z & 1) && must_hold(c, z))) {
-			insert_bits(c, out, v);
-			out->evaluated++;
+			shortlist_add(&l, f, v, less | UINT64_C(1) << z);
 		}
 	}
 	insert_bits(c, out, g->bits);
 	out->evaluated++;
-	swap_neighbours(c, g, out);
+	for (int y = 0; y < l.nb; y++) {
+		insert_bits(c, out, l.bits[y]);
+		out->evaluated++;
+	}
 }
 
 /*
@@ -1259,9 +1304,9 @@ static void seed_list(const struct ctx *c, const struct grown *g, struct engine_
  * and by whole groups of near nodes (gcls: ngroups of them), in the order they joined it,
  * then the others by what each would cost added to that set. The growths start from the
  * must nodes or, without those, from the best single node outside the sets grown so far,
- * so they look at different parts of the host. Each grown set, with its neighbours (one
- * node more or less, and one swap away), goes to the top list first: the search then cuts
- * against good sets from its first step. Returns the number of nodes that must be held.
+ * so they look at different parts of the host. Each grown set, with its closest
+ * neighbours (seed_list), goes to the top list first: the search then cuts against good
+ * sets from its first step. Returns the number of nodes that must be held.
  */
 static int bnb_order(const struct ctx *c, const int *gcls, int ngroups, int *cpos, struct engine_result *out)
 {
@@ -1428,13 +1473,24 @@ static int slit_groups(int n, const double *d, int *cls)
 }
 
 /*
- * The groups of slit_groups over the search positions; then, for every u, the smallest SLIT
- * between two groups (dout) and within each group (din), and each group's CPUs (cu), over
- * positions u on. Any grouping gives a true bound (bnb_ratio_cut); this one makes it tight.
+ * The groups of slit_groups (gcls, over the candidates) over the search positions, numbered
+ * in the order of their first position; then, for every u, the smallest SLIT between two
+ * groups (dout) and within each group (din), and each group's CPUs (cu), over positions u
+ * on. Any grouping gives a true bound (bnb_ratio_cut); this one makes it tight.
  */
-static void bnb_classes(struct bnb *b)
+static void bnb_classes(struct bnb *b, const int *gcls)
 {
-	int n = b->n, G = slit_groups(n, b->d, b->cls);
+	int n = b->n, G = 0, id[BNB_MAX];
+
+	for (int y = 0; y < n; y++)
+		id[y] = -1;
+	for (int y = 0; y < n; y++) {
+		int g = gcls[b->cpos[y]];
+
+		if (id[g] < 0)
+			id[g] = G++;
+		b->cls[y] = id[g];
+	}
 
 	b->ncls = G;
 	b->dout[n] = INFINITY;
@@ -1524,7 +1580,7 @@ static bool search_exact(const struct ctx *c, struct engine_result *out, unsigne
 			b->dpair[y] = lesser(b->dpair[y], lesser(b->d[y * n + z], b->d[z * n + y]));
 		b->cpos_min[y] = b->cpu[y] > 0 ? lesser(b->cpos_min[y + 1], b->cpu[y]) : b->cpos_min[y + 1];
 	}
-	bnb_classes(b);
+	bnb_classes(b, gcls);
 	for (int y = 0; y < n; y++) {
 		int z = y;
 
