@@ -7,7 +7,7 @@
  *                              nodeset is set and before the CPU pins, as a libvirtd that
  *                              answers slowly would (in the actuator's thread: the loop
  *                              goes on meanwhile).
- * disconnect:AT:FOR is the connection's, in virt.c.
+ * disconnect:AT:FOR (the connection's) and noevents (the domain events') are in virt.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -108,7 +108,7 @@ const struct actuator_ops *inject_wrap(const char *spec, const struct actuator_o
 			f->permanent = atoi(tok + 10);
 		else if (strncmp(tok, "slow:", 5) == 0)
 			f->slow_ms = atoi(tok + 5);
-		else if (strncmp(tok, "disconnect:", 11) != 0)
+		else if (strncmp(tok, "disconnect:", 11) != 0 && strcmp(tok, "noevents") != 0)
 			log_warnx("NUMAD_INJECT_FAULT: unknown fault '%s' ignored", tok);
 		else
 			continue;

@@ -60,10 +60,13 @@ struct virt {
 	 * NUMAD_INJECT_FAULT's disconnect:AT:FOR (a test fake, never set in production) loses
 	 * the connection AT seconds of daemon time after the start (simulated seconds under
 	 * --simulate), as if libvirtd had stopped, and every reconnection fails until FOR
-	 * seconds later. Its other fakes wrap the actuator (inject.c).
+	 * seconds later; its noevents drops every domain event, as if libvirt had lost them,
+	 * so that only the scans' count and list can see a domain start or stop. Its other
+	 * fakes wrap the actuator (inject.c).
 	 */
 	double inject_down_at_s, inject_down_for_s;
 	bool inject_down;          /* the injected outage has begun */
+	bool inject_deaf;          /* noevents: domain events are dropped, as lost ones would be */
 	struct event *inject_ev;   /* watches for its start */
 	struct opening *opening;   /* a connection being opened, or NULL */
 	int64_t opening_since_ms;  /* real time, when it began */
@@ -422,12 +425,33 @@ void virt_refresh(struct virt *v)
 		}
 }
 
+/* A lifecycle event's name, as libvirt's virDomainEventType names it. */
+static const char *lifecycle_name(int event)
+{
+	switch (event) {
+	case VIR_DOMAIN_EVENT_DEFINED: return "defined";
+	case VIR_DOMAIN_EVENT_UNDEFINED: return "undefined";
+	case VIR_DOMAIN_EVENT_STARTED: return "started";
+	case VIR_DOMAIN_EVENT_SUSPENDED: return "suspended";
+	case VIR_DOMAIN_EVENT_RESUMED: return "resumed";
+	case VIR_DOMAIN_EVENT_STOPPED: return "stopped";
+	case VIR_DOMAIN_EVENT_SHUTDOWN: return "shutdown";
+	case VIR_DOMAIN_EVENT_PMSUSPENDED: return "pmsuspended";
+	case VIR_DOMAIN_EVENT_CRASHED: return "crashed";
+	default: return "unknown";
+	}
+}
+
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	struct virt *v = opaque;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	struct guest *g;
 
+	if (v->inject_deaf) {
+		log_notice("fault injection: the %s event of domain %s dropped", lifecycle_name(event), virDomainGetName(dom));
+		return 0;
+	}
 	switch (event) {
 	case VIR_DOMAIN_EVENT_STARTED:
 	case VIR_DOMAIN_EVENT_RESUMED:
@@ -463,10 +487,16 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 static void on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params, int nparams,
 		       void *opaque)
 {
+	struct virt *v = opaque;
+
 	(void)conn;
 	(void)params;
 	(void)nparams;
-	update_domain(opaque, dom);
+	if (v->inject_deaf) {
+		log_notice("fault injection: the tunable event of domain %s dropped", virDomainGetName(dom));
+		return;
+	}
+	update_domain(v, dom);
 }
 
 /* Seconds of daemon time since the start. */
@@ -674,7 +704,7 @@ static void on_virt_error(void *opaque, virErrorPtr err)
 	log_debug("libvirt: %s", err && err->message ? err->message : "?");
 }
 
-/* NUMAD_INJECT_FAULT=FAULT[,FAULT]...: the disconnect fake here, the others in inject.c. */
+/* NUMAD_INJECT_FAULT=FAULT[,FAULT]...: the disconnect and noevents fakes here, the others in inject.c. */
 static void parse_injection(struct virt *v)
 {
 	const char *f = getenv("NUMAD_INJECT_FAULT");
@@ -683,9 +713,11 @@ static void parse_injection(struct virt *v)
 	if (!f || !(copy = strdup(f)))
 		return;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (strncmp(tok, "disconnect:", 11) == 0 &&
-		    (sscanf(tok, "disconnect:%lf:%lf", &v->inject_down_at_s, &v->inject_down_for_s) != 2 ||
-		     v->inject_down_for_s <= 0))
+		if (strcmp(tok, "noevents") == 0)
+			v->inject_deaf = true;
+		else if (strncmp(tok, "disconnect:", 11) == 0 &&
+			 (sscanf(tok, "disconnect:%lf:%lf", &v->inject_down_at_s, &v->inject_down_for_s) != 2 ||
+			  v->inject_down_for_s <= 0))
 			log_warnx("NUMAD_INJECT_FAULT: bad fault '%s' ignored (disconnect:AT:FOR)", tok);
 	free(copy);
 }

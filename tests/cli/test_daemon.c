@@ -622,8 +622,11 @@ static void check_interleave(struct sim_result *r)
 		fail_msg("%s ends on nodes %s, want its own %s", g->name, row.nodes, g->nodes);
 }
 
-/* Every start is seen as a managed domain with its QEMU pid, every stop is logged. */
-static void check_lifecycle(struct sim_result *r)
+/*
+ * Every start is seen as a managed domain with its QEMU pid, every stop is logged as
+ * "domain NAME stopped" followed by how (nothing: its event said so).
+ */
+static void check_lifecycle_by(struct sim_result *r, const char *how)
 {
 	const struct scenario *s = &r->scen;
 
@@ -655,7 +658,7 @@ static void check_lifecycle(struct sim_result *r)
 
 		for (int j = 0; j < s->nstop; j++)
 			stops += strcmp(s->stop[j], s->stop[k]) == 0;
-		snprintf(want, sizeof(want), "domain %s stopped", s->stop[k]);
+		snprintf(want, sizeof(want), "domain %s stopped%s", s->stop[k], how);
 		for (int i = 0; i < r->log.n; i++)
 			seen += strcmp(r->log.line[i], want) == 0;
 		if (seen != stops) {
@@ -663,6 +666,35 @@ static void check_lifecycle(struct sim_result *r)
 			fail_msg("%s stopped %d time(s), '%s' logged %d time(s)", s->stop[k], stops, want, seen);
 		}
 	}
+}
+
+static void check_lifecycle(struct sim_result *r)
+{
+	check_lifecycle_by(r, "");
+}
+
+/*
+ * NUMAD_INJECT_FAULT=noevents on lost.scn and lostswap.scn: each start's event was dropped,
+ * and still, before the scenario's end, every start is seen as a managed domain and every
+ * stop logged, by the scans' list.
+ */
+static void check_lost_events(struct sim_result *r)
+{
+	const struct scenario *s = &r->scen;
+
+	for (int k = 0; k < s->nstart; k++) {
+		char want[128];
+		int seen = 0;
+
+		snprintf(want, sizeof(want), "fault injection: the started event of domain %s dropped", s->start[k].name);
+		for (int i = 0; i < r->log.n; i++)
+			seen += strcmp(r->log.line[i], want) == 0;
+		if (seen < 1) {
+			dump_log(&r->log);
+			fail_msg("no line says '%s': the start was not hidden from numad", want);
+		}
+	}
+	check_lifecycle_by(r, " (no longer in libvirt's list)");
 }
 
 /* --advise-only: the plan is logged as advice, nothing changes, the guest dies where it was. */
@@ -1298,6 +1330,10 @@ static struct sim_case sim_cases[] = {
 	  check_interleave, NULL },
 	{ "lifecycle: every start managed, every stop logged", "lifecycle.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
 	  check_lifecycle, NULL },
+	{ "lost events: each start and stop seen within seconds", "lost.scn", { "-i", "1:1", NULL },
+	  "NUMAD_INJECT_FAULT=noevents", SPEED_QUICK, 0, 0, check_lost_events, NULL },
+	{ "lost events: a stop and a start in one second, seen within the minute", "lostswap.scn", { "-i", "1:1", NULL },
+	  "NUMAD_INJECT_FAULT=noevents", SPEED_QUICK, 0, 0, check_lost_events, NULL },
 	{ "advise-only: advice logged, nothing changed, vm1 dies", "crowded.scn", { "--advise-only", NULL }, NULL,
 	  SPEED_QUICK, 1, 1, check_advise_only, NULL },
 	{ "transient:2: two retries, then applied", "crowded.scn", { NULL }, "NUMAD_INJECT_FAULT=transient:2",

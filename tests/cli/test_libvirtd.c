@@ -128,6 +128,56 @@ static void test_libvirtd_restart(void **state)
 	stop_process(lvd, -1);
 }
 
+/* Destroy the running domain name, and undefine it. */
+static void stop_domain(const char *name)
+{
+	virConnectPtr c = virConnectOpen(uri);
+	virDomainPtr dom;
+
+	assert_non_null(c);
+	dom = virDomainLookupByName(c, name);
+	assert_non_null(dom);
+	assert_int_equal(virDomainDestroy(dom), 0);
+	assert_int_equal(virDomainUndefine(dom), 0);
+	virDomainFree(dom);
+	virConnectClose(c);
+}
+
+/*
+ * Events lost (NUMAD_INJECT_FAULT=noevents drops every domain event numad gets) with a real
+ * libvirtd: a domain that starts, and then stops, is found by the scans of a second, within
+ * a few of them. (The test driver's domains have no cgroup, so each scan takes the list;
+ * test_daemon's lost-events cases show the count of running domains doing it.)
+ */
+static void test_lost_events(void **state)
+{
+	pid_t lvd, numad;
+	const char *argv[] = { NUMAD_BIN, "-F", "-v", "-i", "1:1", "--log", logp, "--socket", "", "--pidfile", "",
+			       "--state-file", "", "--ledger", "", "--connect", uri, NULL };
+	struct child c = { .prog = NUMAD_BIN, .args = argv + 1, .outp = "/dev/null", .append = true, .own_group = true,
+			   .env = "NUMAD_INJECT_FAULT=noevents" };
+	(void)state;
+
+	if (access(LIBVIRTD, X_OK) != 0)
+		skip();
+	unlink(logp);
+	lvd = start_libvirtd();
+	numad = spawn(&c);
+	assert_true(wait_for_text(logp, "connected to libvirt", 1, 15000, 0) >= 1);
+
+	start_domain("unheard");
+	assert_true(wait_for_text(logp, "the started event of domain unheard dropped", 1, 10000, 0) >= 1);
+	assert_true(wait_for_text(logp, "domain unheard (", 1, 10000, 0) >= 1);
+	assert_true(wait_for_text(logp, "managed (placement='auto')", 1, 1000, 0) >= 1);
+
+	stop_domain("unheard");
+	assert_true(wait_for_text(logp, "domain unheard stopped (no longer in libvirt's list)", 1, 10000, 0) >= 1);
+	assert_int_equal(waitpid(numad, NULL, WNOHANG), 0);
+
+	stop_process(numad, -1);
+	stop_process(lvd, -1);
+}
+
 /* ---- at boot: numad is up before libvirtd, which is socket-activated ---- */
 
 /* What numad's control socket says to a status request, within limit_ms; NULL when nothing came. */
@@ -398,6 +448,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libvirtd_restart),
+		cmocka_unit_test(test_lost_events),
 		cmocka_unit_test(test_boot_before_libvirtd),
 		cmocka_unit_test(test_bridge_threads),
 	};
