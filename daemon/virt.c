@@ -449,7 +449,9 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	struct guest *g;
 
 	if (v->inject_deaf) {
-		log_notice("fault injection: the %s event of domain %s dropped", lifecycle_name(event), virDomainGetName(dom));
+		const char *name = virDomainGetName(dom);
+
+		log_notice("fault injection: the %s event of domain %s dropped", lifecycle_name(event), name ? name : "?");
 		return 0;
 	}
 	switch (event) {
@@ -493,7 +495,9 @@ static void on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPt
 	(void)params;
 	(void)nparams;
 	if (v->inject_deaf) {
-		log_notice("fault injection: the tunable event of domain %s dropped", virDomainGetName(dom));
+		const char *name = virDomainGetName(dom);
+
+		log_notice("fault injection: the tunable event of domain %s dropped", name ? name : "?");
 		return;
 	}
 	update_domain(v, dom);

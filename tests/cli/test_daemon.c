@@ -1331,7 +1331,7 @@ static struct sim_case sim_cases[] = {
 	{ "lifecycle: every start managed, every stop logged", "lifecycle.scn", { NULL }, NULL, SPEED_IN_TIME, 0, 0,
 	  check_lifecycle, NULL },
 	{ "lost events: each start and stop seen within seconds", "lost.scn", { "-i", "1:1", NULL },
-	  "NUMAD_INJECT_FAULT=noevents", SPEED_QUICK, 0, 0, check_lost_events, NULL },
+	  "NUMAD_INJECT_FAULT=noevents", SPEED_IN_TIME, 0, 0, check_lost_events, NULL },
 	{ "lost events: a stop and a start in one second, seen within the minute", "lostswap.scn", { "-i", "1:1", NULL },
 	  "NUMAD_INJECT_FAULT=noevents", SPEED_QUICK, 0, 0, check_lost_events, NULL },
 	{ "advise-only: advice logged, nothing changed, vm1 dies", "crowded.scn", { "--advise-only", NULL }, NULL,
