@@ -442,18 +442,26 @@ static const char *lifecycle_name(int event)
 	}
 }
 
+/* The noevents fake: true (and logged) when the event named what is to be dropped. */
+static bool event_dropped(const struct virt *v, virDomainPtr dom, const char *what)
+{
+	const char *name;
+
+	if (!v->inject_deaf)
+		return false;
+	name = virDomainGetName(dom);
+	log_notice("fault injection: the %s event of domain %s dropped", what, name ? name : "?");
+	return true;
+}
+
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	struct virt *v = opaque;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	struct guest *g;
 
-	if (v->inject_deaf) {
-		const char *name = virDomainGetName(dom);
-
-		log_notice("fault injection: the %s event of domain %s dropped", lifecycle_name(event), name ? name : "?");
+	if (event_dropped(v, dom, lifecycle_name(event)))
 		return 0;
-	}
 	switch (event) {
 	case VIR_DOMAIN_EVENT_STARTED:
 	case VIR_DOMAIN_EVENT_RESUMED:
@@ -494,13 +502,8 @@ static void on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPt
 	(void)conn;
 	(void)params;
 	(void)nparams;
-	if (v->inject_deaf) {
-		const char *name = virDomainGetName(dom);
-
-		log_notice("fault injection: the tunable event of domain %s dropped", name ? name : "?");
-		return;
-	}
-	update_domain(v, dom);
+	if (!event_dropped(v, dom, "tunable"))
+		update_domain(v, dom);
 }
 
 /* Seconds of daemon time since the start. */

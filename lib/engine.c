@@ -1037,6 +1037,12 @@ static bool must_hold(const struct ctx *c, int z)
 	return c->r->must && nodeset_has(c->r->must, c->t->nodes[c->cand[z]].id);
 }
 
+/* Whether a set that fits (fa) and is priced va ranks before one (fb, vb): those that fit first. */
+static bool priced_before(bool fa, double va, bool fb, double vb)
+{
+	return (fa && !fb) || (fa == fb && va < vb);
+}
+
 /*
  * Grow a set from the must nodes plus the candidate positions in seed, adding the node
  * outside ban that gives the best price (a set that fits first) until it fits and stops
@@ -1072,7 +1078,7 @@ static void grow_quick(const struct ctx *c, uint64_t seed, uint64_t ban, struct 
 			if ((g->bits | ban) >> z & 1)
 				continue;
 			g->cost[z] = quick_total(c, &s, z, x[z], &f);
-			if (pick < 0 || (f && !pick_fits) || (f == pick_fits && g->cost[z] < best)) {
+			if (pick < 0 || priced_before(f, g->cost[z], pick_fits, best)) {
 				pick = z;
 				pick_fits = f;
 				best = g->cost[z];
@@ -1095,7 +1101,7 @@ static void grow_quick(const struct ctx *c, uint64_t seed, uint64_t ban, struct 
 /* Whether grown set a is priced below b (a set that fits first). */
 static bool grown_better(const struct grown *a, const struct grown *b)
 {
-	return (a->fits && !b->fits) || (a->fits == b->fits && a->total < b->total);
+	return priced_before(a->fits, a->total, b->fits, b->total);
 }
 
 /* The running sums of a set less its member at position o (x: order_add's per position sums). */
@@ -1220,11 +1226,6 @@ struct shortlist {
 	double tot[ENGINE_TOP];
 	uint64_t bits[ENGINE_TOP];
 };
-
-static bool priced_before(bool fa, double va, bool fb, double vb)
-{
-	return (fa && !fb) || (fa == fb && va < vb);
-}
 
 static void shortlist_add(struct shortlist *l, bool fits, double v, uint64_t bits)
 {
@@ -1378,9 +1379,9 @@ static int bnb_order(const struct ctx *c, const int *gcls, int ngroups, int *cpo
 			if (pinned || !(best->bits & gm) || !(best->bits & ~gm))
 				continue;
 			grow_quick(c, best->bits & ~gm, gm, cur);
-			/* the same set summed in another order can be priced a rounding lower */
-			if (cur->bits != best->bits && (cur->fits != best->fits || !(cur->total > best->total - slack(best->total))) &&
-			    grown_better(cur, best)) {
+			/* the same set summed in another order can be priced a rounding lower: a slack */
+			if (cur->bits != best->bits &&
+			    (cur->fits != best->fits ? cur->fits : cur->total <= best->total - slack(best->total))) {
 				struct grown *t = best;
 
 				improve_grown(c, cur);

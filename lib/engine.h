@@ -23,8 +23,8 @@
  * The search is exact up to exact_max_nodes (64) candidates: a branch and bound over the
  * subsets that returns the ENGINE_TOP best sets every subset would give, ties included
  * (engine_better's order); its bound counts the nodes a set takes in each group of near
- * nodes (socket). It starts from a few greedy growths (one node added at a time, then
- * improved by single moves, and grown again without each group the best holds nodes of)
+ * nodes (socket). It starts from a few greedy growths (one node added at a time; the best
+ * then improved by single moves and grown again without each group it holds nodes of)
  * and their closest neighbours (a node more, fewer or swapped); should it price exact_budget
  * sets without proving the optimum, it stops and keeps the best set found so far, which is
  * at least as good as those growths (budget_spent says so). Above 64 candidates a greedy search from the 16 best

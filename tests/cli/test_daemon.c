@@ -1232,17 +1232,13 @@ static void check_herd(struct sim_result *r)
 			start |= nodes_of(r->scen.start[k].nodes);
 	for (int k = 0; k < r->scen.nstart; k++) {
 		const char *name = r->scen.start[k].name;
-		char dom[80];
 		struct row row;
 		uint64_t more;
-		int moves = 0;
+		int moves;
 
 		if (strcmp(r->scen.start[k].mode, "restrictive") != 0)
 			continue;
-		snprintf(dom, sizeof(dom), "domain %s,", name);
-		for (int i = 0; i < r->log.n; i++)
-			if (strstr(r->log.line[i], "Applied through libvirt:") && strstr(r->log.line[i], dom))
-				moves++;
+		moves = count_prefix(&r->log, "Applied through libvirt:", name);
 		if (moves != 1) {
 			dump_log(&r->log);
 			fail_msg("%s was moved %d times, want once: a node that holds one guest was given to more", name,
